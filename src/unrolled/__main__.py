@@ -1,0 +1,5 @@
+import sys
+
+from unrolled.cli import main
+
+sys.exit(main())

@@ -1,0 +1,25 @@
+"""Shared fixtures. PyTorch is our float64 oracle: under CI=true a test that needs it
+fails when it is missing instead of silently skipping."""
+
+import os
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def torch():
+    """The torch module in float64, or a skip (locally) / failure (CI=true) without it."""
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("torch is required under CI=true: pip install torch==2.13.0")
+        pytest.skip("torch not installed (pip install torch==2.13.0)")
+    torch.set_default_dtype(torch.float64)
+    return torch
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
