@@ -1,0 +1,187 @@
+"""load_prices: every quirk of real CSVs and every error, plus the shared Google files."""
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unrolled.data import PriceSeries, load_prices
+from unrolled.errors import InputError
+
+SHARED = Path(__file__).parents[2].parent / "shared" / "data"
+
+HEADER = "Date,Open,High,Low,Close,Volume"
+ROWS = [
+    '1/3/2017,778.81,789.63,775.8,786.14,"1,657,300"',
+    '1/4/2017,788.36,791.34,783.16,786.9,"1,073,000"',
+    '1/5/2017,786.08,794.48,785.02,"1,008.64","1,335,200"',
+]
+
+
+def write(tmp_path, text, name="prices.csv", newline="\n", bom=False):
+    """Write lines with explicit bytes: the chosen line ending, optional BOM, no final newline."""
+    data = newline.join(text).encode("utf-8")
+    path = tmp_path / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    return path
+
+
+def test_yahoo_quirks_crlf_bom_no_final_newline_thousands(tmp_path):
+    path = write(tmp_path, [HEADER, *ROWS], newline="\r\n", bom=True)
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf" and not path.read_bytes().endswith(b"\n")
+    s = load_prices(path, features=["Close", "Volume"])
+    assert isinstance(s, PriceSeries) and len(s) == 3
+    assert s.columns == ["Open", "Close", "Volume"]
+    assert s.values.dtype == np.float64 and s.values.shape == (3, 3)
+    np.testing.assert_array_equal(s.values[:, 0], [778.81, 788.36, 786.08])
+    assert s.values[2, 1] == 1008.64 and s.values[0, 2] == 1657300.0
+    assert s.dates.dtype == np.dtype("datetime64[D]")
+    assert str(s.dates[0]) == "2017-01-03" and s.notices == []
+    np.testing.assert_array_equal(s.column("Close"), s.values[:, 1])
+    assert s.source == str(path)
+
+
+def test_iso_dates_lf_final_newline_blank_lines_and_spaced_header(tmp_path):
+    lines = ["Date,Open, Volume", "2017-01-03,1.5,10", "", "2017-01-04,2.5,20", "", ""]
+    s = load_prices(write(tmp_path, lines), features="Volume")
+    np.testing.assert_array_equal(s.dates, np.array(["2017-01-03", "2017-01-04"], "datetime64[D]"))
+    np.testing.assert_array_equal(s.values, [[1.5, 10], [2.5, 20]])
+
+
+def test_descending_rows_are_sorted_with_a_notice(tmp_path):
+    s = load_prices(write(tmp_path, [HEADER, *reversed(ROWS)]))
+    np.testing.assert_array_equal(s.values[:, 0], [778.81, 788.36, 786.08])
+    assert s.notices == ["rows were in descending date order; sorted ascending"]
+    shuffled = [HEADER, ROWS[1], ROWS[0], ROWS[2]]
+    s = load_prices(write(tmp_path, shuffled))
+    np.testing.assert_array_equal(s.values[:, 0], [778.81, 788.36, 786.08])
+    assert s.notices == ["rows were not in date order; sorted ascending"]
+
+
+def test_gzip_and_tab_separated(tmp_path):
+    path = tmp_path / "prices.csv.gz"
+    path.write_bytes(gzip.compress(b"\xef\xbb\xbf" + "\r\n".join([HEADER, *ROWS]).encode()))
+    assert load_prices(path, column="Close").values[2, 0] == 1008.64
+    tsv = ["Date\tOpen\tVolume", "1/3/2017\t778.81\t1,657,300"]
+    assert load_prices(write(tmp_path, tsv), features=["Volume"]).values[0, 1] == 1657300
+
+
+def test_missing_file_and_empty_files(tmp_path):
+    with pytest.raises(InputError, match=r"File not found: '.*nope\.csv'"):
+        load_prices(tmp_path / "nope.csv")
+    with pytest.raises(InputError, match=r"The file .*empty\.csv is empty\."):
+        load_prices(write(tmp_path, [], name="empty.csv"))
+    with pytest.raises(InputError, match="has a header but no data rows"):
+        load_prices(write(tmp_path, [HEADER, ""]))
+
+
+def test_unknown_column_lists_the_real_ones(tmp_path):
+    path = write(tmp_path, [HEADER, *ROWS])
+    cols = "columns: Date, Open, High, Low, Close, Volume"
+    with pytest.raises(InputError, match=f"No column 'open' \\(argument `column`\\) in .*; {cols}"):
+        load_prices(path, column="open")
+    with pytest.raises(InputError, match="No column 'Adj Close' \\(argument `features`\\)"):
+        load_prices(path, features=["Adj Close"])
+    with pytest.raises(InputError, match="No column 'Day' \\(argument `date_column`\\)"):
+        load_prices(path, date_column="Day")
+
+
+def test_non_numeric_cell_names_row_column_value(tmp_path):
+    rows = [HEADER, ROWS[0], '1/4/2017,788.36,791.34,783.16,abc,"1,073,000"']
+    with pytest.raises(InputError, match=r"Non-numeric value 'abc' in row 3, column 'Close'"):
+        load_prices(write(tmp_path, rows, newline="\r\n"), features=["Close"])
+    # the row number is the file's, even with a quoted field spanning two lines before it
+    rows = ["Date,Open,Note", '1/3/2017,1.0,"two\nlines"', "1/4/2017,inf,x"]
+    with pytest.raises(InputError, match=r"Non-numeric value 'inf' in row 4, column 'Open'"):
+        load_prices(write(tmp_path, rows))
+
+
+def test_missing_values_error_and_ffill(tmp_path):
+    rows = [
+        "Date,Open,Close",
+        "1/3/2017,1.0,10",
+        "1/4/2017,,11",
+        "1/5/2017,null,",
+        "1/6/2017,4.0,13",
+    ]
+    path = write(tmp_path, rows)
+    pattern = (
+        r"3 missing values in .*: column 'Open' rows 3, 4; column 'Close' row 4\. "
+        r"Pass fill='ffill'"
+    )
+    with pytest.raises(InputError, match=pattern):
+        load_prices(path, features=["Close"])
+    s = load_prices(path, features=["Close"], fill="ffill")
+    np.testing.assert_array_equal(s.values, [[1, 10], [1, 11], [1, 11], [4, 13]])
+    assert s.notices == [
+        "forward-filled 3 missing values (column 'Open' rows 3, 4; column 'Close' row 4)"
+    ]
+    d = load_prices(path, features=["Close"], fill="drop")
+    np.testing.assert_array_equal(d.values, [[1, 10], [4, 13]])
+    assert d.notices[0].startswith("dropped 2 rows with missing values")
+
+
+def test_long_missing_lists_are_cut_and_drop_can_empty(tmp_path):
+    rows = ["Date,Open"] + [f"2017-01-{d:02d}," for d in range(1, 9)]
+    with pytest.raises(InputError, match=r"8 missing values .*rows 2, 3, 4, 5, 6 and 3 more\."):
+        load_prices(write(tmp_path, rows))
+    with pytest.raises(InputError, match="Every row of .* has a missing value"):
+        load_prices(write(tmp_path, rows), fill="drop")
+
+
+def test_ffill_follows_date_order_and_first_value_cannot_be_filled(tmp_path):
+    # descending file: the earliest date is the last row, and forward means forward in time
+    rows = ["Date,Open", "1/5/2017,", "1/4/2017,2.0", "1/3/2017,1.0"]
+    s = load_prices(write(tmp_path, rows), fill="ffill")
+    np.testing.assert_array_equal(s.values[:, 0], [1.0, 2.0, 2.0])
+    rows = ["Date,Open", "1/3/2017,", "1/4/2017,2.0"]
+    with pytest.raises(
+        InputError,
+        match=r"first value of column 'Open' \(row 2, 2017-01-03\) "
+        r"is missing .* cannot be forward-filled",
+    ):
+        load_prices(write(tmp_path, rows), fill="ffill")
+
+
+def test_duplicate_and_bad_dates(tmp_path):
+    rows = [HEADER, ROWS[0], ROWS[1], ROWS[1]]
+    with pytest.raises(InputError, match=r"Duplicate date 2017-01-04 in rows 3 and 4 of"):
+        load_prices(write(tmp_path, rows))
+    for bad in ("42737", "13/1/2017", "2017-02-30", "Jan 3 2017"):
+        rows = [HEADER, ROWS[0], f"{bad},1,2,3,4,5"]
+        with pytest.raises(InputError, match=f"Unparseable date '{bad}' in row 3 of .*M/D/YYYY"):
+            load_prices(write(tmp_path, rows))
+
+
+def test_short_row_and_bad_fill(tmp_path):
+    with pytest.raises(InputError, match="Row 3 of .* has 2 fields, expected 6"):
+        load_prices(write(tmp_path, [HEADER, ROWS[0], "1/4/2017,1"]), features=["Close"])
+    with pytest.raises(InputError, match="`fill`, expected None, 'ffill' or 'drop', got 'bfill'"):
+        load_prices(write(tmp_path, [HEADER, *ROWS]), fill="bfill")
+
+
+@pytest.fixture
+def google():
+    if not (SHARED / "Google_Stock_Price_Train.csv").is_file():
+        pytest.skip(f"shared data not found in {SHARED}")
+    return SHARED
+
+
+def test_real_google_train(google):
+    path = google / "Google_Stock_Price_Train.csv"
+    assert path.read_bytes().count(b"\r\n") == 1258  # CRLF, no final newline
+    s = load_prices(path, features=["High", "Low", "Close", "Volume"])
+    assert s.values.shape == (1258, 5) and s.notices == []
+    assert s.values[0, 0] == 325.25 and s.values[-1, 0] == 782.75
+    assert str(s.dates[0]) == "2012-01-03" and str(s.dates[-1]) == "2016-12-30"
+    close = s.column("Close")
+    assert 1008.64 in close and close.max() == 1216.83 and close.min() == 491.2
+    assert s.values[0, 4] == 7380500.0 and s.values[-1, 4] == 1770000.0
+
+
+def test_real_google_test(google):
+    s = load_prices(google / "Google_Stock_Price_Test.csv", features=["Volume"])
+    assert len(s) == 20
+    np.testing.assert_array_equal(s.values[0], [778.81, 1657300.0])
+    assert str(s.dates[-1]) == "2017-01-31"
