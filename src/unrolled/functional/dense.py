@@ -1,0 +1,40 @@
+"""Fully connected map on the last axis: y = x @ W + b.
+
+x (..., D) works for a batch (N, D) and for every time step at once (N, T, D): the leading
+axes are flattened into one GEMM. The activation lives in the layer, not here.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class DenseCache(NamedTuple):
+    x: np.ndarray  # (..., D) the input
+    W: np.ndarray  # (D, M)
+    has_bias: bool
+
+
+def dense_forward(x, W, b):
+    """y = x @ W + b on the last axis.
+
+    x (..., D), W (D, M), b (M,) or None -> y (..., M), cache.
+    """
+    y = x @ W
+    if b is not None:
+        y += b
+    return y, DenseCache(x, W, b is not None)
+
+
+def dense_backward(dy, cache):
+    """Gradients of y = x @ W + b.
+
+    dy (..., M) -> dx (..., D), dW (D, M), db (M,) or None (no bias).
+    """
+    x, W, has_bias = cache
+    D, M = W.shape
+    dy2 = dy.reshape(-1, M)  # (N*T, M): every position is one more row of the GEMM
+    dx = dy @ W.T
+    dW = x.reshape(-1, D).T @ dy2  # (D, N*T) @ (N*T, M)
+    db = dy2.sum(axis=0) if has_bias else None
+    return dx, dW, db

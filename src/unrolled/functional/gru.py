@@ -1,0 +1,192 @@
+"""Gated recurrent unit (Cho et al. 2014), reset-after form as cuDNN, PyTorch and Keras
+(`reset_after=True`): forward and backward, one step and a whole sequence. Gate order z, r, h.
+
+    ax = x_t @ Wx + bx = [ax_z, ax_r, ax_h]        ah = h_{t-1} @ Wh + bh = [ah_z, ah_r, ah_h]
+    z = σ(ax_z + ah_z)     r = σ(ax_r + ah_r)        σ: recurrent_activation (sigmoid)
+    hh = act(ax_h + r * ah_h)                         act: activation (tanh)
+    h_t = z * h_{t-1} + (1 - z) * hh
+
+Backward, with dh_t the total gradient into h_t:
+
+    dz = dh_t * (h_{t-1} - hh) * σ'(z)     da = dh_t * (1 - z) * act'(hh)     dr = da * ah_h * σ'(r)
+    dax = [dz, dr, da]                     dah = [dz, dr, da * r]
+    dh_{t-1} = dh_t * z + dah @ Wh^T       dx_t = dax @ Wx^T
+
+Weights in Keras layout: Wx (D, 3H), Wh (H, 3H), b (2, 3H) with row 0 = bx (input bias) and
+row 1 = bh (recurrent bias), or None.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from unrolled.functional import _sequence as seq
+from unrolled.functional import activations
+
+
+class GRUStepCache(NamedTuple):
+    x: np.ndarray  # (N, D)
+    prev_h: np.ndarray  # (N, H)
+    z: np.ndarray  # (N, H) update gate
+    r: np.ndarray  # (N, H) reset gate
+    hh: np.ndarray  # (N, H) candidate state
+    next_h: np.ndarray  # (N, H)
+    ah_h: np.ndarray  # (N, H) h_{t-1} @ Wh_h + bh_h, what r multiplied
+    Wx: np.ndarray  # (D, 3H)
+    Wh: np.ndarray  # (H, 3H)
+    b: np.ndarray | None  # (2, 3H) or None
+    activation: str
+    recurrent_activation: str
+
+
+class GRUCache(NamedTuple):
+    xs: np.ndarray  # (T, N, D) inputs, time-major
+    hs: np.ndarray  # (T + 1, N, H) states, hs[0] = h0
+    gates: np.ndarray  # (T, N, 3H) z, r, hh after their activations
+    ah: np.ndarray  # (T, N, 3H) h_{t-1} @ Wh + bh
+    skip: np.ndarray | None  # (T, N, 1) bool, True where the mask skipped the step
+    rmask: np.ndarray | None  # (N, H) recurrent mask
+    Wx: np.ndarray  # (D, 3H)
+    Wh: np.ndarray  # (H, 3H)
+    b: np.ndarray | None  # (2, 3H) or None
+    activation: str
+    recurrent_activation: str
+
+
+def _biases(b):
+    """b (2, 3H) or None -> (bx, bh), each (3H,) or None."""
+    return (None, None) if b is None else (b[0], b[1])
+
+
+def gru_step_forward(x, prev_h, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid"):
+    """One step. x (N, D), prev_h (N, H), Wx (D, 3H), Wh (H, 3H), b (2, 3H) or None.
+
+    Returns next_h (N, H) and a GRUStepCache.
+    """
+    act_, _ = activations.get(activation, "activation")
+    rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    H = prev_h.shape[1]
+    bx, bh = _biases(b)
+    ax, ah = x @ Wx, prev_h @ Wh  # (N, 3H) each
+    if b is not None:
+        ax, ah = ax + bx, ah + bh
+    z = rec_(ax[:, :H] + ah[:, :H])  # update gate
+    r = rec_(ax[:, H : 2 * H] + ah[:, H : 2 * H])  # reset gate
+    ah_h = ah[:, 2 * H :]
+    hh = act_(ax[:, 2 * H :] + r * ah_h)  # candidate, reset applied after the matmul
+    next_h = z * prev_h + (1 - z) * hh  # interpolate old state and candidate
+    cache = GRUStepCache(
+        x, prev_h, z, r, hh, next_h, ah_h, Wx, Wh, b, activation, recurrent_activation
+    )
+    return next_h, cache
+
+
+def gru_step_backward(dnext_h, cache):
+    """Backward of one step. dnext_h (N, H).
+
+    Returns dx (N, D), dprev_h (N, H), dWx (D, 3H), dWh (H, 3H), db (2, 3H) or None.
+    """
+    x, prev_h, z, r, hh, _, ah_h, Wx, Wh, b, activation, rec_activation = cache
+    _, dact = activations.get(activation)
+    _, drec = activations.get(rec_activation)
+    dz = dnext_h * (prev_h - hh) * drec(z)  # through the interpolation
+    da = dnext_h * (1 - z) * dact(hh)  # into the candidate's pre-activation
+    dr = da * ah_h * drec(r)
+    dax = np.concatenate([dz, dr, da], axis=1)  # (N, 3H) input side
+    dah = np.concatenate([dz, dr, da * r], axis=1)  # (N, 3H) recurrent side
+    dx = dax @ Wx.T
+    dprev_h = dnext_h * z + dah @ Wh.T  # direct path through z * h plus the recurrent GEMM
+    dWx = x.T @ dax
+    dWh = prev_h.T @ dah
+    db = None if b is None else np.stack([dax.sum(axis=0), dah.sum(axis=0)])
+    return dx, dprev_h, dWx, dWh, db
+
+
+def gru_forward(
+    x, h0, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid", mask=None,
+    recurrent_mask=None, keep_cache=True,
+):  # fmt: skip
+    """Run the cell over a sequence (batch-first in and out, time-major inside).
+
+    x (N, T, D), h0 (N, H), Wx (D, 3H), Wh (H, 3H), b (2, 3H) or None,
+    mask (N, T) bool or None (False: skip the step, carry the state, output 0),
+    recurrent_mask (N, H) or None (multiplies h_{t-1} before the recurrent GEMM).
+    Returns h (N, T, H) all outputs, last_h (N, H) final state, and a GRUCache
+    (None when keep_cache is False).
+    """
+    N, T, D = x.shape
+    H = h0.shape[1]
+    dtype = seq.compute_dtype(x, h0, Wx, Wh)
+    act_, _ = activations.get(activation, "activation")
+    rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    bx, bh = _biases(b)
+    xs = seq.time_major(x, dtype)  # (T, N, D)
+    skip = seq.skip_steps(mask)  # (T, N, 1) or None
+    rmask = seq.cast(recurrent_mask, dtype)
+    hs = seq.states(h0, T, dtype)  # (T + 1, N, H)
+    gates = seq.project_inputs(xs, Wx, bx)  # (T, N, 3H): ax, then z, r, hh after the loop
+    ah = np.empty((T if keep_cache else 1, N, 3 * H), dtype=dtype)  # h_{t-1} @ Wh + bh
+    buf, rh = np.empty((N, H), dtype=dtype), np.empty((N, H), dtype=dtype)
+    for t in range(T):
+        a, ah_t, next_h = gates[t], ah[t if keep_cache else 0], hs[t + 1]
+        np.dot(seq.recurrent_input(hs[t], rmask, buf), Wh, out=ah_t)
+        if bh is not None:
+            ah_t += bh
+        zr = a[:, : 2 * H]
+        zr += ah_t[:, : 2 * H]
+        rec_(zr)  # z, r
+        z, r, hh = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+        hh += np.multiply(r, ah_t[:, 2 * H :], out=rh)  # ax_h + r * ah_h
+        act_(hh)
+        np.subtract(hs[t], hh, out=next_h)  # h_t = hh + z * (h_{t-1} - hh)
+        next_h *= z
+        next_h += hh
+        seq.carry(next_h, hs[t], skip, t)
+    cache = (
+        GRUCache(xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, recurrent_activation)
+        if keep_cache
+        else None
+    )
+    return seq.hidden_outputs(hs, skip), hs[T].copy(), cache
+
+
+def gru_backward(dh, dlast_h, cache):
+    """Backpropagation through time for `gru_forward`.
+
+    dh (N, T, H) or None: gradient of every output; dlast_h (N, H) or None: of the final state.
+    Returns dx (N, T, D), dh0 (N, H), dWx (D, 3H), dWh (H, 3H), db (2, 3H) or None.
+    """
+    xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, rec_activation = cache
+    T, N, GH = gates.shape
+    H = GH // 3
+    _, dact = activations.get(activation)
+    _, drec = activations.get(rec_activation)
+    z, r, hh = (gates[:, :, k * H : (k + 1) * H] for k in range(3))  # (T, N, H) each
+    # Local factors for all steps at once; the loop only multiplies by dh_t or da_t.
+    z_from_h = seq.zero_skipped((hs[:-1] - hh) * drec(z), skip)  # dz / dh_t
+    a_from_h = seq.zero_skipped((1 - z) * dact(hh), skip)  # da / dh_t
+    r_from_a = ah[:, :, 2 * H :] * drec(r)  # dr / da
+    h_from_h = z if skip is None else np.where(skip, 1, z)  # direct dh_{t-1} / dh_t
+    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, N, H), (N, H)
+    dAh = np.empty_like(gates)  # (T, N, 3H) dah_t = [dz, dr, da * r]
+    dA = np.empty_like(hh)  # (T, N, H) da_t
+    dprev_h, direct = np.empty_like(dnext_h), np.empty_like(dnext_h)
+    WhT = np.ascontiguousarray(Wh.T)  # (GH, H): the faster GEMM layout for da_t @ Wh^T
+    for t in reversed(range(T)):
+        if dH is not None:
+            dnext_h += dH[t]  # total gradient into h_t: from its output and from step t + 1
+        np.multiply(dnext_h, z_from_h[t], out=dAh[t, :, :H])  # dz
+        np.multiply(dnext_h, a_from_h[t], out=dA[t])  # da
+        np.multiply(dA[t], r_from_a[t], out=dAh[t, :, H : 2 * H])  # dr
+        np.multiply(dA[t], r[t], out=dAh[t, :, 2 * H :])  # da * r: into ah_h
+        np.dot(dAh[t], WhT, out=dprev_h)  # dah_t @ Wh^T
+        if rmask is not None:
+            dprev_h *= rmask
+        dprev_h += np.multiply(dnext_h, h_from_h[t], out=direct)  # + dh_t * z
+        dnext_h, dprev_h = dprev_h, dnext_h
+    dWh = seq.recurrent_weight_gradient(hs, rmask, dAh)
+    dbh = dAh.sum(axis=(0, 1))
+    dAh[:, :, 2 * H :] = dA  # the input side sees da itself: dax = [dz, dr, da]
+    dx, dWx = seq.input_gradients(xs, Wx, dAh)
+    db = None if b is None else np.stack([dAh.sum(axis=(0, 1)), dbh])
+    return dx, dnext_h, dWx, dWh, db

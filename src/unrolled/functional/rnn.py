@@ -1,0 +1,128 @@
+"""Simple (Elman) recurrent cell: forward and backward, one step and a whole sequence.
+
+    a_t = x_t @ Wx + h_{t-1} @ Wh + b          (N, H)
+    h_t = act(a_t)                              act: tanh (default), relu, sigmoid, linear
+
+    da_t      = dh_t * act'(h_t)                act' from the output: 1 - h^2 for tanh
+    dh_{t-1}  = da_t @ Wh^T    dx_t = da_t @ Wx^T
+    dWx = sum_t x_t^T da_t     dWh = sum_t h_{t-1}^T da_t     db = sum_t da_t
+
+Weights in Keras layout: Wx (D, H), Wh (H, H), b (H,) or None. The step functions are the
+readable version (cs231n's rnn_layers); `rnn_forward`/`rnn_backward` are the fast path and
+compute the same numbers (a test pins them together).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from unrolled.functional import _sequence as seq
+from unrolled.functional import activations
+
+
+class RNNStepCache(NamedTuple):
+    x: np.ndarray  # (N, D) input
+    prev_h: np.ndarray  # (N, H) previous hidden state
+    next_h: np.ndarray  # (N, H) new hidden state act(a)
+    Wx: np.ndarray  # (D, H)
+    Wh: np.ndarray  # (H, H)
+    b: np.ndarray | None  # (H,) or None
+    activation: str
+
+
+class RNNCache(NamedTuple):
+    xs: np.ndarray  # (T, N, D) inputs, time-major
+    hs: np.ndarray  # (T + 1, N, H) states: hs[0] = h0, hs[t + 1] after step t
+    skip: np.ndarray | None  # (T, N, 1) bool, True where the mask skipped the step
+    rmask: np.ndarray | None  # (N, H) recurrent mask
+    Wx: np.ndarray  # (D, H)
+    Wh: np.ndarray  # (H, H)
+    b: np.ndarray | None  # (H,) or None
+    activation: str
+
+
+def rnn_step_forward(x, prev_h, Wx, Wh, b, activation="tanh"):
+    """One step. x (N, D), prev_h (N, H), Wx (D, H), Wh (H, H), b (H,) or None.
+
+    Returns next_h (N, H) and an RNNStepCache.
+    """
+    act_, _ = activations.get(activation)
+    a = x @ Wx + prev_h @ Wh  # (N, H) pre-activation
+    if b is not None:
+        a += b
+    next_h = act_(a)
+    return next_h, RNNStepCache(x, prev_h, next_h, Wx, Wh, b, activation)
+
+
+def rnn_step_backward(dnext_h, cache):
+    """Backward of one step. dnext_h (N, H) is dL/dnext_h.
+
+    Returns dx (N, D), dprev_h (N, H), dWx (D, H), dWh (H, H), db (H,) or None.
+    """
+    x, prev_h, next_h, Wx, Wh, b, activation = cache
+    _, dact = activations.get(activation)
+    da = dnext_h * dact(next_h)  # backprop through the nonlinearity
+    dx = da @ Wx.T
+    dprev_h = da @ Wh.T
+    dWx = x.T @ da
+    dWh = prev_h.T @ da
+    db = None if b is None else da.sum(axis=0)
+    return dx, dprev_h, dWx, dWh, db
+
+
+def rnn_forward(
+    x, h0, Wx, Wh, b, activation="tanh", mask=None, recurrent_mask=None, keep_cache=True
+):
+    """Run the cell over a sequence (batch-first in and out, time-major inside).
+
+    x (N, T, D), h0 (N, H), Wx (D, H), Wh (H, H), b (H,) or None,
+    mask (N, T) bool or None (False: skip the step, carry the state, output 0),
+    recurrent_mask (N, H) or None (multiplies h_{t-1} before the recurrent GEMM).
+    Returns h (N, T, H) all outputs, last_h (N, H) final state, and an RNNCache
+    (None when keep_cache is False).
+    """
+    N, T, D = x.shape
+    dtype = seq.compute_dtype(x, h0, Wx, Wh)
+    act_, _ = activations.get(activation)
+    xs = seq.time_major(x, dtype)  # (T, N, D)
+    skip = seq.skip_steps(mask)  # (T, N, 1) or None
+    rmask = seq.cast(recurrent_mask, dtype)
+    hs = seq.states(h0, T, dtype)  # (T + 1, N, H)
+    A = seq.project_inputs(xs, Wx, b)  # (T, N, H): x_t @ Wx + b for every t
+    buf = np.empty_like(hs[0])
+    for t in range(T):
+        next_h = hs[t + 1]
+        np.dot(seq.recurrent_input(hs[t], rmask, buf), Wh, out=next_h)  # h_{t-1} @ Wh
+        next_h += A[t]
+        act_(next_h)  # h_t = act(a_t), in place
+        seq.carry(next_h, hs[t], skip, t)
+    cache = RNNCache(xs, hs, skip, rmask, Wx, Wh, b, activation) if keep_cache else None
+    return seq.hidden_outputs(hs, skip), hs[T].copy(), cache
+
+
+def rnn_backward(dh, dlast_h, cache):
+    """Backpropagation through time for `rnn_forward`.
+
+    dh (N, T, H) or None: gradient of every output; dlast_h (N, H) or None: of the final state.
+    Returns dx (N, T, D), dh0 (N, H), dWx (D, H), dWh (H, H), db (H,) or None.
+    """
+    xs, hs, skip, rmask, Wx, Wh, b, activation = cache
+    T = xs.shape[0]
+    _, dact = activations.get(activation)
+    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, N, H), (N, H)
+    dA = seq.zero_skipped(dact(hs[1:]), skip)  # (T, N, H) act'(h_t); becomes da_t in the loop
+    dprev_h = np.empty_like(dnext_h)
+    WhT = np.ascontiguousarray(Wh.T)  # (GH, H): the faster GEMM layout for da_t @ Wh^T
+    for t in reversed(range(T)):
+        if dH is not None:
+            dnext_h += dH[t]  # total gradient into h_t: from its output and from step t + 1
+        dA[t] *= dnext_h  # da_t = dh_t * act'(h_t)
+        np.dot(dA[t], WhT, out=dprev_h)  # dh_{t-1} = da_t @ Wh^T
+        if rmask is not None:
+            dprev_h *= rmask
+        seq.carry(dprev_h, dnext_h, skip, t)  # a skipped step passes its gradient straight on
+        dnext_h, dprev_h = dprev_h, dnext_h
+    dWh = seq.recurrent_weight_gradient(hs, rmask, dA)
+    dx, dWx = seq.input_gradients(xs, Wx, dA)
+    db = None if b is None else dA.sum(axis=(0, 1))
+    return dx, dnext_h, dWx, dWh, db

@@ -1,0 +1,177 @@
+"""The Layer protocol: a thin object that holds parameters and gradients around pure math.
+
+    layer.build((None, T, D), rng)   creates params[k] and zero grads[k] (same keys, shapes)
+    y = layer.forward(x, training)   keeps what backward needs
+    dx = layer.backward(dy)          writes grads[k] IN PLACE and returns dx
+    y_t, state = layer.step(x_t, state)   one step of inference, nothing cached
+
+A Model may replace `params[k]` and `grads[k]` by views into one flat buffer after build, so
+a layer reads its weights from `self.params` at every call and writes gradients with
+`self.grads[k][...] = ...`, never keeping another reference. Shapes passed to `build`
+include the batch dimension as None; the constructor's `input_shape` leaves it out (Keras).
+"""
+
+import itertools
+import re
+from collections import defaultdict
+
+import numpy as np
+
+from unrolled import config
+from unrolled.errors import InputError, invalid
+
+# per base name, how many layers took it: "lstm", "lstm_1", "lstm_2" ... (as Keras names them)
+_name_counters = defaultdict(itertools.count)
+
+
+def unique_name(base):
+    """`base` the first time, then `base_1`, `base_2`, ..."""
+    k = next(_name_counters[base])
+    return base if k == 0 else f"{base}_{k}"
+
+
+def snake_case(class_name):
+    """ "SimpleRNN" -> "simple_rnn", "LSTM" -> "lstm" (Keras's default layer names)."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def positive_int(value, argument):
+    """`value` as an int, or the standard error unless it is a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
+        raise invalid(argument, "a positive integer", value)
+    return int(value)
+
+
+def check_rate(value, argument):
+    """`value` as a float, or the standard error unless it is a probability in [0, 1)."""
+    if not 0 <= value < 1:
+        raise invalid(argument, "a float in [0, 1)", value)
+    return float(value)
+
+
+def dropout_mask(shape, rate, dtype, rng=None):
+    """Inverted-dropout multiplier: 0 with probability `rate`, else 1 / (1 - rate)."""
+    keep = (rng or config.default_rng()).random(shape) >= rate
+    return keep.astype(dtype) / np.dtype(dtype).type(1 - rate)
+
+
+def serialize(layer):
+    """{"class_name": "LSTM", "config": {...}}: JSON-able, enough to rebuild the layer."""
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+class Layer:
+    """Base class: names, dtype, build, weights in and out, config round trip.
+
+    Subclasses implement `_check_input_shape(shape)`, `_make_params(input_shape, rng)`,
+    `forward`, `backward`, `step` and `compute_output_shape`.
+    """
+
+    def __init__(self, input_shape=None, name=None, dtype=None):
+        self.input_shape = None if input_shape is None else tuple(input_shape)
+        self.name = name if name is not None else unique_name(snake_case(type(self).__name__))
+        self.dtype = None if dtype is None else config.resolve_dtype(dtype)
+        self.built = False
+        self.params = {}
+        self.grads = {}
+        self._cache = None  # what the last forward left for backward
+
+    def build(self, input_shape, rng=None):
+        """Create params (in `self.dtype`, default `config.floatx()`) and zero grads."""
+        input_shape = tuple(input_shape)
+        self._check_input_shape(input_shape, building=True)
+        self.dtype = config.resolve_dtype(self.dtype)
+        self.params = self._make_params(input_shape, rng or config.default_rng())
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.built = True
+
+    def _check_input_shape(self, shape, building=False):
+        """Raise an InputError naming the layer if `shape` cannot be this layer's input."""
+
+    def _make_params(self, input_shape, rng):
+        """dict name -> array of `self.dtype`, in Keras's weight order."""
+        return {}
+
+    def _prepare(self, x):
+        """x as an array of the layer's dtype; builds the layer on first use, else checks x."""
+        x = np.asarray(x)
+        if self.built:
+            self._check_input_shape(x.shape)
+        else:
+            self.build((None, *x.shape[1:]))
+        return x.astype(self.dtype, copy=False)
+
+    def _error(self, what):
+        return InputError(f"layer '{self.name}' {what}")
+
+    def _last_cache(self):
+        """The cache of the last forward, or a clear error when backward comes first."""
+        if self._cache is None:
+            raise self._error("has no forward pass to differentiate: call forward() first")
+        return self._cache
+
+    def __call__(self, x, **kwargs):
+        return self.forward(x, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def compute_mask(self, x, mask=None):
+        """The mask for the next layer: passed on unchanged unless a layer says otherwise."""
+        return mask
+
+    def step(self, x_t, state=None):
+        """One step of inference, nothing cached: (y_t, state); stateless layers keep None."""
+        return self.forward(x_t), state
+
+    def reset_states(self):
+        """Forget any state carried between calls (only stateful recurrent layers have one)."""
+
+    def _require_built(self, what):
+        if not self.built:
+            raise self._error(f"is not built yet: call build(input_shape) before {what}")
+
+    def count_params(self):
+        self._require_built("count_params()")
+        return int(sum(p.size for p in self.params.values()))
+
+    def get_weights(self):
+        """Copies of the weights in Keras's order and layout."""
+        return [p.copy() for p in self.params.values()]
+
+    def set_weights(self, weights):
+        """Overwrite weights in place (Keras order and layout); checks count, shapes, values."""
+        self._require_built("set_weights()")
+        weights = list(weights)
+        if len(weights) != len(self.params):
+            raise self._error(
+                f"expects {len(self.params)} weight arrays {list(self.params)}, got {len(weights)}"
+            )
+        arrays = []
+        for (key, p), w in zip(self.params.items(), weights, strict=True):
+            w = np.asarray(w)
+            if w.shape != p.shape:
+                raise self._error(f"expects weight '{key}' of shape {p.shape}, got {w.shape}")
+            if not np.all(np.isfinite(w)):
+                raise self._error(f"received non-finite values (nan or inf) in weight '{key}'")
+            arrays.append(w)
+        for p, w in zip(self.params.values(), arrays, strict=True):
+            p[...] = w
+
+    def get_config(self):
+        """JSON-serialisable constructor arguments; `from_config` rebuilds an equal layer."""
+        cfg = {
+            "name": self.name,
+            "dtype": None if self.dtype is None else np.dtype(self.dtype).name,
+        }
+        if self.input_shape is not None:
+            cfg["input_shape"] = list(self.input_shape)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} built={self.built}>"

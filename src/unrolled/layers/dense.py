@@ -1,0 +1,96 @@
+"""Dense: y = act(x @ W + b) on the last axis, so it works per time step on (N, T, H) too.
+
+Backward goes through the activation from its output (act' from y), and through softmax as
+the Jacobian-vector product dz = y * (dy - sum(dy * y)) along the last axis.
+"""
+
+import numpy as np
+
+from unrolled import initializers
+from unrolled.errors import invalid
+from unrolled.functional import activations
+from unrolled.functional.dense import dense_backward, dense_forward
+from unrolled.layers.base import Layer, positive_int
+
+_NAMES = sorted([*activations.ACTIVATIONS, "softmax"])
+
+
+class Dense(Layer):
+    """Fully connected layer. Weights: kernel (D, M), bias (M,)."""
+
+    def __init__(
+        self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+        bias_initializer="zeros", input_shape=None, name=None, dtype=None,
+    ):  # fmt: skip
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+        self.units = positive_int(units, "units")
+        self.activation = "linear" if activation is None else activation
+        if self.activation not in _NAMES:
+            raise invalid("activation", f"one of {_NAMES}", activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
+        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
+
+    def _check_input_shape(self, shape, building=False):
+        if len(shape) < 2:
+            raise self._error(f"expects input of shape (batch, ..., features), got {tuple(shape)}")
+        if not building and shape[-1] != self.params["kernel"].shape[0]:
+            D = self.params["kernel"].shape[0]
+            raise self._error(f"expects input of shape (batch, ..., {D}), got {tuple(shape)}")
+
+    def _make_params(self, input_shape, rng):
+        D, M = input_shape[-1], self.units
+        params = {"kernel": self.kernel_initializer((D, M), rng, self.dtype)}
+        if self.use_bias:
+            params["bias"] = self.bias_initializer((M,), rng, self.dtype)
+        return params
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def _activate(self, z):
+        """act(z), in place where the activation allows it."""
+        if self.activation == "softmax":
+            return activations.softmax(z)
+        return activations.ACTIVATIONS[self.activation][0](z)
+
+    def forward(self, x, training=False, mask=None):
+        """x (..., D) -> y (..., M)."""
+        x = self._prepare(x)
+        z, cache = dense_forward(x, self.params["kernel"], self.params.get("bias"))
+        y = self._activate(z)
+        self._cache = (cache, y)
+        return y
+
+    def backward(self, dy):
+        """dy (..., M) -> dx (..., D); fills grads in place."""
+        cache, y = self._last_cache()
+        dy = np.asarray(dy, dtype=self.dtype)
+        if self.activation == "softmax":
+            dz = y * (dy - (dy * y).sum(axis=-1, keepdims=True))  # J^T dy, J = diag(y) - y y^T
+        else:
+            dz = dy * activations.ACTIVATIONS[self.activation][1](y)
+        dx, dW, db = dense_backward(dz, cache)
+        self.grads["kernel"][...] = dW
+        if db is not None:
+            self.grads["bias"][...] = db
+        return dx
+
+    def step(self, x_t, state=None):
+        """x_t (N, D) -> (y_t (N, M), state unchanged); nothing cached."""
+        if not self.built:
+            self.build((None, np.shape(x_t)[-1]))
+        z = np.asarray(x_t, dtype=self.dtype) @ self.params["kernel"]
+        if self.use_bias:
+            z += self.params["bias"]
+        return self._activate(z), state
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": self.activation,
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }

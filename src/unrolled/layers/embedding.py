@@ -1,0 +1,78 @@
+"""Embedding: integer ids -> rows of a learned table E (V, D).
+
+With `mask_zero=True`, id 0 is padding: `compute_mask` gives (ids != 0) so the recurrent
+layer after it skips those steps (and V must leave room for the padding id, as in Keras).
+"""
+
+import numpy as np
+
+from unrolled import initializers
+from unrolled.functional.embedding import embedding_backward, embedding_forward
+from unrolled.layers.base import Layer, positive_int
+
+
+class Embedding(Layer):
+    """Lookup table. Weights: embeddings (V, D) with V = input_dim, D = output_dim."""
+
+    def __init__(
+        self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
+        input_shape=None, name=None, dtype=None,
+    ):  # fmt: skip
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+        self.input_dim = positive_int(input_dim, "input_dim")
+        self.output_dim = positive_int(output_dim, "output_dim")
+        self.embeddings_initializer = initializers.get(
+            embeddings_initializer, "embeddings_initializer"
+        )
+        self.mask_zero = bool(mask_zero)
+
+    def _make_params(self, input_shape, rng):
+        shape = (self.input_dim, self.output_dim)  # (V, D)
+        return {"embeddings": self.embeddings_initializer(shape, rng, self.dtype)}
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def compute_mask(self, x, mask=None):
+        """(ids != 0) with mask_zero, else the incoming mask (usually None)."""
+        return np.asarray(x) != 0 if self.mask_zero else mask
+
+    def _ids(self, x):
+        """x as integer ids in [0, V), or a clear error."""
+        ids = np.asarray(x)
+        if not self.built:
+            self.build((None, *ids.shape[1:]))
+        if not np.issubdtype(ids.dtype, np.integer):
+            as_int = ids.astype(np.int64)
+            if ids.dtype.kind != "f" or not np.array_equal(as_int, ids):
+                raise self._error(f"expects integer ids, got an array of {ids.dtype}")
+            ids = as_int
+        if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
+            raise self._error(
+                f"expects ids in [0, {self.input_dim}), got values from {ids.min()} to {ids.max()}"
+            )
+        return ids
+
+    def forward(self, x, training=False, mask=None):
+        """ids (N, T) or any shape of ints -> (..., D)."""
+        out, self._cache = embedding_forward(self._ids(x), self.params["embeddings"])
+        return out
+
+    def backward(self, dy):
+        """dy (..., D) -> None (ids have no gradient); dE accumulates repeated ids."""
+        self.grads["embeddings"][...] = embedding_backward(np.asarray(dy), self._last_cache())
+
+    def step(self, x_t, state=None):
+        """ids (N,) -> (rows (N, D), state unchanged); no checks, nothing cached."""
+        if not self.built:
+            self.build((None,))
+        return self.params["embeddings"][x_t], state
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "mask_zero": self.mask_zero,
+        }

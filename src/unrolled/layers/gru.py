@@ -1,0 +1,50 @@
+"""GRU layer over `unrolled.functional.gru` (reset-after form, gate order z, r, h)."""
+
+from unrolled.functional import activations
+from unrolled.functional.gru import gru_backward, gru_forward
+from unrolled.layers.recurrent import Gated
+
+
+class GRU(Gated):
+    """Gated recurrent unit, reset-after form (Keras `reset_after=True`), gates z, r, h.
+
+    Weights: kernel (D, 3H), recurrent_kernel (H, 3H), bias (2, 3H): row 0 input bias,
+    row 1 recurrent bias.
+    """
+
+    kind = "gru"
+    gates = 3
+
+    def _make_bias(self, rng):
+        return self.bias_initializer((2, 3 * self.units), rng, self.dtype)  # (2, 3H)
+
+    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask):
+        h, last_h, cache = gru_forward(
+            x, states[0], Wx, Wh, b, self.activation, self.recurrent_activation, mask, rmask
+        )
+        return h, [last_h], cache
+
+    def _sequence_backward(self, dh, dstates, cache):
+        dx, dh0, dWx, dWh, db = gru_backward(dh, dstates[0], cache)
+        return dx, [dh0], dWx, dWh, db
+
+    def _step(self, x, state, Wx, Wh, b):
+        act_, _ = activations.ACTIVATIONS[self.activation]
+        rec_, _ = activations.ACTIVATIONS[self.recurrent_activation]
+        (prev_h,) = state
+        H = self.units
+        ax = x @ Wx  # (N, 3H): input projections
+        ah = prev_h @ Wh  # (N, 3H): recurrent projections
+        if b is not None:
+            ax += b[0]
+            ah += b[1]
+        zr = ax[:, : 2 * H]
+        zr += ah[:, : 2 * H]
+        rec_(zr)  # z | r
+        hh = ax[:, 2 * H :]
+        hh += zr[:, H:] * ah[:, 2 * H :]  # reset after the recurrent GEMM
+        act_(hh)
+        next_h = prev_h - hh  # h_t = z * h_{t-1} + (1 - z) * hh = hh + z * (h_{t-1} - hh)
+        next_h *= zr[:, :H]
+        next_h += hh
+        return [next_h]

@@ -1,0 +1,66 @@
+"""LSTM layer over `unrolled.functional.lstm` (gate order i, f, c, o)."""
+
+import numpy as np
+
+from unrolled.functional import activations
+from unrolled.functional.lstm import lstm_backward, lstm_forward
+from unrolled.layers.recurrent import Gated
+
+
+class LSTM(Gated):
+    """Long short-term memory, gates i, f, c, o (Keras layout).
+
+    Weights: kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,). `unit_forget_bias=True`
+    starts the forget-gate bias at 1 so the cell remembers by default (Jozefowicz et al., 2015).
+    """
+
+    kind = "lstm"
+    gates = 4
+    state_names = ("h", "c")
+
+    def __init__(self, units, unit_forget_bias=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def _make_bias(self, rng):
+        if not self.unit_forget_bias:
+            return super()._make_bias(rng)
+        H, init = self.units, self.bias_initializer
+        # [b_i, b_f = 1, b_c, b_o] drawn as Keras does
+        parts = [
+            init((H,), rng, self.dtype),
+            np.ones(H, self.dtype),
+            init((2 * H,), rng, self.dtype),
+        ]
+        return np.concatenate(parts)
+
+    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask):
+        h, last_h, last_c, cache = lstm_forward(
+            x, *states, Wx, Wh, b, self.activation, self.recurrent_activation, mask, rmask
+        )
+        return h, [last_h, last_c], cache
+
+    def _sequence_backward(self, dh, dstates, cache):
+        dx, dh0, dc0, dWx, dWh, db = lstm_backward(dh, *dstates, cache)
+        return dx, [dh0, dc0], dWx, dWh, db
+
+    def _step(self, x, state, Wx, Wh, b):
+        act_, _ = activations.ACTIVATIONS[self.activation]
+        rec_, _ = activations.ACTIVATIONS[self.recurrent_activation]
+        prev_h, prev_c = state
+        H = self.units
+        a = x @ Wx  # (N, 4H)
+        a += prev_h @ Wh
+        if b is not None:
+            a += b
+        g = act_(a[:, 2 * H : 3 * H].copy())  # candidate, before the gates overwrite a
+        rec_(a)  # i, f, o (the g block is computed but unused: one call beats three)
+        next_c = a[:, H : 2 * H] * prev_c  # c_t = f * c_{t-1} + i * g
+        g *= a[:, :H]
+        next_c += g
+        next_h = act_(next_c.copy())
+        next_h *= a[:, 3 * H :]  # h_t = o * act(c_t)
+        return [next_h, next_c]
+
+    def get_config(self):
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}

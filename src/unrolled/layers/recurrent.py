@@ -1,0 +1,245 @@
+"""The base of SimpleRNN, LSTM and GRU: one `Recurrent` class, and thin subclasses (simple_rnn.py,
+lstm.py, gru.py) that only wrap their functional cell and write a lean inference step.
+
+What the layer adds to the cell math is bookkeeping, with Keras's semantics:
+- `go_backwards`: the input (and mask) is read last step first, and with
+  `return_sequences` the outputs come back in that processing order (reversed time).
+- `dropout`: one input mask per sequence, the same at every step; `recurrent_dropout`: one
+  (N, H) mask on h_{t-1} (the cell's `recurrent_mask`). Both only when `training=True`,
+  drawn from `config.default_rng()`, scaled by 1 / (1 - rate).
+- `stateful`: the final state of one call is the initial state of the next.
+- `return_state`: forward returns [y, h] (SimpleRNN, GRU) or [y, h, c] (LSTM).
+
+`step` is the lean inference path for generation: one (N, D) step, no caches, a handful of
+NumPy calls (microseconds of overhead on top of the two GEMVs).
+"""
+
+import numpy as np
+
+from unrolled import initializers
+from unrolled.functional import activations
+from unrolled.layers.base import Layer, check_rate, dropout_mask, positive_int
+
+
+def _add(a, b):
+    """a + b where either may be None (a missing gradient)."""
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+class Recurrent(Layer):
+    """What SimpleRNN, LSTM and GRU share. A subclass sets `kind`, `gates` and `state_names`
+    and implements three small hooks over its functional cell:
+
+        _sequence_forward(x, states, Wx, Wh, b, mask, rmask) -> (h, final_states, cache)
+        _sequence_backward(dh, dfinal_states, cache) -> (dx, dinitial_states, dWx, dWh, db)
+        _step(x_t, states, Wx, Wh, b) -> new_states      (inference only, nothing cached)
+    """
+
+    kind = None  # "rnn" | "lstm" | "gru"
+    gates = 1  # G: the kernel is (D, G*H)
+    state_names = ("h",)  # the carried states, in Keras's return_state order
+
+    def __init__(
+        self, units, activation="tanh", use_bias=True, return_sequences=False,
+        return_state=False, go_backwards=False, stateful=False, dropout=0.0,
+        recurrent_dropout=0.0, kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal", bias_initializer="zeros", input_shape=None,
+        name=None, dtype=None,
+    ):  # fmt: skip
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+        self.units = positive_int(units, "units")
+        self.activation = "linear" if activation is None else activation
+        activations.get(self.activation, "activation")
+        self.use_bias = bool(use_bias)
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.dropout = check_rate(dropout, "dropout")
+        self.recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
+        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
+        self.recurrent_initializer = initializers.get(
+            recurrent_initializer, "recurrent_initializer"
+        )
+        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
+        self.states = None  # stateful: the final states of the last call, else None
+        self.dinitial_state = None  # after backward: gradients of the initial states
+
+    def _check_input_shape(self, shape, building=False):
+        if len(shape) != 3:
+            raise self._error(
+                f"expects input of shape (batch, timesteps, features), got {tuple(shape)}"
+            )
+        D = shape[2] if building else self.params["kernel"].shape[0]
+        if shape[2] != D or D is None:
+            raise self._error(f"expects input of shape (batch, timesteps, {D}), got {tuple(shape)}")
+
+    def _make_params(self, input_shape, rng):
+        D, GH, dtype = input_shape[2], self.gates * self.units, self.dtype
+        params = {
+            "kernel": self.kernel_initializer((D, GH), rng, dtype),  # (D, G*H)
+            "recurrent_kernel": self.recurrent_initializer((self.units, GH), rng, dtype),
+        }
+        if self.use_bias:
+            params["bias"] = self._make_bias(rng)
+        return params
+
+    def _make_bias(self, rng):
+        return self.bias_initializer((self.gates * self.units,), rng, self.dtype)  # (G*H,)
+
+    def compute_output_shape(self, input_shape):
+        N, T, _ = input_shape
+        y = (N, T, self.units) if self.return_sequences else (N, self.units)
+        return [y] + [(N, self.units)] * len(self.state_names) if self.return_state else y
+
+    def compute_mask(self, x, mask=None):
+        """The mask of the output sequence (in output order), or None without sequences."""
+        if mask is None or not self.return_sequences:
+            return None
+        return mask[:, ::-1] if self.go_backwards else mask
+
+    def _weights(self):
+        p = self.params
+        return p["kernel"], p["recurrent_kernel"], p.get("bias")
+
+    def _initial_states(self, initial_state, N):
+        """The states the sequence starts from: given, carried (stateful) or zeros."""
+        if initial_state is None and self.stateful and self.states is not None:
+            if self.states[0].shape[0] != N:
+                raise self._error(
+                    f"is stateful and holds states for a batch of {self.states[0].shape[0]}, "
+                    f"got a batch of {N}; call reset_states() to start over"
+                )
+            return self.states
+        if initial_state is None:
+            return [np.zeros((N, self.units), dtype=self.dtype) for _ in self.state_names]
+        if isinstance(initial_state, np.ndarray):
+            initial_state = [initial_state]
+        states = [np.asarray(s, dtype=self.dtype) for s in initial_state]
+        shapes = [s.shape for s in states]
+        expected = [(N, self.units)] * len(self.state_names)
+        if shapes != expected:
+            raise self._error(f"expects initial_state of shapes {expected}, got {shapes}")
+        return states
+
+    def _check_mask(self, mask, N, T):
+        if mask is None:
+            return None
+        mask = np.asarray(mask)
+        if mask.shape != (N, T):
+            raise self._error(f"expects a mask of shape {(N, T)}, got {mask.shape}")
+        return mask.astype(bool, copy=False)
+
+    def forward(self, x, training=False, initial_state=None, mask=None):
+        """Run the layer over a batch of sequences.
+
+        x (N, T, D); initial_state: a list of (N, H) arrays ([h] or [h, c]) or None;
+        mask (N, T) bool or None (False: padding, skipped). Returns y, (N, T, H) with
+        return_sequences else (N, H), or with return_state the list [y, h] / [y, h, c].
+        """
+        x = self._prepare(x)
+        N, T, D = x.shape
+        Wx, Wh, b = self._weights()
+        mask = self._check_mask(mask, N, T)
+        states = self._initial_states(initial_state, N)
+        input_mask = rmask = None
+        if training and self.dropout > 0:
+            input_mask = dropout_mask((N, 1, D), self.dropout, self.dtype)  # same every step
+            x = x * input_mask
+        if training and self.recurrent_dropout > 0:
+            rmask = dropout_mask((N, self.units), self.recurrent_dropout, self.dtype)
+        if self.go_backwards:
+            x = x[:, ::-1]  # read the sequence last step first
+            mask = None if mask is None else mask[:, ::-1]
+        h, final, cache = self._sequence_forward(x, states, Wx, Wh, b, mask, rmask)
+        self._cache = (cache, input_mask)
+        if self.stateful:
+            self.states = [s.copy() for s in final]
+        y = h if self.return_sequences else final[0]
+        return [y, *final] if self.return_state else y
+
+    def backward(self, dy):
+        """Backpropagation through time for the last forward; fills `grads` in place.
+
+        dy: gradient of y ((N, T, H) or (N, H)), or with return_state a list [dy, dh, (dc)]
+        whose entries may be None. Returns dx (N, T, D); the gradients of the initial states
+        are left in `self.dinitial_state` (a list like the states).
+        """
+        cache, input_mask = self._last_cache()
+        n_states = len(self.state_names)
+        if self.return_state:
+            if len(dy) != 1 + n_states:
+                names = ", ".join(["dy", *("d" + s for s in self.state_names)])
+                raise self._error(f"expects {1 + n_states} gradients [{names}], got {len(dy)}")
+            dy, *dstates = dy
+        else:
+            dstates = [None] * n_states
+        dy, *dstates = (
+            None if d is None else np.asarray(d, dtype=self.dtype) for d in [dy, *dstates]
+        )
+        if not self.return_sequences:
+            dstates[0] = _add(dstates[0], dy)  # y is the final h
+            dy = None
+        dx, dinitial, dWx, dWh, db = self._sequence_backward(dy, dstates, cache)
+        self.grads["kernel"][...] = dWx
+        self.grads["recurrent_kernel"][...] = dWh
+        if db is not None:
+            self.grads["bias"][...] = db
+        if self.go_backwards:
+            dx = np.ascontiguousarray(dx[:, ::-1])  # back to the caller's time order
+        if input_mask is not None:
+            dx *= input_mask
+        self.dinitial_state = dinitial
+        return dx
+
+    def reset_states(self):
+        """Forget the carried state: the next call starts from zeros (any batch size)."""
+        self.states = None
+
+    def step(self, x_t, state=None):
+        """One step of inference, nothing cached.
+
+        x_t (N, D); state: a list of (N, H) arrays or None (zeros).
+        Returns y_t = next h (N, H) and the new state list.
+        """
+        if not self.built:
+            self.build((None, None, np.shape(x_t)[-1]))
+        x_t = np.asarray(x_t, dtype=self.dtype)
+        if state is None:
+            state = [np.zeros((x_t.shape[0], self.units), self.dtype) for _ in self.state_names]
+        else:
+            state = [np.asarray(s, dtype=self.dtype) for s in state]
+        Wx, Wh, b = self._weights()
+        state = self._step(x_t, state, Wx, Wh, b)
+        return state[0], state
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": self.activation,
+            "use_bias": self.use_bias,
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+
+class Gated(Recurrent):
+    """A recurrent layer with gates: adds `recurrent_activation` (sigmoid by default)."""
+
+    def __init__(self, units, recurrent_activation="sigmoid", **kwargs):
+        super().__init__(units, **kwargs)
+        activations.get(recurrent_activation, "recurrent_activation")
+        self.recurrent_activation = recurrent_activation
+
+    def get_config(self):
+        return {**super().get_config(), "recurrent_activation": self.recurrent_activation}

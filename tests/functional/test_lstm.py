@@ -1,0 +1,80 @@
+"""LSTM cell: gradient checks of every forward/backward pair, the fast path against the step
+functions, and masking against running each sequence alone."""
+
+import numpy as np
+import pytest
+
+from unrolled.functional.lstm import lstm_step_backward, lstm_step_forward
+
+ACTIVATIONS = ["tanh", "sigmoid", "relu", "linear"]
+MASK = np.array([[1, 0, 1], [1, 1, 0], [0, 0, 0]], dtype=bool)  # hole, padding, all masked
+SEQUENCE_CASES = {
+    "all upstream": {},
+    "dh None": {"upstream": [False, True, True]},
+    "only dh": {"upstream": [True, False, False]},
+    "only dlast_c": {"upstream": [False, False, True]},
+    "mask": {"mask": MASK},
+    "recurrent_mask": {"recurrent_mask": True},
+    "no bias": {"bias": False},
+    "everything": {"mask": MASK, "recurrent_mask": True, "bias": False, "upstream": [0, 1, 1]},
+}
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("recurrent_activation", ACTIVATIONS)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_step_gradients(cells, rng, activation, recurrent_activation, bias):
+    N, D, H = 2, 3, 3
+    prev_h, prev_c = cells.initial_states(rng, "lstm", N, H)
+    Wx, Wh, b = cells.weights(rng, "lstm", D, H, bias)
+    inputs = dict(x=rng.standard_normal((N, D)), prev_h=prev_h, prev_c=prev_c, Wx=Wx, Wh=Wh, b=b)
+    upstream = [rng.standard_normal((N, H)), rng.standard_normal((N, H))]
+
+    def forward(*args):
+        return lstm_step_forward(*args, activation, recurrent_activation)
+
+    errors = cells.check_pair(forward, lstm_step_backward, inputs, upstream)
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("recurrent_activation", ACTIVATIONS)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_sequence_gradients_per_activation(cells, rng, activation, recurrent_activation):
+    errors = cells.sequence_errors(
+        "lstm", rng, activation=activation, recurrent_activation=recurrent_activation
+    )
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("case", SEQUENCE_CASES)
+def test_sequence_gradients(cells, rng, case):
+    errors = cells.sequence_errors("lstm", rng, **SEQUENCE_CASES[case])
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_fast_path_matches_steps(cells, rng, activation):
+    cells.assert_steps_match_sequence("lstm", rng, activation=activation)
+
+
+def test_padded_batch_matches_each_sequence_alone(cells, rng):
+    cells.assert_padded_batch_matches_alone("lstm", rng)
+
+
+def test_float32_stays_float32(cells, rng):
+    cells.assert_float32_stays_float32("lstm", rng)
+
+
+def test_inference_without_cache(cells, rng):
+    cells.assert_no_cache_same_outputs("lstm", rng)
+
+
+def test_forget_gate_one_input_gate_zero_keeps_the_cell():
+    """Golden case: with f = 1 and i = 0 (saturated biases) the memory c is carried unchanged."""
+    N, D, H = 1, 2, 2
+    b = np.concatenate([np.full(H, -50.0), np.full(H, 50.0), np.zeros(H), np.zeros(H)])
+    prev_c = np.array([[0.3, -0.7]])
+    Wx, Wh = np.zeros((D, 4 * H)), np.zeros((H, 4 * H))
+    next_h, next_c, _ = lstm_step_forward(np.ones((N, D)), np.zeros((N, H)), prev_c, Wx, Wh, b)
+    np.testing.assert_allclose(next_c, prev_c, rtol=1e-15)
+    np.testing.assert_allclose(next_h, 0.5 * np.tanh(prev_c), rtol=1e-15)  # o = σ(0) = 0.5
