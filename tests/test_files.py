@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -33,3 +34,11 @@ def test_format_table_aligns_columns():
     text = format_table(["model", "rmse"], [["lstm", "1.25"], ["naive", "10.5"]])
     lines = text.splitlines()
     assert lines == ["model  rmse", "-----  ----", "lstm   1.25", "naive  10.5"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    path = tmp_path / "m.json"
+    write_json(path, {})
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

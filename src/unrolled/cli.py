@@ -1,0 +1,59 @@
+"""The `unrolled` command: one subcommand per task.
+
+    unrolled forecast            # the main job: an honest stock-price forecast
+    unrolled trace --backward    # the tutorial's worked example, step by step
+    unrolled gradients           # vanishing / exploding gradients, measured
+    unrolled memory              # long-term memory: SimpleRNN vs LSTM vs GRU
+    unrolled nextword            # next-word prediction on "Belling the Cat"
+    unrolled charlm train|sample # character-level language model
+
+Exit codes: 0 success, 2 a user error (one line on stderr, no traceback), 1 an internal error.
+"""
+
+import argparse
+import importlib
+import sys
+
+from unrolled.errors import InputError
+
+# subcommand modules under unrolled.tasks, in the order `--help` lists them
+TASKS = ("forecast",)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as one line and exit code 2, like our own errors."""
+
+    def error(self, message):
+        raise InputError(f"{self.prog}: {message}")
+
+
+def build_parser():
+    parser = _Parser(
+        prog="unrolled",
+        description="Recurrent neural networks from scratch in NumPy: run a task.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    subparsers = parser.add_subparsers(dest="task", metavar="TASK", parser_class=_Parser)
+    subparsers.required = True
+    for name in TASKS:
+        importlib.import_module(f"unrolled.tasks.{name}").add_parser(subparsers)
+    return parser
+
+
+def _version():
+    from importlib.metadata import version
+
+    return f"unrolled {version('unrolled')}"
+
+
+def main(argv=None):
+    """Run the command line; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args) or 0
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,200 @@
+"""Model files: one .npz holding every array plus one JSON document, never a pickle.
+
+    model.save("model.npz", extras={"scaler": scaler.get_state()})
+    model = load_model("model.npz")                       # predicts and trains on as before
+    model, extras = load_model("model.npz", with_extras=True)
+
+Inside the archive:
+    __document__           JSON text: format name and version, the model config (layer
+                           configs), compile settings, optimizer iterations, `extras`
+    weights/<i>/<key>      layer i's parameter `key` (Keras layout)
+    optimizer/<slot>       the optimizer's flat state arrays (momentums, velocities, ...)
+
+Reading uses `np.load(allow_pickle=False)`, so a file can never run code. Writing goes to a
+temporary file in the same folder, renamed over the target only when complete. Every way a
+file can be wrong (missing, truncated, not ours, pickled objects, a newer format) gives one
+InputError naming the file.
+"""
+
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from unrolled import losses, optimizers
+from unrolled.errors import InputError
+from unrolled.files import atomic_path
+
+FORMAT_VERSION = 1
+MODEL_FORMAT = "unrolled.model"
+WEIGHTS_FORMAT = "unrolled.weights"
+DOCUMENT = "__document__"
+
+
+def save_model(model, path, extras=None):
+    """Write `model` (config, weights, compile settings, optimizer state) and `extras`."""
+    document = {"format": MODEL_FORMAT, "model": model.get_config(), "compile": None}
+    arrays = _weight_arrays(model, "save")
+    if model.compiled:
+        document["compile"] = {
+            "optimizer": model.optimizer.get_config(),
+            "loss": model.loss.get_config(),
+            "metrics": model.metrics,
+            "iterations": model.optimizer.iterations,
+        }
+        for name, slot in model.optimizer.slots.items():
+            arrays[f"optimizer/{name}"] = slot
+    document["extras"] = extras
+    _write(path, document, arrays)
+
+
+def load_model(path, with_extras=False):
+    """The model saved at `path`, compiled and with its optimizer state when it had one.
+
+    with_extras=True returns (model, extras) with the `extras` dict given to `save`.
+    """
+    from unrolled.layers import deserialize
+    from unrolled.models import Sequential
+
+    document, arrays = _read(path, MODEL_FORMAT)
+    try:
+        config = document["model"]
+        layers = [deserialize(c) for c in config["layers"]]
+        # build with a throwaway generator (the weights are overwritten next): loading must
+        # not move the global random stream
+        shape, rng = tuple(config["input_shape"]), np.random.default_rng(0)
+        for layer in layers:
+            layer.build(shape, rng)
+            shape = layer.compute_output_shape(shape)
+        model = Sequential(layers, name=config["name"])
+        model.build(config["input_shape"])
+    except (KeyError, TypeError) as error:
+        raise _corrupt(path, f"bad model config ({error})") from None
+    _set_weights(model, arrays, path)
+    settings = document.get("compile")
+    if settings:
+        try:
+            _restore_training(model, settings, arrays)
+        except (KeyError, TypeError, ValueError) as error:
+            raise _corrupt(path, f"bad compile settings or optimizer state ({error})") from None
+    return (model, document.get("extras")) if with_extras else model
+
+
+def _restore_training(model, settings, arrays):
+    """Compile as saved and put the optimizer state (slots and step count) back."""
+    model.compile(
+        optimizers.from_config(settings["optimizer"]),
+        losses.from_config(settings["loss"]),
+        settings["metrics"],
+    )
+    slots = {
+        k.removeprefix("optimizer/"): v for k, v in arrays.items() if k.startswith("optimizer/")
+    }
+    if slots:
+        model.optimizer.build(model._params, model._sizes)
+        for name, slot in model.optimizer.slots.items():
+            slot[...] = slots[name]
+    model.optimizer.iterations = int(settings["iterations"])
+
+
+def load_extras(path):
+    """Only the `extras` dict stored with a model (None if there was none)."""
+    return _read(path, MODEL_FORMAT)[0].get("extras")
+
+
+def save_weights(model, path):
+    """Write only the weights (and the layer names, to check them on loading)."""
+    arrays = _weight_arrays(model, "save_weights")
+    _write(
+        path, {"format": WEIGHTS_FORMAT, "layers": [layer.name for layer in model.layers]}, arrays
+    )
+
+
+def load_weights(model, path):
+    """Set a built model's weights from `save_weights` (or `save`) output."""
+    if not model.built:
+        raise InputError(
+            "build the model (or give its first layer input_shape) before load_weights"
+        )
+    _, arrays = _read(path, (WEIGHTS_FORMAT, MODEL_FORMAT))
+    _set_weights(model, arrays, path)
+
+
+def _weight_arrays(model, what):
+    if not model.built:
+        raise InputError(f"build the model (fit, predict or build) before {what}()")
+    return {
+        f"weights/{i}/{key}": array
+        for i, layer in enumerate(model.layers)
+        for key, array in layer.params.items()
+    }
+
+
+def _set_weights(model, arrays, path):
+    weights = []
+    for i, layer in enumerate(model.layers):
+        for key in layer.params:
+            if f"weights/{i}/{key}" not in arrays:
+                raise _corrupt(path, f"no weight {key!r} for layer {i} ({layer.name})")
+            weights.append(arrays[f"weights/{i}/{key}"])
+    model.set_weights(weights)
+
+
+def _write(path, document, arrays):
+    try:
+        text = json.dumps({**document, "format_version": FORMAT_VERSION})
+    except (TypeError, ValueError) as error:
+        message = f"extras must be JSON-serialisable (dicts, lists, str, numbers): {error}"
+        raise InputError(message) from None
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **{DOCUMENT: np.array(text)}, **arrays)
+
+
+def _read(path, formats):
+    """(document, arrays) of one of our files, or one InputError saying what is wrong."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise InputError(f"cannot load {path!r}: no such file")
+    with open(path, "rb") as f:
+        if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip archive (or an empty one)
+            raise InputError(
+                f"cannot load {path!r}: not an unrolled model file (not a .npz archive)"
+            )
+    try:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
+            if DOCUMENT not in npz.files:
+                raise InputError(
+                    f"cannot load {path!r}: not an unrolled model file (no {DOCUMENT})"
+                )
+            document = json.loads(str(npz[DOCUMENT]))
+            arrays = {key: npz[key] for key in npz.files if key != DOCUMENT}
+    except InputError:
+        raise
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise InputError(
+                f"cannot load {path!r}: it holds pickled Python objects, which are never loaded"
+            ) from None
+        raise _corrupt(path, error) from None
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, UnicodeDecodeError) as error:
+        raise _corrupt(path, error) from None
+    formats = formats if isinstance(formats, tuple) else (formats,)
+    if not isinstance(document, dict) or document.get("format") not in formats:
+        found = document.get("format") if isinstance(document, dict) else None
+        raise InputError(
+            f"cannot load {path!r}: expected a {' or '.join(formats)} file, got {found!r}"
+        )
+    version = document.get("format_version")
+    if not isinstance(version, int):
+        raise _corrupt(path, "no format version")
+    if version > FORMAT_VERSION:
+        raise InputError(
+            f"cannot load {path!r}: format version {version!r} is newer than this unrolled "
+            f"reads ({FORMAT_VERSION}); upgrade unrolled"
+        )
+    return document, arrays
+
+
+def _corrupt(path, reason):
+    return InputError(f"cannot load {path!r}: the file is truncated or corrupt ({reason})")

@@ -1,0 +1,313 @@
+"""The forecast task's outputs: the metrics document, the printed tables and the run folder.
+
+    metrics.json     every number in the tables, the settings, the data's provenance and dates
+    predictions.csv  one row per test origin and step (and per day past the data's end)
+    forecast.png     real prices, the model and naive forecasts, the train/test boundary
+    model.npz        the model with its scalers and settings (reload with --model)
+The folder is created here, after every input was checked, so a user error writes nothing.
+"""
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from unrolled import files, plots
+from unrolled.tables import format_table
+
+__all__ = ["default_out", "document", "dumps", "tables", "write", "write_metrics"]
+
+SCALING = {
+    "price": "price levels, MinMaxScaler(0, 1) fitted on the training rows only",
+    "change": "each window relative to its last price, MinMaxScaler(0, 1) fitted on the "
+    "training windows only; forecast = last price * (1 + predicted change)",
+}
+BASELINE_NOTES = {
+    "naive": "tomorrow = today: the last known price",
+    "drift": "the line from the first known price to the last, extended",
+    "moving average": "the mean of the last ma_window known prices",
+}
+
+
+def default_out():
+    """runs/forecast-<time>/ (not created yet)."""
+    return files.run_dir(None, "forecast")
+
+
+def _clean(value):
+    """NaN/inf -> None and NumPy scalars -> Python, so the document is strict JSON."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def document(config, provenance, scores, verdict, model_name, history, backtest, future, extras):
+    """The metrics.json document (JSON-able; NaN stored as null)."""
+    settings = dataclasses.asdict(config)
+    H = config.horizon
+    return _clean(
+        {
+            "task": "forecast",
+            "settings": settings,
+            "data": provenance,
+            "method": {
+                "split": "chronological: training rows, then test rows (never shuffled)",
+                "scaling": SCALING[config.target],
+                "strategy": config.strategy,
+                "horizon": H,
+                "metrics_over": (
+                    "every test origin, one-step-ahead"
+                    if H == 1
+                    else f"every test origin and every step h = 1..{H}, averaged; "
+                    "rmse_by_step lists each step"
+                ),
+                "directional_accuracy": "share of moves (from the last known price) whose "
+                "sign the forecast got right; null for a forecast that never moves",
+                "skill": "1 - RMSE / RMSE_naive",
+                "baselines": {**BASELINE_NOTES, "ma_window": config.ma_window},
+            },
+            "model": {"name": model_name, "training": history},
+            "metrics": scores,
+            "verdict": verdict,
+            "backtest": backtest,
+            "predict_next": future,
+            **extras,
+        }
+    )
+
+
+def dumps(document):
+    """The document as indented JSON text."""
+    return json.dumps(document, indent=2)
+
+
+def write_metrics(path, document):
+    files.write_json(path, document)
+
+
+def _fmt(value, digits=2, scale=1.0):
+    return "n/a" if value is None else f"{value * scale:,.{digits}f}"
+
+
+def _label(name, document):
+    if name == "model":
+        return f"{document['model']['name']} (model)"
+    if name == "moving average":
+        return f"moving average ({document['method']['baselines']['ma_window']})"
+    return "naive (persistence)" if name == "naive" else name
+
+
+def _main_table(document):
+    rows = []
+    for name, m in document["metrics"].items():
+        rows.append(
+            [
+                _label(name, document),
+                _fmt(m["rmse"]),
+                _fmt(m["mae"]),
+                _fmt(m["mape"]),
+                _fmt(m["directional_accuracy"], 1, 100.0),
+                _fmt(m["skill"], 3),
+            ]
+        )
+    headers = ["forecaster", "RMSE", "MAE", "MAPE %", "direction %", "skill vs naive"]
+    return format_table(headers, rows)
+
+
+def _steps_table(document):
+    metrics = document["metrics"]
+    H = len(metrics["model"]["rmse_by_step"])
+    rows = []
+    for h in range(H):
+        model, naive = metrics["model"]["rmse_by_step"][h], metrics["naive"]["rmse_by_step"][h]
+        skill = 1 - model / naive if model is not None and naive else None
+        rows.append([f"{h + 1}", _fmt(model), _fmt(naive), _fmt(skill, 3)])
+    return format_table(["step (days ahead)", "model RMSE", "naive RMSE", "skill"], rows)
+
+
+def _backtest_table(backtest):
+    rows = []
+    for name, m in backtest["summary"].items():
+        cells = [name]
+        for key, digits, scale in (
+            ("rmse", 2, 1),
+            ("mae", 2, 1),
+            ("directional_accuracy", 1, 100),
+            ("skill", 3, 1),
+        ):
+            mean, std = m[key]["mean"], m[key]["std"]
+            spread = "" if std is None else f" ± {_fmt(std, digits, scale)}"
+            cells.append(_fmt(mean, digits, scale) + spread)
+        rows.append(cells)
+    return format_table(["forecaster", "RMSE", "MAE", "direction %", "skill vs naive"], rows)
+
+
+def _future_table(future):
+    rows = [
+        [date, f"{k + 1}", _fmt(v), _fmt(n)]
+        for k, (date, v, n) in enumerate(
+            zip(future["dates"], future["model"], future["naive"], strict=True)
+        )
+    ]
+    return format_table(["date (beyond the data)", "step", "model", "naive"], rows)
+
+
+def tables(document):
+    """Everything printed after training: the results, per step, backtest, future forecast."""
+    test = document["data"]["test"]
+    s = document["settings"]
+    H = s["horizon"]
+    ahead = "one-day-ahead" if H == 1 else f"{H}-day ({s['strategy']})"
+    n = document["test_origins"]
+    parts = [
+        f"test period {test['from']} .. {test['to']}: {n:,} {ahead} forecasts of "
+        f"{document['data']['columns'][0]}"
+        + ("" if H == 1 else f", metrics averaged over steps 1..{H}"),
+        _main_table(document),
+    ]
+    if H > 1:
+        parts += ["", "by step:", _steps_table(document)]
+    if document["backtest"]:
+        b = document["backtest"]
+        parts += [
+            "",
+            f"walk-forward backtest: {b['folds']} folds (expanding window, refit and rescale "
+            "per fold), mean ± std over folds:",
+            _backtest_table(b),
+        ]
+    if document["predict_next"]:
+        f = document["predict_next"]
+        parts += [
+            "",
+            f"forecast past the data's end ({f['method']}; weekdays, holidays not skipped; "
+            "no actual values to score it):",
+        ]
+        parts.append(_future_table(f))
+    return "\n".join(parts)
+
+
+def tutorial_pairing_sentence(document):
+    """How the tutorial's plot flatters the model, in numbers."""
+    return (
+        f"The tutorial's plot pairs each prediction with the day it was made from: that RMSE "
+        f"is {document['tutorial_pairing_rmse']:.2f}, against the honest "
+        f"{document['metrics']['model']['rmse']:.2f} (next day) and naive "
+        f"{document['metrics']['naive']['rmse']:.2f}."
+    )
+
+
+def _predictions_csv(data, origins, forecasts, actual, future):
+    names = list(forecasts)
+    header = ["date", "last_known_date", "step", "actual"] + [n.replace(" ", "_") for n in names]
+    lines = [",".join(header + ["kind"])]
+    W, H = actual.shape
+    for w in range(W):
+        t = origins[w]
+        for h in range(H):
+            cells = [str(data.dates[t + h]), str(data.dates[t - 1]), str(h + 1)]
+            cells += [f"{actual[w, h]:.6g}"] + [f"{forecasts[n][w, h]:.6g}" for n in names]
+            lines.append(",".join(cells + ["test"]))
+    if future:
+        for k, date in enumerate(future["dates"]):
+            cells = [date, future["last_known_date"], str(k + 1), ""]
+            cells += [f"{future[n.replace(' ', '_')][k]:.6g}" for n in names]
+            lines.append(",".join(cells + ["future"]))
+    return "\n".join(lines) + "\n"
+
+
+def _source_name(data):
+    """'S&P 500 index' for a built-in series, else the training file's name."""
+    if data["dataset"]:
+        return (data["description"] or data["dataset"]).split(" daily")[0]
+    return Path(data["source"]["train"]).name.removesuffix(".gz").removesuffix(".csv")
+
+
+def _plot(path, document, data, origins, forecasts, actual, future):
+    plt = plots.pyplot()
+    T, s = len(data.dates), data.split
+    H = actual.shape[1]
+    first = max(0, s - max(T - s, 60))  # show as many training days as test days (>= 60)
+    target = document["data"]["columns"][0]
+    name = document["model"]["name"]
+    fig, ax = plt.subplots(figsize=(10, 5))
+    ax.plot(data.dates[first:], data.target[first:], color="black", lw=1.4, label=f"real {target}")
+    step = "next day" if H == 1 else f"{H} days ahead"
+    target_dates = data.dates[origins + H - 1]
+    ax.plot(
+        target_dates,
+        forecasts["model"][:, -1],
+        color="tab:blue",
+        lw=1.4,
+        label=f"{name} forecast ({step})",
+    )
+    ax.plot(
+        target_dates,
+        forecasts["naive"][:, -1],
+        color="tab:orange",
+        lw=1.0,
+        ls="--",
+        label="naive forecast (last known price)",
+    )
+    if future:
+        dates = np.array(future["dates"], dtype="datetime64[D]")
+        ax.plot(
+            dates,
+            future["model"],
+            color="tab:blue",
+            lw=1.4,
+            ls=":",
+            marker=".",
+            label=f"{name} past the data's end (no actuals)",
+        )
+    ax.axvline(data.dates[s], color="grey", ls=":", lw=1.2)
+    ax.text(
+        data.dates[s],
+        0.98,
+        "  train | test  ",
+        transform=ax.get_xaxis_transform(),
+        ha="center",
+        va="top",
+        color="grey",
+        fontsize=9,
+        backgroundcolor="white",
+    )
+    m = document["metrics"]
+    skill = m["model"]["skill"]
+    ax.set_title(
+        f"{_source_name(document['data'])} {target}: {name} vs naive forecast on the test period\n"
+        f"RMSE {m['model']['rmse']:.2f} vs naive {m['naive']['rmse']:.2f} "
+        f"(skill {'n/a' if skill is None else f'{skill:+.3f}'})",
+        fontsize=11,
+    )
+    ax.set_xlabel("date")
+    ax.set_ylabel(f"{target} price")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=9)
+    fig.autofmt_xdate()
+    files.save_figure(fig, path)
+
+
+def write(out, document, data, origins, forecasts, actual, future, model, model_extras):
+    """Create the folder and write the model, predictions.csv and forecast.png. Returns
+    {name: path} including "metrics" (written afterwards by write_metrics)."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    if model is not None:
+        paths["model"] = out / "model.npz"
+        model.save(paths["model"], extras=model_extras)
+    paths["predictions"] = out / "predictions.csv"
+    files.write_text(
+        paths["predictions"], _predictions_csv(data, origins, forecasts, actual, future)
+    )
+    paths["plot"] = out / "forecast.png"
+    _plot(paths["plot"], document, data, origins, forecasts, actual, future)
+    paths["metrics"] = out / "metrics.json"
+    return paths

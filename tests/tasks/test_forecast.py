@@ -1,0 +1,435 @@
+"""`unrolled forecast` end to end on small data: the CLI path, bad input, leakage, outputs."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unrolled.cli import main
+from unrolled.errors import InputError
+from unrolled.tasks import forecast_data
+from unrolled.tasks.forecast import Config, run
+from unrolled.tasks.forecast_scaling import WindowScaler
+
+SHARED = Path(__file__).parents[2].parent / "shared" / "data"
+# small and fast: 5-day windows, 4 units, 2 epochs
+TINY = ["--lookback", "5", "--units", "4", "--epochs", "2", "--batch-size", "16", "--quiet"]
+HEADER = "Date,Open,High,Low,Close,Volume"
+
+
+def prices(n=120, seed=0):
+    """(dates (n,) datetime64[D] weekdays from 2020-01-01, OHLCV (n, 5)) of a random walk."""
+    rng = np.random.default_rng(seed)
+    dates = np.busday_offset("2020-01-01", np.arange(n), roll="forward")
+    close = 100 + np.cumsum(rng.normal(0, 1, n))
+    open_ = close + rng.normal(0, 0.3, n)
+    high = np.maximum(open_, close) + 0.5
+    low = np.minimum(open_, close) - 0.5
+    volume = rng.integers(1_000_000, 3_000_000, n)
+    return dates, np.column_stack([open_, high, low, close, volume])
+
+
+def csv_lines(dates, values):
+    """Yahoo/course style: M/D/YYYY dates, a quoted Volume with thousands separators."""
+    lines = [HEADER]
+    for d, (o, h, lo, c, v) in zip(dates, values, strict=True):
+        y, m, day = str(d).split("-")
+        lines.append(f'{int(m)}/{int(day)}/{y},{o:.2f},{h:.2f},{lo:.2f},{c:.2f},"{int(v):,}"')
+    return lines
+
+
+def write_csv(path, lines, newline="\n", bom=False):
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + newline.join(lines).encode())
+    return path
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    return write_csv(tmp_path / "prices.csv", csv_lines(*prices()))
+
+
+def read_metrics(out):
+    return json.loads((out / "metrics.json").read_text())
+
+
+def read_predictions(out):
+    lines = (out / "predictions.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    return header, [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+
+
+# ---- the split and windows: nothing from the test part reaches training --------------------
+
+
+def test_windows_inputs_lie_before_their_targets():
+    series = np.arange(20.0)[:, None]  # row t holds the value t
+    X, Y, origins = forecast_data.windows(series, lookback=3, horizon=2, start=12, stop=20)
+    assert origins.tolist() == list(range(12, 19))
+    for x, y, t in zip(X[:, :, 0], Y, origins, strict=True):
+        assert x.tolist() == [t - 3, t - 2, t - 1] and y.tolist() == [t, t + 1]
+    X, Y, origins = forecast_data.windows(series, lookback=3, horizon=2, start=0, stop=12)
+    assert origins[0] == 3 and Y.max() == 11  # training targets stay below the split row 12
+
+
+def test_scalers_see_the_training_rows_only():
+    values = np.concatenate([np.linspace(1, 2, 10), [1000.0, -1000.0]])[:, None]
+    X, Y, _ = forecast_data.windows(values, 3, 1, 0, 10)
+    scaler = WindowScaler("price").fit(values[:10], X, Y)
+    assert scaler.x_.data_max_[0] == 2.0 and scaler.x_.data_min_[0] == 1.0
+    assert scaler.y_.data_max_[0] == 2.0
+
+
+@pytest.mark.parametrize("target", ["price", "change"])
+def test_window_scaler_round_trip(target, rng):
+    values = 100 + np.cumsum(rng.normal(0, 1, (50, 2)), axis=0)  # (T, F) positive prices
+    X, Y, _ = forecast_data.windows(values, 5, 2, 0, 40)
+    scaler = WindowScaler(target).fit(values[:40], X, Y)
+    Z = scaler.targets(X, Y)
+    assert Z.min() >= -1e-12 and Z.max() <= 1 + 1e-12  # training targets land in [0, 1]
+    np.testing.assert_allclose(scaler.prices(X, Z), Y)
+    again = WindowScaler.from_state(json.loads(json.dumps(scaler.get_state())))
+    np.testing.assert_allclose(again.inputs(X), scaler.inputs(X))
+    if target == "change":  # a window's own last row is "no change"; the level does not matter
+        np.testing.assert_allclose(scaler.inputs(X * 3.0), scaler.inputs(X), atol=1e-12)
+
+
+def test_fold_bounds_cover_the_test_period_in_order():
+    assert forecast_data.fold_bounds(100, 131, 3, 1) == [(100, 110), (110, 120), (120, 131)]
+    with pytest.raises(InputError, match="blocks of 2 rows, fewer than the horizon 3"):
+        forecast_data.fold_bounds(100, 106, 3, 3)
+
+
+def test_changing_the_last_test_day_changes_no_forecast(tmp_path):
+    """Fails if the scaler (or anything else) saw the test part: the last row is only a target."""
+    dates, values = prices()
+    a = write_csv(tmp_path / "a.csv", csv_lines(dates, values))
+    values[-1] *= 50  # a wild last test day
+    b = write_csv(tmp_path / "b.csv", csv_lines(dates, values))
+    for path, out in ((a, "out_a"), (b, "out_b")):
+        assert main(["forecast", "--csv", str(path), "--out", str(tmp_path / out), *TINY]) == 0
+    _, rows_a = read_predictions(tmp_path / "out_a")
+    _, rows_b = read_predictions(tmp_path / "out_b")
+    assert [r["model"] for r in rows_a] == [r["model"] for r in rows_b]
+    assert rows_a[-1]["actual"] != rows_b[-1]["actual"]
+    # and the model file's scaler is the training part's
+    ma = read_metrics(tmp_path / "out_a")
+    assert ma["data"]["train"]["rows"] == 96 and ma["data"]["test"]["rows"] == 24
+
+
+# ---- the CLI path on CSV quirks -------------------------------------------------------------
+
+
+def test_course_style_csv_crlf_bom_descending(tmp_path, capsys):
+    dates, values = prices()
+    lines = csv_lines(dates, values)
+    path = write_csv(tmp_path / "p.csv", [lines[0], *reversed(lines[1:])], "\r\n", bom=True)
+    out = tmp_path / "out"
+    assert main(["forecast", "--csv", str(path), "--out", str(out), *TINY[:-1]]) == 0
+    printed = capsys.readouterr().out
+    assert "descending date order" in printed and "naive (persistence)" in printed
+    m = read_metrics(out)
+    assert m["data"]["first_date"] == "2020-01-01" and m["data"]["last_date"] == str(dates[-1])
+
+
+# ---- bad input: one line, exit code 2, nothing written --------------------------------------
+
+
+def _bad_cases(tmp_path):
+    dates, values = prices(40)
+    lines = csv_lines(dates, values)
+    nonnum = list(lines)
+    nonnum[4] = nonnum[4].replace(nonnum[4].split(",")[4], "abc", 1)
+    missing = list(lines)
+    missing[7] = ",".join(missing[7].split(",")[:4] + ["", *missing[7].split(",")[5:]])
+    dup = [*lines[:6], lines[5], *lines[6:]]
+    zero = [
+        *lines[:10],
+        lines[10][: lines[10].rindex(',"')] + ",0",
+        *lines[11:],
+    ]  # Volume 0 in row 11
+    train = write_csv(tmp_path / "train.csv", lines)
+    overlap = write_csv(tmp_path / "overlap.csv", [HEADER, *lines[-3:]])
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    return {
+        "missing file": (["--csv", str(tmp_path / "nope.csv")], "File not found"),
+        "empty file": (["--csv", str(empty)], "is empty"),
+        "no such column": (
+            ["--csv", str(train), "--column", "Price"],
+            "No column 'Price'.*columns: Date, Open, High, Low, Close, Volume",
+        ),
+        "no such feature": (["--csv", str(train), "--features", "Open,Adj"], "No column 'Adj'"),
+        "non-numeric": (
+            ["--csv", str(write_csv(tmp_path / "n.csv", nonnum))],
+            "Non-numeric value 'abc' in row 5, column 'Close'",
+        ),
+        "missing values": (
+            ["--csv", str(write_csv(tmp_path / "m.csv", missing))],
+            "1 missing values.*row 8.*ffill",
+        ),
+        "duplicate dates": (
+            ["--csv", str(write_csv(tmp_path / "d.csv", dup))],
+            "Duplicate date 2020-01-07 in rows 6 and 7",
+        ),
+        "too few rows": (
+            ["--csv", str(train), "--lookback", "60"],
+            "the data has 40 .* need at least 70",
+        ),
+        "test csv overlaps": (
+            ["--csv", str(train), "--test-csv", str(overlap), "--lookback", "5"],
+            "overlaps the training data: 3 of its dates",
+        ),
+        "test-from outside": (
+            ["--csv", str(train), "--test-from", "2030-01-01"],
+            "--test-from 2030-01-01 is outside the data",
+        ),
+        "bad test-size": (["--csv", str(train), "--test-size", "abc"], "--test-size"),
+        "recursive multivariate": (
+            ["--csv", str(train), "--strategy", "recursive", "--features", "Open,Close"],
+            "single input column",
+        ),
+        "predict-next multivariate": (
+            ["--csv", str(train), "--features", "Open,Close", "--predict-next", "3"],
+            "single input column",
+        ),
+        "change needs positive values": (
+            [
+                "--csv",
+                str(write_csv(tmp_path / "z.csv", zero)),
+                "--target",
+                "change",
+                "--features",
+                "Volume",
+                "--lookback",
+                "5",
+            ],
+            "column 'Volume' is 0 on 2020-01-14",
+        ),
+        "csv and dataset": (["--csv", str(train), "--dataset", "sp500"], "not both"),
+        "unknown dataset": (["--dataset", "nasdaq"], "Unknown dataset 'nasdaq'"),
+        "bad units": (["--csv", str(train), "--units", "0"], "`units`, expected an integer"),
+        "not a model file": (["--csv", str(train), "--model", str(train)], str(train)),
+    }
+
+
+CASES = [
+    "missing file",
+    "empty file",
+    "no such column",
+    "no such feature",
+    "non-numeric",
+    "missing values",
+    "duplicate dates",
+    "too few rows",
+    "test csv overlaps",
+    "test-from outside",
+    "bad test-size",
+    "predict-next multivariate",
+    "change needs positive values",
+    "recursive multivariate",
+    "csv and dataset",
+    "unknown dataset",
+    "bad units",
+    "not a model file",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, capsys, monkeypatch):
+    args, pattern = _bad_cases(tmp_path)[case]
+    monkeypatch.chdir(tmp_path)  # the default run folder would appear here
+    before = set(os.listdir(tmp_path))
+    out = tmp_path / "out"
+    assert main(["forecast", *args, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert re.search(pattern, err), err
+    assert not out.exists() and set(os.listdir(tmp_path)) == before
+
+
+def test_missing_values_forward_filled_on_request(tmp_path):
+    dates, values = prices(60)
+    values[10, 3] = np.nan
+    lines = [line.replace("nan", "") for line in csv_lines(dates, values)]
+    path = write_csv(tmp_path / "m.csv", lines)
+    out = tmp_path / "out"
+    assert main(["forecast", "--csv", str(path), "--fill", "ffill", "--out", str(out), *TINY]) == 0
+    assert read_metrics(out)["settings"]["fill"] == "ffill"
+
+
+# ---- the recipe, the outputs and the options -------------------------------------------------
+
+
+def test_run_writes_every_output_and_the_table_has_the_baselines(csv_file, tmp_path):
+    out = tmp_path / "out"
+    result = run(Config(csv=str(csv_file), lookback=5, units=4, epochs=2, out=str(out), quiet=True))
+    assert set(result.files) == {"model", "predictions", "plot", "metrics"}
+    png = (out / "forecast.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 150_000
+    m = read_metrics(out)
+    assert set(m["metrics"]) == {"model", "naive", "drift", "moving average"}
+    for row in m["metrics"].values():
+        assert row["rmse"] > 0 and row["mae"] > 0 and row["mape"] > 0
+    assert m["metrics"]["naive"]["directional_accuracy"] is None  # persistence never moves
+    assert m["metrics"]["model"]["skill"] == pytest.approx(
+        1 - m["metrics"]["model"]["rmse"] / m["metrics"]["naive"]["rmse"]
+    )
+    assert m["settings"]["lookback"] == 5 and m["data"]["source"]["train"] == str(csv_file)
+    assert m["data"]["test"] == {"rows": 24, "from": "2020-05-14", "to": "2020-06-16"}
+    assert "naive forecast" in m["verdict"]
+    for line in ("LSTM (model)", "naive (persistence)", "drift", "moving average (20)"):
+        assert line in result.table
+    header, rows = read_predictions(out)
+    assert header[:4] == ["date", "last_known_date", "step", "actual"] and len(rows) == 24
+    assert rows[0]["date"] == "2020-05-14" and rows[0]["last_known_date"] == "2020-05-13"
+
+
+def test_test_from_and_test_size_split_at_the_same_row(csv_file, tmp_path):
+    common = dict(csv=str(csv_file), lookback=5, units=4, epochs=1, quiet=True)
+    by_date = run(Config(test_from="2020-05-14", out=str(tmp_path / "a"), **common))
+    by_size = run(Config(test_size=24, out=str(tmp_path / "b"), **common))
+    assert by_date.metrics["data"]["test"] == by_size.metrics["data"]["test"]
+    assert by_date.metrics["data"]["train"]["to"] == "2020-05-13"
+
+
+def test_saved_model_reloads_and_forecasts_without_training(csv_file, tmp_path, capsys):
+    first = tmp_path / "first"
+    assert main(["forecast", "--csv", str(csv_file), "--out", str(first), *TINY]) == 0
+    second = tmp_path / "second"
+    args = [
+        "forecast",
+        "--csv",
+        str(csv_file),
+        "--model",
+        str(first / "model.npz"),
+        "--out",
+        str(second),
+        "--predict-next",
+        "3",
+        "--lookback",
+        "9",
+    ]
+    assert main(args) == 0
+    assert "no training" in capsys.readouterr().out
+    a, b = read_metrics(first), read_metrics(second)
+    assert b["settings"]["lookback"] == 5  # the file's settings win
+    assert b["metrics"]["model"]["rmse"] == pytest.approx(a["metrics"]["model"]["rmse"])
+    assert not (second / "model.npz").exists()
+    nxt = b["predict_next"]
+    assert nxt["dates"] == ["2020-06-17", "2020-06-18", "2020-06-19"] and len(nxt["model"]) == 3
+    _, rows = read_predictions(second)
+    assert [r["kind"] for r in rows[-3:]] == ["future"] * 3 and rows[-1]["actual"] == ""
+
+
+def test_model_file_is_not_scored_on_days_it_trained_on(csv_file, tmp_path, capsys):
+    first = tmp_path / "first"
+    assert main(["forecast", "--csv", str(csv_file), "--out", str(first), *TINY]) == 0
+    args = [
+        "forecast",
+        "--csv",
+        str(csv_file),
+        "--model",
+        str(first / "model.npz"),
+        "--test-size",
+        "40",
+        "--out",
+        str(tmp_path / "x"),
+    ]
+    assert main(args) == 2
+    assert "trained on data up to 2020-05-13" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("strategy", "target"), [("direct", "price"), ("recursive", "change")])
+def test_multi_step_reports_every_step(strategy, target, csv_file, tmp_path):
+    out = tmp_path / "out"
+    args = ["--horizon", "3", "--strategy", strategy, "--target", target, "--predict-next", "4"]
+    assert main(["forecast", "--csv", str(csv_file), "--out", str(out), *TINY, *args]) == 0
+    m = read_metrics(out)
+    assert len(m["metrics"]["model"]["rmse_by_step"]) == 3 and m["method"]["strategy"] == strategy
+    assert "averaged" in m["method"]["metrics_over"]
+    _, rows = read_predictions(out)
+    assert len(rows) == 22 * 3 + 4  # 22 origins with 3 test days ahead, then 4 future days
+    # naive's step-1 RMSE equals the one-step persistence error over the same origins
+    assert m["metrics"]["naive"]["rmse_by_step"][0] > 0
+
+
+def test_multivariate_features_and_backtest(csv_file, tmp_path):
+    out = tmp_path / "out"
+    args = ["--features", "Open,High,Low,Close,Volume", "--backtest", "2"]
+    assert main(["forecast", "--csv", str(csv_file), "--out", str(out), *TINY, *args]) == 0
+    m = read_metrics(out)
+    assert m["data"]["columns"] == ["Close", "Open", "High", "Low", "Volume"]
+    b = m["backtest"]
+    assert b["folds"] == 2 and [f["train_rows"] for f in b["by_fold"]] == [96, 108]
+    assert set(b["summary"]["LSTM"]["rmse"]) == {"mean", "std"}
+
+
+def test_json_prints_metrics_json(csv_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["forecast", "--csv", str(csv_file), "--out", str(out), "--json", *TINY]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == read_metrics(out)
+    assert printed["data"]["first_date"] == "2020-01-01"
+
+
+def test_dataset_list(capsys):
+    assert main(["forecast", "--dataset", "list"]) == 0
+    assert "sp500" in capsys.readouterr().out
+
+
+def test_default_command_on_the_builtin_series(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["forecast", "--epochs", "1"]) == 0
+    (folder,) = (tmp_path / "runs").iterdir()
+    assert folder.name.startswith("forecast-")
+    m = read_metrics(folder)
+    assert m["data"]["dataset"] == "sp500" and m["data"]["last_date"] == "2018-12-31"
+    assert m["data"]["rows_used"] == 1260 and m["settings"]["lookback"] == 60
+    printed = capsys.readouterr().out
+    assert "naive forecast" in printed and "forecast.png" in printed
+
+
+GOOGLE = [SHARED / "Google_Stock_Price_Train.csv", SHARED / "Google_Stock_Price_Test.csv"]
+
+
+needs_shared = pytest.mark.skipif(
+    not GOOGLE[0].exists() and os.environ.get("CI") != "true", reason="needs ../shared/data"
+)
+
+
+@needs_shared
+def test_google_close_quirks_quoted_thousands_and_the_split_note(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["forecast", "--csv", str(GOOGLE[0]), "--column", "Close", "--lookback", "5"]
+    assert main([*args, "--epochs", "1", "--units", "4", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "note: Close moves -51% from 2014-03-26 to 2014-03-27" in printed
+    assert read_metrics(out)["data"]["train"]["rows"] == 1006  # 1258 rows, the last 20% test
+
+
+@needs_shared
+def test_tutorial_recipe_on_the_google_files(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["forecast", "--tutorial", "--csv", str(GOOGLE[0]), "--test-csv", str(GOOGLE[1])]
+    assert main([*args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    m = read_metrics(out)
+    s = m["settings"]
+    assert (s["column"], s["lookback"], s["units"], s["activation"], s["epochs"]) == (
+        "Open",
+        1,
+        4,
+        "sigmoid",
+        200,
+    )
+    assert m["data"]["train"]["rows"] == 1258 and m["data"]["test"]["rows"] == 20
+    assert m["data"]["test"]["from"] == "2017-01-03"
+    naive = m["metrics"]["naive"]["rmse"]
+    # persistence on the 20 test Opens, from the true previous Open (the last is 12/30/2016)
+    opens = [782.75] + [float(r.split(",")[1]) for r in GOOGLE[1].read_text().splitlines()[1:]]
+    assert naive == pytest.approx(np.sqrt(np.mean(np.diff(opens) ** 2)))
+    assert m["metrics"]["model"]["rmse"] > 0 and m["tutorial_pairing_rmse"] > 0
+    assert "naive (persistence)" in printed and "the day it was made from" in printed
