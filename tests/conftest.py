@@ -5,6 +5,11 @@ import os
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
+
+# Our tests multiply small matrices: one BLAS thread is fastest and keeps timings steady on a
+# shared 2-core machine (OpenBLAS threads spinning against each other cost 100x there).
+_BLAS_ONE_THREAD = threadpool_limits(limits=1, user_api="blas")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import sys
 from unrolled.errors import InputError
 
 # subcommand modules under unrolled.tasks, in the order `--help` lists them
-TASKS = ("forecast",)
+TASKS = ("forecast", "trace", "gradients", "memory")
 
 
 class _Parser(argparse.ArgumentParser):

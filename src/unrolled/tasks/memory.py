@@ -1,0 +1,402 @@
+"""`unrolled memory`: how far back can a SimpleRNN, an LSTM and a GRU remember?
+
+Recall (the default): step 1 shows one of K symbols (one-hot) with a "remember this" flag on;
+the next T-1 steps show random distractor symbols from the same K, flag off; after the last
+step the net must name the first symbol (K-way softmax, chance 1/K). The distractors share
+the symbol's input channels, so the only way to keep the answer is to stop new inputs from
+overwriting it: what the LSTM's input and forget gates do, and what a SimpleRNN's
+h_t = tanh(W_xh x_t + W_hh h_{t-1} + b) cannot, since every input passes through the same
+matrices and gradients from the answer back to step 1 vanish geometrically (`unrolled
+gradients`).
+
+Adding (`--task adding`, Hochreiter & Schmidhuber 1997, as in Le et al. 2015): each step is
+(a value in [0, 1], a marker); two steps are marked, one in each half, and the target is the
+sum of their values. Scored by MSE and by the share within 0.04 of the target (the original
+criterion); always answering 1 gives MSE 1/6 and about 8% within 0.04.
+
+Every cell gets the same hidden size, training set, epochs, batch size and optimizer (Adam
+with global gradient clipping), a fresh model per (cell, T) and a held-out test set from
+another seed. Training stops early once a run has clearly solved its training set, which
+only saves time, never adds any.
+
+The gated cells start out keeping their state and writing little (`--keep-bias B`, default 4):
+LSTM forget-gate bias +B and input-gate bias -B, GRU update-gate bias +B. This is a constant
+form of chrono initialisation (Tallec & Ollivier 2018): σ(4) = 0.98 keeps a memory for ~50
+steps. With Keras's defaults (`--keep-bias keras`: forget bias 1, others 0) the answer's trace
+at step 50 is scaled by about 0.73^49 = 2e-7 at initialisation, and the LSTM rarely finds it
+within this budget. A SimpleRNN has no gate to open: its best start is already the orthogonal
+W_hh it gets (Saxe et al. 2014; see `unrolled gradients`).
+"""
+
+import argparse
+import contextlib
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from unrolled import config as unrolled_config
+from unrolled.errors import invalid
+from unrolled.tasks import memory_report
+from unrolled.tasks.memory_report import HIT, NAMES
+
+CELLS = ("rnn", "lstm", "gru")
+TASKS = ("recall", "adding")
+
+
+@dataclass
+class Config:
+    task: str = "recall"  # "recall" the first symbol, or the "adding" problem
+    cells: tuple = CELLS  # cells to compare, all with the same budget
+    lengths: tuple = (5, 10, 20, 50, 100)  # sequence lengths T
+    symbols: int = 8  # K: the recall task's alphabet; chance is 1/K
+    hidden: int = 16  # H for every cell (3 bits to keep); at 32 a SimpleRNN sometimes latches
+    train: int = 2048  # training sequences per (cell, T)
+    epochs: int = 20  # at most; a run stops once it has solved its training set
+    batch_size: int = 64  # sequences per update: 32 updates per epoch
+    learning_rate: float = 0.01  # Adam; 10x Keras's default, these tasks are small
+    clipnorm: float = 1.0  # global gradient clipping, against the explosions of `gradients`
+    keep_bias: float | None = 4.0  # gated cells' initial keep bias (module doc); None: Keras's
+    test: int = 1000  # held-out sequences per T
+    repeats: int = 3  # independent runs (data, weights) per (cell, T): the table shows the mean
+    quick: bool = False  # a seconds-long run for tests: QUICK replaces the defaults left as is
+    seed: int = 0  # same seed, same data, weights and numbers
+    out: str | None = None  # folder for memory.png and memory.json; None: runs/memory-<time>
+    quiet: bool = False  # no progress bar, just the table
+    json: bool = False  # print memory.json to stdout instead of the table
+
+
+QUICK = dict(lengths=(5, 50), train=1024, epochs=10, test=300, repeats=1)
+
+
+@dataclass
+class Run:
+    cell: str
+    T: int
+    repeat: int
+    score: float  # held-out accuracy (recall) or share within 0.04 (adding)
+    mse: float | None  # adding only
+    epochs: int  # epochs actually trained
+    seconds: float
+    tokens: int  # sequence steps processed in training (forward + backward)
+
+
+@dataclass
+class Result:
+    config: Config
+    runs: list
+    chance: float
+    seconds: float
+    files: dict = field(default_factory=dict)
+
+    def scores(self, cell, T):
+        return [r.score for r in self.runs if r.cell == cell and r.T == T]
+
+    def score(self, cell, T):
+        """The mean over the repeats."""
+        return float(np.mean(self.scores(cell, T)))
+
+    def to_json(self):
+        return {
+            "task": "memory",
+            "config": {
+                k: list(v) if isinstance(v, tuple) else v
+                for k, v in asdict(self.config).items()
+                if k not in ("quiet", "json")
+            },
+            "chance": self.chance,
+            "metric": _metric(self.config),
+            "seconds": round(self.seconds, 2),
+            "tokens_per_second": round(memory_report.tokens_per_second(self)),
+            "runs": [asdict(r) for r in self.runs],
+        }
+
+
+def _metric(config):
+    return "accuracy" if config.task == "recall" else f"share within {HIT} of the sum"
+
+
+# ---------------------------------------------------------------- data
+
+
+def recall_data(n, T, K, rng, dtype=np.float32):
+    """x (n, T, K + 1): one-hot symbols plus the flag channel; y (n,) the first symbol's id."""
+    ids = rng.integers(0, K, (n, T))  # ids[:, 0] is the answer, the rest are distractors
+    x = np.zeros((n, T, K + 1), dtype=dtype)
+    np.put_along_axis(x[:, :, :K], ids[:, :, None], 1.0, axis=-1)
+    x[:, 0, K] = 1.0  # "remember this"
+    return x, ids[:, 0]
+
+
+def adding_data(n, T, rng, dtype=np.float32):
+    """x (n, T, 2): values U(0, 1) and the marker; y (n, 1) the sum of the two marked values."""
+    values = rng.random((n, T))
+    half = max(1, T // 2)
+    first = rng.integers(0, half, n)  # one marker in each half
+    second = rng.integers(half, T, n) if T > 1 else first
+    marker = np.zeros((n, T))
+    marker[np.arange(n), first] = 1.0
+    marker[np.arange(n), second] = 1.0
+    y = (values * marker).sum(axis=1, keepdims=True)
+    return np.stack([values, marker], axis=-1).astype(dtype), y.astype(dtype)
+
+
+# ---------------------------------------------------------------- training
+
+
+def build_model(cell, D, outputs, config):
+    """Sequential([cell(H), Dense]), the gated cells' keep gates set by config.keep_bias."""
+    from unrolled.layers import GRU, LSTM, Dense, SimpleRNN
+    from unrolled.models import Sequential
+    from unrolled.optimizers import Adam
+
+    layer = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}[cell]
+    H = config.hidden
+    recall = config.task == "recall"
+    model = Sequential(
+        [
+            layer(H, input_shape=(None, D)),
+            Dense(outputs, activation="softmax" if recall else None),
+        ]
+    )
+    bias, B = model.layers[0].params.get("bias"), config.keep_bias
+    if B is not None and cell == "lstm":  # gate order i, f, c, o; written in place (flat buffer)
+        bias[:H], bias[H : 2 * H] = -B, B  # write little, forget little
+    elif B is not None and cell == "gru":
+        bias[0, :H] = B  # gate order z, r, h; z = 1 keeps the old state
+    model.compile(
+        optimizer=Adam(config.learning_rate, global_clipnorm=config.clipnorm),
+        loss="sparse_categorical_crossentropy" if recall else "mse",
+        metrics=["accuracy"] if recall else None,
+    )
+    return model
+
+
+def _solved(config, logs):
+    """Stop early once the training set is clearly solved (saves time, changes no budget)."""
+    if config.task == "recall":
+        return logs.get("accuracy", 0.0) >= 0.995
+    return logs.get("loss", math.inf) <= 2e-4  # RMS error 0.014, well inside 0.04
+
+
+def train_one(cell, T, config, repeat=0, bar=None):
+    """Train a fresh model on one length and score it on held-out data; returns a Run."""
+    from unrolled.callbacks import Callback
+
+    data_rng = np.random.default_rng([config.seed, 1, T, repeat])  # the same data for every cell
+    test_rng = np.random.default_rng([config.seed, 2, T])
+    if config.task == "recall":
+        x, y = recall_data(config.train, T, config.symbols, data_rng)
+        x_test, y_test = recall_data(config.test, T, config.symbols, test_rng)
+        D, outputs = config.symbols + 1, config.symbols
+    else:
+        x, y = adding_data(config.train, T, data_rng)
+        x_test, y_test = adding_data(config.test, T, test_rng)
+        D, outputs = 2, 1
+    unrolled_config.set_seed([config.seed, 3, CELLS.index(cell), T, repeat])  # weights, shuffling
+    model = build_model(cell, D, outputs, config)
+    steps = math.ceil(config.train / config.batch_size)
+
+    class Watch(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if bar is not None:
+                bar.update(1)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs = epoch + 1
+            if _solved(config, logs):
+                self.model.stop_training = True
+
+    watch = Watch()
+    started = time.perf_counter()
+    model.fit(
+        x, y, batch_size=config.batch_size, epochs=config.epochs, verbose=0, callbacks=[watch]
+    )
+    seconds = time.perf_counter() - started
+    if bar is not None:
+        bar.update(steps * (config.epochs - watch.epochs))  # the budget a solved run left over
+    pred = model.predict(x_test, batch_size=256)
+    if config.task == "recall":
+        score, mse = float((pred.argmax(axis=-1) == y_test).mean()), None
+    else:
+        err = pred[:, 0] - y_test[:, 0]
+        score, mse = float((np.abs(err) < HIT).mean()), float((err * err).mean())
+    return Run(cell, T, repeat, score, mse, watch.epochs, seconds, watch.epochs * config.train * T)
+
+
+def _check(config):
+    if config.task not in TASKS:
+        raise invalid("--task", f"one of {', '.join(TASKS)}", config.task)
+    unknown = [c for c in config.cells if c not in CELLS]
+    if not config.cells or unknown:
+        raise invalid("--cells", f"cells from {', '.join(CELLS)}", ",".join(config.cells))
+    if not config.lengths or any(
+        isinstance(T, bool) or not isinstance(T, int) or T < 1 for T in config.lengths
+    ):
+        raise invalid("--lengths", "sequence lengths T >= 1", ",".join(map(str, config.lengths)))
+    for name, low in (
+        ("symbols", 2),
+        ("hidden", 1),
+        ("train", 1),
+        ("epochs", 1),
+        ("batch_size", 1),
+        ("test", 1),
+        ("repeats", 1),
+    ):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise invalid(f"--{name.replace('_', '-')}", f"an integer >= {low}", value)
+    for name in ("learning_rate", "clipnorm"):
+        value = getattr(config, name)
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise invalid(f"--{name.replace('_', '-')}", "a number > 0", value)
+    B = config.keep_bias
+    if B is not None and not (isinstance(B, (int, float)) and math.isfinite(B)):
+        raise invalid("--keep-bias", "a finite number or 'keras'", B)
+
+
+def run(config):
+    """Train every (cell, T), score on held-out data, write memory.png and memory.json."""
+    from unrolled.files import run_dir, write_json
+
+    if config.quick:  # tiny settings, except where the caller chose a value
+        default = Config()
+        config = replace(
+            config, **{k: v for k, v in QUICK.items() if getattr(config, k) == getattr(default, k)}
+        )
+    _check(config)
+    chance = 1.0 / config.symbols if config.task == "recall" else _adding_chance()
+    total = (
+        config.epochs
+        * math.ceil(config.train / config.batch_size)
+        * config.repeats
+        * len(config.cells)
+        * len(config.lengths)
+    )
+    bar = _bar(total, config.quiet or config.json)
+    started = time.perf_counter()
+    runs = []
+    with _one_blas_thread(), contextlib.closing(bar):
+        for T in config.lengths:
+            for cell in config.cells:
+                for repeat in range(config.repeats):
+                    bar.set_description(f"{NAMES[cell]} T={T}")
+                    runs.append(train_one(cell, T, config, repeat, bar))
+                bar.set_postfix_str(
+                    f"{memory_report.tokens_per_second(Result(config, runs, 0, 0)):,.0f} tok/s"
+                )
+    result = Result(config, runs, chance, time.perf_counter() - started)
+    out = run_dir(config.out, "memory")
+    result.files["plot"] = memory_report.plot(result, out / "memory.png")
+    result.files["json"] = out / "memory.json"
+    write_json(result.files["json"], result.to_json())
+    return result
+
+
+def _one_blas_thread():
+    """Run BLAS on one thread: these (64, 32) x (32, 128) products are too small to share, and
+    extra threads only spin-wait (measured 10x slower on a busy 2-core machine)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an optional speed-up, not a dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def _adding_chance():
+    """P(|s - 1| < 0.04) for s the sum of two U(0, 1): the constant answer 1's hit rate."""
+    return 2 * HIT - HIT * HIT
+
+
+def _bar(total, quiet):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="batch", disable=True if quiet else None, file=sys.stderr)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _ints(text):
+    """An argparse type: "5,10,20" -> (5, 10, 20)."""
+    try:
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+
+
+def _bias(text):
+    """An argparse type: a number, or "keras" (None: the layers' own defaults)."""
+    if text == "keras":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'keras', got {text!r}") from None
+
+
+def _names(text):
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "memory",
+        help="long-term memory: SimpleRNN vs LSTM vs GRU as the gap grows",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    d = Config()
+    p.add_argument("--task", default=d.task, help="recall or adding")
+    p.add_argument(
+        "--cells", type=_names, default=",".join(d.cells), help="comma-separated: rnn,lstm,gru"
+    )
+    p.add_argument(
+        "--lengths",
+        type=_ints,
+        default=",".join(map(str, d.lengths)),
+        help="comma-separated T values",
+    )
+    p.add_argument("--symbols", "-K", type=int, default=d.symbols, help="recall alphabet size K")
+    p.add_argument("--hidden", type=int, default=d.hidden, help="hidden units (every cell)")
+    p.add_argument("--train", type=int, default=d.train, help="training sequences per run")
+    p.add_argument("--epochs", type=int, default=d.epochs, help="at most this many epochs")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="batch size")
+    p.add_argument("--learning-rate", type=float, default=d.learning_rate, help="Adam's rate")
+    p.add_argument("--clipnorm", type=float, default=d.clipnorm, help="global clip norm")
+    p.add_argument(
+        "--keep-bias",
+        type=_bias,
+        default=d.keep_bias,
+        metavar="B",
+        help="gated cells start keeping: LSTM forget bias +B, input bias -B, GRU "
+        "update bias +B; 'keras' for Keras's defaults",
+    )
+    p.add_argument("--test", type=int, default=d.test, help="held-out sequences per T")
+    p.add_argument("--repeats", type=int, default=d.repeats, help="runs per (cell, T)")
+    p.add_argument("--quick", action="store_true", help="tiny settings that run in seconds")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed")
+    p.add_argument(
+        "--out", default=None, metavar="DIR", help="output folder, else runs/memory-<time>"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print memory.json to stdout")
+    p.set_defaults(func=main)
+    return p
+
+
+def main(args):
+    fields = {k: getattr(args, k) for k in Config.__dataclass_fields__}
+    result = run(Config(**fields))
+    if result.config.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(memory_report.format_text(result))
+        if not result.config.quiet:
+            print(f"\nplot: {result.files['plot']}\njson: {result.files['json']}")
+    return 0

@@ -1,0 +1,311 @@
+"""`unrolled trace`: one pass through a recurrent network, one time step at a time.
+
+The default is the tutorial's worked example (vocabulary h, e, l, o; hidden size 3):
+
+    h_t = tanh(W_xh x_t + W_hh h_{t-1} + b)     y_t = W_hy h_t     p_t = softmax(y_t)
+    L   = sum_t -log p_t[target_t]               (cross-entropy summed over the word)
+
+with W_hh = 0.42703 * I, b = 0.567 in every unit and no output bias. The state starts at
+h_0 = 0 before "h" (nothing precedes it), and each h_t is carried into the next step, so the
+tutorial's numbers "for the letter e" are step 2 here: h_2 = [0.936534, 0.949104, 0.762341],
+y_2 = [1.90607732, 1.13779113, 0.95666016, 1.27422602], and the untrained net predicts "h".
+(The tutorial rounded intermediate values in a spreadsheet; we agree within 1e-5.)
+
+`--backward` runs BPTT with the real step backward functions, newest step first, carrying
+dL/dh from step t+1 into step t (`dh_future`), and checks the summed gradients against
+central finite differences. `--cell lstm|gru` traces a gated cell with seeded random weights;
+`--model FILE --input TEXT` traces the first recurrent layer of a model another task saved.
+The math and its records (`Step`, `BackStep`) live in trace_steps.py, the text output in
+trace_report.py; this module builds the network, runs it and writes JSON.
+"""
+
+import argparse
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from unrolled.errors import InputError, invalid
+from unrolled.tasks.trace_steps import Net, backward, check_gradients, forward, total_loss
+
+CELLS = ("rnn", "lstm", "gru")
+TUTORIAL_VOCAB = ("h", "e", "l", "o")
+TUTORIAL_W_XH = [  # (H, V) = (3, 4): the tutorial's W_xh, column v = symbol v's weights
+    [0.287027, 0.84606, 0.572392, 0.486813],
+    [0.902874, 0.871522, 0.691079, 0.18998],
+    [0.537524, 0.09224, 0.558159, 0.491528],
+]
+TUTORIAL_W_HY = [  # (V, H) = (4, 3)
+    [0.37168, 0.974829459, 0.830034886],
+    [0.39141, 0.282585823, 0.659835709],
+    [0.64985, 0.09821557, 0.334287084],
+    [0.91266, 0.32581642, 0.144630018],
+]
+TUTORIAL_W_HH, TUTORIAL_B = 0.42703, 0.567  # a scalar times I; one bias shared by every unit
+LAYER_KINDS = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
+
+
+@dataclass
+class Config:
+    word: str = "hello"  # the tutorial's word: inputs h e l l, targets e l l o
+    cell: str = "rnn"  # "rnn": the tutorial's weights; "lstm" or "gru": seeded random ones
+    backward: bool = False  # also run BPTT step by step and check it by finite differences
+    model: str | None = None  # a model file saved by another task, traced instead of a cell
+    input: str | None = None  # the text fed to --model (its last symbol is only a target)
+    seed: int = 0  # draws the random weights of --cell lstm|gru (and FD samples of big models)
+    json: bool = False  # print one JSON document instead of the tables
+    out: str | None = None  # folder for trace.json; nothing is written without it
+
+
+@dataclass
+class Result:
+    config: Config
+    net: Net
+    steps: list
+    total_loss: float
+    back: list | None = None  # BackSteps, newest first
+    gradients: dict | None = None  # name -> Gradient
+
+    def to_json(self):
+        """The machine-readable trace: vocabulary, every step's vectors, the gradients."""
+        doc = {
+            "task": "trace",
+            "cell": self.net.kind,
+            "source": self.net.about,
+            "vocabulary": list(self.net.vocab),
+            "steps": [_plain(s, skip=("cache", "top", "c")) for s in self.steps],
+            "total_loss": self.total_loss,
+        }
+        if self.back is not None:
+            doc["backward"] = {
+                "steps": [_plain(b) for b in self.back],
+                "gradients": {name: _plain(g) for name, g in self.gradients.items()},
+            }
+        return doc
+
+
+def _plain(record, skip=()):
+    """A record's fields as JSON values: arrays become lists (NaN, i.e. not checked: None)."""
+
+    def value(v):
+        if isinstance(v, dict):
+            return {k: value(x) for k, x in v.items()}
+        if isinstance(v, np.ndarray):
+            return np.where(np.isnan(v), None, v).tolist() if np.isnan(v).any() else v.tolist()
+        return v
+
+    fields = {k: value(v) for k, v in vars(record).items() if k not in skip}
+    if "parts" in fields:  # a step's intermediate vectors sit next to its h
+        fields.update(fields.pop("parts"))
+    return fields
+
+
+# ---------------------------------------------------------------- building the network
+
+
+def tutorial_net():
+    """The tutorial's hello network (float64)."""
+    H = 3
+    return Net(
+        kind="rnn",
+        vocab=list(TUTORIAL_VOCAB),
+        embed=np.eye(4),
+        Wx=np.array(TUTORIAL_W_XH).T.copy(),  # (D, H) Keras layout = W_xh^T
+        Wh=TUTORIAL_W_HH * np.eye(H),
+        b=np.full(H, TUTORIAL_B),
+        Wy=np.array(TUTORIAL_W_HY).T.copy(),  # (H, V)
+        by=None,
+        tutorial=True,
+        about=[
+            "the tutorial's worked example",
+            f"W_xh (3x4) and W_hy (4x3) as printed there, W_hh = {TUTORIAL_W_HH} * I, "
+            f"b = {TUTORIAL_B} in every unit, no output bias",
+        ],
+    )
+
+
+def random_net(kind, seed, H=3):
+    """A `kind` cell over the tutorial's vocabulary with N(0, 0.5^2) weights drawn from `seed`."""
+    rng = np.random.default_rng(seed)
+    V = len(TUTORIAL_VOCAB)
+    G = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
+    b = np.zeros((2, G * H)) if kind == "gru" else np.zeros(G * H)
+    if kind == "lstm":
+        b[H : 2 * H] = 1.0  # forget-gate bias 1, as Keras's unit_forget_bias
+    return Net(
+        kind=kind,
+        vocab=list(TUTORIAL_VOCAB),
+        embed=np.eye(V),
+        Wx=rng.normal(0, 0.5, (V, G * H)),
+        Wh=rng.normal(0, 0.5, (H, G * H)),
+        b=b,
+        Wy=rng.normal(0, 0.5, (H, V)),
+        by=None,
+        about=[f"random weights N(0, 0.5^2), seed {seed}; hidden size {H}"]
+        + (
+            ["forget-gate bias 1 (Keras's unit_forget_bias), other biases 0"]
+            if kind == "lstm"
+            else []
+        ),
+    )
+
+
+def model_net(path):
+    """The first recurrent layer of a saved model, with what feeds it and what reads it."""
+    from unrolled.data.vocab import Vocabulary
+    from unrolled.saving import load_model
+
+    model, extras = load_model(path, with_extras=True)
+    if not extras or "vocabulary" not in extras:
+        raise invalid("--model", "a model file with a vocabulary in its extras", str(path))
+    vocab = Vocabulary.from_state(extras["vocabulary"])
+    layers = list(model.layers)
+    names = [type(layer).__name__ for layer in layers]
+    first = next((k for k, n in enumerate(names) if n in LAYER_KINDS), None)
+    if first is None or first > 1 or (first == 1 and names[0] != "Embedding"):
+        raise invalid(
+            "--model",
+            "a model whose first recurrent layer takes one-hot input or follows an Embedding",
+            " -> ".join(names),
+        )
+    if names[-1] != "Dense":
+        raise invalid("--model", "a model that ends in a Dense layer", " -> ".join(names))
+    cell, dense = layers[first], layers[-1]
+    cfg, dense_cfg = cell.get_config(), dense.get_config()
+    if dense_cfg.get("activation") not in (None, "linear", "softmax"):
+        raise invalid("--model", "a softmax or linear output layer", dense_cfg.get("activation"))
+    if cfg.get("go_backwards"):
+        raise invalid("--model", "a recurrent layer that reads forwards", "go_backwards=True")
+    V = len(vocab)
+    embed = layers[0].params["embeddings"] if first == 1 else np.eye(V)
+    if cell.params["kernel"].shape[0] != embed.shape[1] or dense.params["kernel"].shape[1] != V:
+        raise invalid(
+            "--model",
+            f"one-hot or embedded inputs and {V} outputs (its vocabulary)",
+            f"kernel shapes {cell.params['kernel'].shape} ... {dense.params['kernel'].shape}",
+        )
+
+    def f64(a):
+        return None if a is None else np.array(a, dtype=np.float64)
+
+    return Net(
+        kind=LAYER_KINDS[names[first]],
+        vocab=list(vocab.symbols_),
+        embed=f64(embed),
+        Wx=f64(cell.params["kernel"]),
+        Wh=f64(cell.params["recurrent_kernel"]),
+        b=f64(cell.params.get("bias")),
+        Wy=f64(dense.params["kernel"]),
+        by=f64(dense.params.get("bias")),
+        activation=cfg.get("activation") or "linear",
+        recurrent_activation=cfg.get("recurrent_activation") or "sigmoid",
+        head=layers[first + 1 : -1],
+        level=vocab.level,
+        tokenize=vocab.tokenize,
+        about=[f"model {path}: " + " -> ".join(names)],
+    )
+
+
+# ---------------------------------------------------------------- run
+
+
+def _symbols(net, text, argument):
+    """Split `text` into the net's symbols; one clear error naming any unknown symbol."""
+    symbols = net.tokenize(text) if net.tokenize else list(text)
+    unknown = [s for s in dict.fromkeys(symbols) if s not in net.vocab]
+    if unknown:
+        shown = ", ".join(net.vocab) if len(net.vocab) <= 12 else f"{len(net.vocab)} symbols"
+        raise InputError(
+            f"Received an invalid value for argument `{argument}`, expected symbols from the "
+            f"vocabulary ({shown}), got {text!r}: {', '.join(map(repr, unknown))} "
+            f"{'is' if len(unknown) == 1 else 'are'} not in it."
+        )
+    if len(symbols) < 2:
+        raise invalid(argument, "at least 2 symbols (inputs, then the next-symbol targets)", text)
+    return symbols
+
+
+def _validate(config):
+    if config.cell not in CELLS:
+        raise invalid("--cell", f"one of {', '.join(CELLS)}", config.cell)
+    if config.model is None and config.input is not None:
+        raise invalid("--input", "to be used with --model FILE", config.input)
+    if config.model is not None:
+        if config.word != "hello" or config.cell != "rnn":
+            raise InputError(
+                "Arguments `--word`/`--cell` cannot be combined with `--model` (the model file "
+                "fixes the cell; give its text with `--input`)."
+            )
+        if config.input is None:
+            raise invalid("--input", "a text to feed the model given with --model", None)
+
+
+def run(config):
+    """Trace the configured network; write trace.json when config.out is set."""
+    _validate(config)
+    if config.model is not None:
+        net, text, argument = model_net(config.model), config.input, "--input"
+    else:
+        kind = config.cell
+        net = tutorial_net() if kind == "rnn" else random_net(kind, config.seed)
+        text, argument = config.word, "--word"
+    if config.backward and net.head:  # BPTT through deeper layers is the model's business
+        raise InputError(
+            "Argument `--backward` traces BPTT when the recurrent layer feeds the output "
+            f"Dense directly; this model has {len(net.head)} layer(s) in between "
+            f"({net.about[0].split(': ', 1)[1]}). Trace it without --backward."
+        )
+    symbols = _symbols(net, text, argument)
+    inputs, targets = symbols[:-1], symbols[1:]  # predict each next symbol
+    steps = forward(net, inputs, targets)
+    result = Result(config, net, steps, total_loss(steps))
+    if config.backward:
+        result.back, totals = backward(net, steps)
+        result.gradients = check_gradients(net, inputs, targets, totals, config.seed)
+    if config.out:
+        from unrolled.files import run_dir, write_json
+
+        write_json(run_dir(config.out, "trace") / "trace.json", result.to_json())
+    return result
+
+
+# ---------------------------------------------------------------- command line
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "trace",
+        help="the tutorial's worked example (or any cell), one time step at a time",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--word", default="hello", help="word to trace, from the symbols h e l o")
+    p.add_argument(
+        "--cell", default="rnn", help="rnn (the tutorial's weights), lstm or gru (seeded random)"
+    )
+    p.add_argument(
+        "--backward",
+        action="store_true",
+        help="also show BPTT step by step, with a finite-difference check",
+    )
+    p.add_argument(
+        "--model", default=None, metavar="FILE", help="trace a model file saved by another task"
+    )
+    p.add_argument("--input", default=None, metavar="TEXT", help="text fed to --model")
+    p.add_argument("--seed", type=int, default=0, help="seed for lstm/gru random weights")
+    p.add_argument("--json", action="store_true", help="print a JSON document instead")
+    p.add_argument("--out", default=None, metavar="DIR", help="write trace.json here")
+    p.set_defaults(func=main)
+    return p
+
+
+def main(args):
+    config = Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__})
+    result = run(config)
+    if config.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        from unrolled.tasks.trace_report import format_text
+
+        print(format_text(result))
+    return 0

@@ -1,0 +1,111 @@
+"""`unrolled memory`: the data, the quick experiment's outcome, outputs and errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from unrolled.cli import main
+from unrolled.tasks.memory import Config, adding_data, build_model, recall_data, run
+
+
+def test_recall_data():
+    x, y = recall_data(50, 7, 4, np.random.default_rng(0))
+    assert x.shape == (50, 7, 5) and y.shape == (50,)
+    assert (x[:, :, :4].sum(axis=-1) == 1).all()  # one symbol per step
+    np.testing.assert_array_equal(x[:, 0, :4].argmax(axis=-1), y)  # the answer is step 1
+    np.testing.assert_array_equal(x[:, :, 4], np.eye(7)[[0] * 50])  # flag only on step 1
+
+
+def test_adding_data():
+    x, y = adding_data(200, 10, np.random.default_rng(0))
+    assert x.shape == (200, 10, 2) and y.shape == (200, 1)
+    marker = x[:, :, 1]
+    assert (marker.sum(axis=1) == 2).all()
+    assert (marker[:, :5].sum(axis=1) == 1).all()  # one marker in each half
+    np.testing.assert_allclose(y[:, 0], (x[:, :, 0] * marker).sum(axis=1), rtol=1e-6)
+
+
+def test_gated_cells_start_keeping_their_state():
+    config = Config(hidden=4, keep_bias=3.0)
+    lstm, gru = (build_model(cell, 3, 2, config) for cell in ("lstm", "gru"))
+    bias = lstm.layers[0].params["bias"]  # gate order i, f, c, o
+    np.testing.assert_array_equal(bias[:8], [-3.0] * 4 + [3.0] * 4)
+    np.testing.assert_array_equal(bias[8:], 0.0)
+    np.testing.assert_array_equal(gru.layers[0].params["bias"][0, :4], 3.0)  # z, r, h
+    keras = build_model("lstm", 3, 2, Config(hidden=4, keep_bias=None))
+    np.testing.assert_array_equal(keras.layers[0].params["bias"][4:8], 1.0)  # unit_forget_bias
+
+
+def test_quick_run_shows_the_point(tmp_path):
+    """In seconds: every cell solves a short gap; at the long one the LSTM remembers and the
+    SimpleRNN is near chance."""
+    result = run(Config(quick=True, quiet=True, out=str(tmp_path)))
+    short, long = result.config.lengths
+    for cell in ("rnn", "lstm", "gru"):
+        assert result.score(cell, short) > 0.9, cell
+    assert result.score("lstm", long) > 0.9
+    assert result.score("rnn", long) < 2 * result.chance
+    assert (tmp_path / "memory.png").stat().st_size > 1000
+    doc = json.loads((tmp_path / "memory.json").read_text())
+    assert doc["chance"] == pytest.approx(1 / 8) and len(doc["runs"]) == 6
+    assert doc["tokens_per_second"] > 0
+
+
+def test_same_seed_same_numbers(tmp_path, capsys):
+    argv = [
+        "memory",
+        "--quick",
+        "--cells",
+        "rnn",
+        "--lengths",
+        "20",
+        "--json",
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path),
+    ]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(argv) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert first["config"]["lengths"] == [20]  # --quick keeps what the caller chose
+    assert [(r["score"], r["epochs"]) for r in first["runs"]] == [
+        (r["score"], r["epochs"]) for r in second["runs"]
+    ]
+
+
+def test_adding_problem_quick(tmp_path, capsys):
+    argv = [
+        "memory",
+        "--task",
+        "adding",
+        "--quick",
+        "--cells",
+        "lstm",
+        "--quiet",
+        "--out",
+        str(tmp_path),
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Adding problem" in out and "test MSE" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--cells", "rnn,tree"], "`--cells`, expected cells from rnn, lstm, gru, got 'rnn,tree'"),
+        (["--lengths", "5,0"], "`--lengths`, expected sequence lengths T >= 1, got '5,0'"),
+        (["--lengths", "5,x"], "argument --lengths: expected comma-separated integers"),
+        (["--task", "copy"], "`--task`, expected one of recall, adding, got 'copy'"),
+        (["--clipnorm", "0"], "`--clipnorm`, expected a number > 0, got 0.0"),
+        (["--symbols", "1"], "`--symbols`, expected an integer >= 2, got 1"),
+    ],
+)
+def test_bad_arguments(argv, message, capsys, tmp_path):
+    assert main(["memory", *argv, "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "run").exists()
