@@ -17,11 +17,24 @@ import sys
 from unrolled.errors import InputError
 
 # subcommand modules under unrolled.tasks, in the order `--help` lists them
-TASKS = ("forecast", "trace", "gradients", "memory")
+TASKS = ("forecast", "trace", "gradients", "memory", "nextword", "charlm")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows "(default: X)" after each option's help, except where there is nothing to show."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False) or "%(default)" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage mistake as one line and exit code 2, like our own errors."""
+    """argparse with our help format, reporting a usage mistake as one line and exit code 2."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["formatter_class"] = HelpFormatter
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         raise InputError(f"{self.prog}: {message}")

@@ -1,0 +1,329 @@
+"""The training side of `unrolled charlm`: data, the truncated-BPTT loop, the loss curve.
+
+The loop is char-rnn's, written with the model's public pieces: the recurrent layers are
+stateful, so `model.fit` on chunk k of the streams starts from the states chunk k-1 ended
+in, and backward stops at the chunk's first step. Validation and samples run on fresh
+states and hand the training states back untouched (`_fresh_states`).
+"""
+
+import json
+import math
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from unrolled import config as unrolled_config
+from unrolled.data import Vocabulary, char_rnn_batches, fable_text, train_val_split
+from unrolled.errors import InputError, invalid
+from unrolled.files import run_dir, save_figure, write_json
+from unrolled.generate import check_sampling
+from unrolled.tables import format_table
+from unrolled.tasks.charlm import CELLS, TASK, build_model, generate_text, prime_text
+from unrolled.tasks.nextword import read_text
+
+DEFAULT_STEPS = 300
+LN2 = math.log(2)
+
+
+@dataclass
+class TrainResult:
+    """What `charlm.train` returns; `metrics` is exactly what metrics.json holds."""
+
+    steps: int  # optimizer steps taken
+    train_loss: float  # mean training loss (nats/char) over the last evaluation interval
+    val_loss: float  # the final validation loss (nats/char)
+    best_val_loss: float  # the lowest validation loss seen; the saved model has it
+    tokens_per_second: float  # training characters per second (evaluation not counted)
+    seconds: float  # wall time of the whole run
+    model_path: str  # the best model's file
+    curve_path: str  # the loss-curve PNG
+    history: dict = field(default_factory=dict)  # step, train_loss, val_loss per evaluation
+    samples: list = field(default_factory=list)  # (step, text) of the training-time samples
+    metrics: dict = field(default_factory=dict)
+    model: object = field(default=None, repr=False)  # the model at the last step
+    vocabulary: object = field(default=None, repr=False)
+
+
+def _check(config):
+    """Validate every setting once, before any file is read."""
+    for name in ("hidden", "layers", "embed_dim", "seq_len", "batch_size", "eval_every"):
+        _integer(config, name, 1)
+    for name in ("sample_every", "sample_length"):
+        _integer(config, name, 0)
+    for name in ("steps", "epochs"):
+        if getattr(config, name) is not None:
+            _integer(config, name, 1)
+    if config.steps is not None and config.epochs is not None:
+        raise InputError("Pass either --steps or --epochs, not both.")
+    if config.cell not in CELLS:
+        raise invalid("--cell", f"one of {', '.join(CELLS)}", config.cell)
+    if not 0 <= config.dropout < 1:
+        raise invalid("--dropout", "a number in [0, 1)", config.dropout)
+    if not 0 < config.val_fraction < 1:
+        raise invalid("--val-fraction", "a number in (0, 1)", config.val_fraction)
+    for name in ("lr", "clip"):
+        if not getattr(config, name) > 0:
+            raise invalid(f"--{name}", "a positive number", getattr(config, name))
+    check_sampling(config.temperature, None, ("--temperature", "--top-k"))
+
+
+def _integer(config, name, low):
+    value = getattr(config, name)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise invalid(f"--{name.replace('_', '-')}", f"an integer >= {low}", value)
+
+
+def make_batches(text, config):
+    """Vocabulary and batches: train X, Y (K, B, L); validation Xv, Yv (Kv, Bv, L)."""
+    vocab = Vocabulary(level="char").fit(text)
+    ids = vocab.encode(text)  # (T,)
+    train, val = train_val_split(len(ids), config.val_fraction)
+    train_ids, val_ids = ids[train], ids[val]
+    B, L = config.batch_size, config.seq_len
+    if len(train_ids) - 1 < B * L:
+        most = (len(train_ids) - 1) // L  # the most streams of L that fit
+        hint = (
+            f"use --batch-size {most} or less, or a shorter --seq-len"
+            if most
+            else f"use --seq-len {len(train_ids) - 1} or less"
+        )
+        raise InputError(
+            f"Argument `--text`: {len(train_ids)} training characters are too few for "
+            f"--batch-size {B} streams of --seq-len {L} (needs {B * L + 1}); {hint}."
+        )
+    # validation: as many streams as it can fill (at most B), chunks shortened if it is tiny
+    Lv = min(L, len(val_ids) - 1)
+    if Lv < 1:
+        raise InputError(
+            f"Argument `--val-fraction`: {len(val_ids)} validation character is too few; "
+            "raise --val-fraction or use a longer text."
+        )
+    Bv = max(1, min(B, (len(val_ids) - 1) // Lv))
+    return vocab, char_rnn_batches(train_ids, B, L), char_rnn_batches(val_ids, Bv, Lv)
+
+
+@contextmanager
+def _fresh_states(model):
+    """Run the body from zero states, then give the training states back to every layer."""
+    saved = [(layer, layer.states) for layer in model.layers if hasattr(layer, "states")]
+    model.reset_states()
+    try:
+        yield
+    finally:
+        model.reset_states()
+        for layer, states in saved:
+            layer.states = states
+
+
+def evaluate(model, X, Y):
+    """Mean loss (nats/char) over chunks X, Y (K, B, L), state carried from chunk to chunk."""
+    with _fresh_states(model):
+        losses = [
+            model.evaluate(X[k], Y[k], batch_size=X.shape[1], verbose=0) for k in range(len(X))
+        ]
+    return float(np.mean(losses))
+
+
+def fit_chunk(model, X, Y, step):
+    """Optimizer step `step` (from 1) on chunk (step - 1) mod K of X, Y (K, B, L); its loss.
+
+    The stateful layers start the chunk from the states the previous chunk ended in, except at
+    the start of each epoch, where every stream starts again from zeros.
+    """
+    k = (step - 1) % len(X)
+    if k == 0:
+        model.reset_states()
+    history = model.fit(X[k], Y[k], batch_size=X.shape[1], epochs=1, shuffle=False, verbose=0)
+    return history.history["loss"][0] if history.history.get("loss") else math.nan
+
+
+def _printer(config):
+    stream = sys.stderr if config.json else sys.stdout
+
+    def say(text=""):
+        if not config.quiet:
+            print(text, file=stream, flush=True)
+
+    return say
+
+
+# what a model file records about how it was trained (besides the vocabulary)
+SETTINGS = ("cell", "hidden", "layers", "embed_dim", "dropout", "seq_len", "batch_size", "lr")
+
+
+def train(config):
+    """Train, validate, sample and save (module docstring); returns a TrainResult."""
+    _check(config)
+    say = _printer(config)
+    started = time.perf_counter()
+    unrolled_config.set_seed(config.seed)
+
+    # 1) + 2) text, vocabulary and the streams; user errors come before anything is written
+    text = fable_text() if config.text is None else read_text(config.text)
+    source = "the built-in fable" if config.text is None else repr(config.text)
+    vocab, (X, Y), (Xv, Yv) = make_batches(text, config)
+    K, B, L = X.shape
+    total = config.steps or (config.epochs * K if config.epochs else DEFAULT_STEPS)
+    model = build_model(len(vocab), config)
+    say(f"text: {source}, {len(text):,} characters; vocab size: {len(vocab)}")
+    say(
+        f"train: {K} chunks of {B} streams x {L} characters per epoch; validation: "
+        f"{Xv.shape[0]} chunks of {Xv.shape[1]} x {Xv.shape[2]}"
+    )
+    say(
+        f"model: Embedding({len(vocab)}, {config.embed_dim}) -> {config.layers} x "
+        f"{config.cell.upper()}({config.hidden}) -> Dense({len(vocab)}), "
+        f"{model.count_params():,} parameters; {total:,} steps ({total / K:.1f} epochs)"
+    )
+    out = run_dir(config.out, TASK)
+    out.mkdir(parents=True, exist_ok=True)
+    model_path, curve_path = out / "model.npz", out / "loss.png"
+    extras = {
+        "task": TASK,
+        "vocabulary": vocab.to_state(),
+        "source": source,
+        "settings": {k: getattr(config, k) for k in (*SETTINGS, "clip")},
+    }
+
+    # 3) + 4) one step per chunk; evaluate and keep the best; sample now and then
+    rng = np.random.default_rng(config.seed)
+    history = {"step": [], "train_loss": [], "val_loss": []}
+    samples, losses, train_seconds = [], [], 0.0
+    talk = not (config.quiet or config.json)
+    bar = _progress(total, talk)
+    for step in range(1, total + 1):
+        tick = time.perf_counter()
+        losses.append(fit_chunk(model, X, Y, step))
+        train_seconds += time.perf_counter() - tick
+        if not math.isfinite(losses[-1]):
+            raise InputError(f"Training diverged at step {step}; try a lower --lr or --clip.")
+        if step % config.eval_every == 0 or step == total:
+            since = history["step"][-1] if history["step"] else 0
+            val = evaluate(model, Xv, Yv)
+            if val < min(history["val_loss"], default=math.inf):
+                model.save(model_path, extras={**extras, "step": step, "val_loss": val})
+            history["step"].append(step)
+            history["train_loss"].append(float(np.mean(losses[since:])))
+            history["val_loss"].append(val)
+            train_loss = history["train_loss"][-1]
+            bar.set_postfix_str(
+                f"train {train_loss:.3f} nats ({train_loss / LN2:.2f} bpc), "
+                f"val {val:.3f} nats ({val / LN2:.2f} bpc)"
+            )
+        if config.sample_every and step % config.sample_every == 0:
+            with _fresh_states(model):
+                chars = generate_text(
+                    model,
+                    vocab,
+                    prime_text(None, vocab),
+                    config.sample_length,
+                    config.temperature,
+                    None,
+                    rng,
+                )
+                samples.append((step, "".join(chars)))
+            if talk:
+                bar.write(f"--- sample at step {step} ---\n{samples[-1][1]}\n---")
+        bar.update(1)
+    bar.close()
+
+    # 5) the curve, metrics.json and the summary
+    plot_curve(losses, history, curve_path)
+    result = TrainResult(
+        steps=total,
+        train_loss=history["train_loss"][-1],
+        val_loss=history["val_loss"][-1],
+        best_val_loss=min(history["val_loss"]),
+        tokens_per_second=total * B * L / train_seconds,
+        seconds=time.perf_counter() - started,
+        model_path=str(model_path),
+        curve_path=str(curve_path),
+        history=history,
+        samples=samples,
+        model=model,
+        vocabulary=vocab,
+    )
+    result.metrics = _metrics(config, result, len(vocab), source)
+    write_json(out / "metrics.json", result.metrics)
+    say(summary(result))
+    if config.json:
+        print(json.dumps(result.metrics, indent=2))
+    return result
+
+
+def _progress(total, show):
+    """A tqdm bar over the steps; none with --quiet/--json or when stderr is not a terminal."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="training", unit="step", disable=None if show else True)
+
+
+def _metrics(config, result, V, source):
+    """metrics.json: the settings, the losses (nats and bits per character), speed, samples."""
+    keys = ("steps", "train_loss", "val_loss", "best_val_loss", "tokens_per_second", "seconds")
+    document = {"task": TASK, "text": source, "vocab_size": V, "config": vars(config).copy()}
+    document["history"] = result.history
+    document.update({k: getattr(result, k) for k in keys})
+    document["files"] = {"model": result.model_path, "curve": result.curve_path}
+    document["best_val_bpc"] = result.best_val_loss / LN2
+    document["samples"] = [{"step": s, "text": t} for s, t in result.samples]
+    return document
+
+
+def summary(result):
+    """The final table: losses in nats and bits per character, speed, files."""
+    rows = [
+        (
+            "train loss (last interval)",
+            f"{result.train_loss:.4f}",
+            f"{result.train_loss / LN2:.3f}",
+        ),
+        ("validation loss (last)", f"{result.val_loss:.4f}", f"{result.val_loss / LN2:.3f}"),
+        (
+            "validation loss (best, saved)",
+            f"{result.best_val_loss:.4f}",
+            f"{result.best_val_loss / LN2:.3f}",
+        ),
+    ]
+    table = format_table(["after " + f"{result.steps:,} steps", "nats/char", "bits/char"], rows)
+    return (
+        f"{table}\n\nspeed: {result.tokens_per_second:,.0f} characters/s; "
+        f"time: {result.seconds:.1f} s\nmodel: {result.model_path}\ncurve: {result.curve_path}"
+    )
+
+
+def plot_curve(losses, history, path):
+    """Training loss per step (and its running mean) and validation loss, in nats/char."""
+    from unrolled.plots import pyplot
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    steps = np.arange(1, len(losses) + 1)
+    ax.plot(steps, losses, color="tab:blue", alpha=0.25, lw=0.8, label="train (per step)")
+    w = max(1, len(losses) // 50)
+    smooth = np.convolve(losses, np.ones(w) / w, mode="valid")  # running mean over w steps
+    ax.plot(steps[w - 1 :], smooth, color="tab:blue", lw=1.5, label=f"train ({w}-step mean)")
+    ax.plot(
+        history["step"], history["val_loss"], "o-", color="tab:orange", ms=3, label="validation"
+    )
+    best = int(np.argmin(history["val_loss"]))
+    ax.plot(
+        history["step"][best],
+        history["val_loss"][best],
+        "*",
+        color="tab:red",
+        ms=11,
+        label="best validation (saved)",
+    )
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (nats per character)")
+    right = ax.secondary_yaxis("right", functions=(lambda n: n / LN2, lambda b: b * LN2))
+    right.set_ylabel("bits per character")
+    ax.set_title("charlm: cross-entropy per character")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    save_figure(fig, Path(path))

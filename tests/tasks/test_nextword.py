@@ -1,0 +1,198 @@
+import io
+import json
+
+import numpy as np
+import pytest
+
+from unrolled.cli import main
+from unrolled.data import Vocabulary, fable_text, lm_windows
+from unrolled.errors import InputError
+from unrolled.tasks import nextword
+from unrolled.tasks.nextword import Config, run
+
+# every 2-word context below is followed by one word only, so 100% top-1 is reachable
+TINY = "the quick brown fox jumps over the lazy dog and a quick cat sleeps ."
+QUICK = dict(
+    context=2,
+    units=32,
+    layers=1,
+    embed_dim=16,
+    epochs=60,
+    batch_size=4,
+    learning_rate=0.01,
+    quiet=True,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A tiny text, and the quick model trained on it and saved (reused by several tests)."""
+    folder = tmp_path_factory.mktemp("nextword")
+    text = folder / "tiny.txt"
+    text.write_text(TINY + "\n", encoding="utf-8")
+    model = folder / "tiny.npz"
+    result = run(Config(text=str(text), save=str(model), **QUICK))
+    return text, model, result
+
+
+def test_fable_vocabulary_is_stable_and_frequency_ranked():
+    vocab, tokens, _ = nextword._prepare(Config())
+    again, _, _ = nextword._prepare(Config())
+    assert vocab.symbols_ == again.symbols_  # same order on every run
+    assert len(vocab) == 112 and len(tokens) == 204
+    assert vocab.symbols_[:6] == [",", "the", ".", "and", "to", "said"]
+    counts = [tokens.count(s) for s in vocab.symbols_]
+    assert counts == sorted(counts, reverse=True)  # most frequent first
+    # equal counts keep the order of first appearance
+    first = {s: tokens.index(s) for s in vocab.symbols_}
+    for a, b in zip(vocab.symbols_, vocab.symbols_[1:], strict=False):
+        if tokens.count(a) == tokens.count(b):
+            assert first[a] < first[b]
+
+
+def test_encode_decode_round_trip():
+    vocab = Vocabulary(level="word", lower=True).fit(fable_text())
+    ids = vocab.encode(fable_text())
+    assert vocab.encode(vocab.decode(ids)).tolist() == ids.tolist()
+    assert vocab.decode(vocab.encode("the mice had a general council, and")) == (
+        "the mice had a general council, and"
+    )
+
+
+def test_windows_are_exact_on_a_small_text():
+    vocab = Vocabulary(level="word").fit("a b c a b d")  # a:0 b:1 c:2 d:3
+    X, y = lm_windows(vocab.encode("a b c a b d"), 3)
+    np.testing.assert_array_equal(X, [[0, 1, 2], [1, 2, 0], [2, 0, 1]])
+    np.testing.assert_array_equal(y, [0, 1, 3])
+
+
+def test_reaches_100_percent_on_a_tiny_text(tiny):
+    _, _, result = tiny
+    assert result.vocab_size == 13 and result.windows == 13
+    assert result.top1 == 1.0 and result.top5 == 1.0
+    assert result.epochs == QUICK["epochs"] and len(result.history["loss"]) == result.epochs
+    assert result.history["loss"][-1] < result.history["loss"][0]
+
+
+def test_prompt_gives_top5_and_a_greedy_continuation(tiny, capsys):
+    _, model, _ = tiny
+    result = run(Config(model=str(model), prompt="over the", length=4, quiet=True))
+    (a,) = result.answers
+    assert [w for w, _ in a.top][0] == "lazy" and len(a.top) == 5
+    probabilities = [p for _, p in a.top]
+    assert probabilities[0] > 0.5 and probabilities == sorted(probabilities, reverse=True)
+    assert a.continuation == "over the lazy dog and a"
+    out = capsys.readouterr().out
+    assert "prompt: over the" in out and "continuation: over the lazy dog and a" in out
+    assert "lazy" in out.split("continuation")[0]
+
+
+def test_save_then_model_reuses_it_without_training(tiny, capsys):
+    _, model, trained = tiny
+    loaded = run(Config(model=str(model), prompt="the quick brown", length=5, quiet=True))
+    assert loaded.epochs == 0 and loaded.top1 == trained.top1
+    assert loaded.answers[0].continuation == "the quick brown fox jumps over the lazy"
+    # sampling with a fixed seed is repeatable through the task too
+    sampled = [
+        run(
+            Config(
+                model=str(model), prompt="the quick", temperature=1.5, top_k=3, seed=s, quiet=True
+            )
+        )
+        .answers[0]
+        .continuation
+        for s in (1, 1)
+    ]
+    assert sampled[0] == sampled[1]
+
+
+def test_interactive_reads_prompts_until_eof(tiny, capsys):
+    _, model, _ = tiny
+    stdin = io.StringIO("the lazy\n\nzebra crossing\nthe\nthe quick\n")
+    result = run(Config(model=str(model), interactive=True, length=2, quiet=True), stdin=stdin)
+    assert [a.prompt for a in result.answers] == ["the lazy", "the quick"]
+    captured = capsys.readouterr()
+    assert "'zebra' is not in the vocabulary" in captured.err
+    assert "has 1 word, the model needs 2" in captured.err
+
+
+def test_cli_json(tiny, capsys):
+    text, _, _ = tiny
+    args = [
+        "nextword",
+        "--text",
+        str(text),
+        "--context",
+        "2",
+        "--units",
+        "16",
+        "--layers",
+        "1",
+        "--epochs",
+        "2",
+        "--prompt",
+        "the lazy",
+        "--json",
+    ]
+    assert main(args) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["vocab_size"] == 13 and document["epochs"] == 2
+    assert document["answers"][0]["prompt"] == "the lazy"
+
+
+def test_onehot_input_trains(tiny):
+    text, _, _ = tiny
+    result = run(Config(text=str(text), input="onehot", **{**QUICK, "epochs": 3}))
+    assert result.model.layers[0].__class__.__name__ == "LSTM"
+    assert 0 <= result.top1 <= 1
+
+
+# -- every user error: one line on stderr, exit code 2 ------------------------------------------
+def error_of(args, capsys):
+    assert main(["nextword", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    return err
+
+
+def test_unknown_prompt_word_names_it_and_suggests_close_ones(tiny, capsys):
+    _, model, _ = tiny
+    err = error_of(["--model", str(model), "--prompt", "the quik"], capsys)
+    assert "'quik'" in err and "closest known: 'quick'" in err
+
+
+def test_too_few_prompt_words(tiny, capsys):
+    _, model, _ = tiny
+    err = error_of(["--model", str(model), "--prompt", "lazy"], capsys)
+    assert "has 1 word, the model needs 2" in err
+
+
+def test_prompt_is_checked_before_training(capsys):
+    err = error_of(["--prompt", "had a"], capsys)  # the fable model needs 3 words
+    assert "has 2 words, the model needs 3" in err
+
+
+def test_missing_and_empty_text_files(tmp_path, capsys):
+    assert "not found" in error_of(["--text", str(tmp_path / "nope.txt")], capsys)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    assert "is empty" in error_of(["--text", str(empty)], capsys)
+
+
+def test_text_shorter_than_context(tmp_path, capsys):
+    short = tmp_path / "short.txt"
+    short.write_text("only three words", encoding="utf-8")
+    err = error_of(["--text", str(short)], capsys)
+    assert "has 3 words but --context 3 needs at least 4" in err
+
+
+def test_bad_settings_and_model_files(tiny, tmp_path, capsys):
+    _, model, _ = tiny
+    assert "`--top-k`" in error_of(["--top-k", "0"], capsys)
+    assert "`--context`" in error_of(["--context", "0"], capsys)
+    assert "file 'x.npz' not found" in error_of(["--model", "x.npz"], capsys)
+    other = tmp_path / "other.npz"
+    nextword.build_model(5, Config(units=4, layers=1, embed_dim=2)).save(other)  # no extras
+    assert "not saved by `unrolled nextword`" in error_of(["--model", str(other)], capsys)
+    with pytest.raises(InputError, match="either --model FILE"):
+        run(Config(model=str(model), text="x.txt"))
