@@ -1,5 +1,6 @@
-"""GRU cell (reset-after): gradient checks of every forward/backward pair, the fast path
-against the step functions, and masking against running each sequence alone."""
+"""GRU cell (reset-after): gradient checks of the step pair and of the sequence pair for every
+activation pair, and golden values. The checks shared by all cells are in
+test_cell_contract.py."""
 
 import numpy as np
 import pytest
@@ -7,16 +8,6 @@ import pytest
 from unrolled.functional.gru import gru_step_backward, gru_step_forward
 
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "linear"]
-MASK = np.array([[1, 0, 1], [1, 1, 0], [0, 0, 0]], dtype=bool)  # hole, padding, all masked
-SEQUENCE_CASES = {
-    "all upstream": {},
-    "dh None": {"upstream": [False, True]},
-    "only dh": {"upstream": [True, False]},
-    "mask": {"mask": MASK},
-    "recurrent_mask": {"recurrent_mask": True},
-    "no bias": {"bias": False},
-    "everything": {"mask": MASK, "recurrent_mask": True, "bias": False, "upstream": [0, 1]},
-}
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -42,29 +33,6 @@ def test_sequence_gradients_per_activation(cells, rng, activation, recurrent_act
         "gru", rng, activation=activation, recurrent_activation=recurrent_activation
     )
     assert max(errors.values()) < 1e-6, errors
-
-
-@pytest.mark.parametrize("case", SEQUENCE_CASES)
-def test_sequence_gradients(cells, rng, case):
-    errors = cells.sequence_errors("gru", rng, **SEQUENCE_CASES[case])
-    assert max(errors.values()) < 1e-6, errors
-
-
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_fast_path_matches_steps(cells, rng, activation):
-    cells.assert_steps_match_sequence("gru", rng, activation=activation)
-
-
-def test_padded_batch_matches_each_sequence_alone(cells, rng):
-    cells.assert_padded_batch_matches_alone("gru", rng)
-
-
-def test_float32_stays_float32(cells, rng):
-    cells.assert_float32_stays_float32("gru", rng)
-
-
-def test_inference_without_cache(cells, rng):
-    cells.assert_no_cache_same_outputs("gru", rng)
 
 
 def test_reset_applies_after_the_recurrent_matmul():

@@ -28,7 +28,7 @@ def time_major(x, dtype):
 
 def skip_steps(mask):
     """mask (N, T) bool or None -> skip (T, N, 1) bool, True where the step is skipped."""
-    return None if mask is None else np.ascontiguousarray(~mask.T, dtype=bool)[:, :, None]
+    return None if mask is None else np.ascontiguousarray(~np.asarray(mask, bool).T)[:, :, None]
 
 
 def project_inputs(xs, Wx, bx):

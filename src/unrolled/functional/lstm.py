@@ -91,7 +91,10 @@ def lstm_step_forward(
     if b is not None:
         a += b
     i, f, g, o = np.split(a, 4, axis=1)  # (N, H) views into a
-    rec_(i), rec_(f), act_(g), rec_(o)  # gates, in place
+    rec_(i)  # input gate: how much new to write
+    rec_(f)  # forget gate: how much old memory to keep
+    act_(g)  # candidate memory
+    rec_(o)  # output gate: how much memory to expose
     next_c = f * prev_c + i * g  # forget some old memory, write some new
     act_c = act_(next_c.copy())
     next_h = o * act_c  # expose a gated view of the memory
@@ -149,6 +152,7 @@ def lstm_forward(
     Wx_, Wh_, b_ = Wx, Wh, b  # the weights the loop multiplies by
     if recurrent_activation == "sigmoid":
         half = _sigmoid_halves(H, dtype)  # (4H,)
+        shift = 1 - half  # (4H,) 0.5 on i, f, o; 0 on g
         Wx_, Wh_, b_ = Wx * half, Wh * half, None if b is None else b * half
         rec_ = _sigmoid_of_double_
     one_tanh = recurrent_activation == "sigmoid" and activation == "tanh"
@@ -169,7 +173,7 @@ def lstm_forward(
         if one_tanh:  # full-width passes beat four strided ones
             np.tanh(a, out=a)  # g = tanh(a_g); i, f, o: tanh of the halved a
             a *= half  # σ(2y) = tanh(y) / 2 + 1 / 2 on i, f, o; g times 1
-            a += 1 - half
+            a += shift
         else:
             rec_(a[:, : 2 * H])
             act_(g)
@@ -210,7 +214,8 @@ def lstm_backward(dh, dlast_h, dlast_c, cache):
     np.multiply(act_c, drec(o), out=dA[:, :, 3])  # da_o / dh
     c_from_h = o * dact(act_c)  # (T, N, H) dc_t / dh_t
     c_from_c = f if skip is None else np.where(skip, 1, f)  # dc_{t-1} / dc_t; 1 when skipped
-    seq.zero_skipped(dA.reshape(T, N, 4 * H), skip), seq.zero_skipped(c_from_h, skip)
+    seq.zero_skipped(dA.reshape(T, N, 4 * H), skip)
+    seq.zero_skipped(c_from_h, skip)
     dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, N, H), (N, H)
     _, dnext_c = seq.output_gradients(None, dlast_c, skip, cs[0])
     dprev_h, dc = np.empty_like(dnext_h), np.empty_like(dnext_c)
