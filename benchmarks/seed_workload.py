@@ -1,0 +1,188 @@
+"""The seed workload: the tutorial's Google-stock LSTM, trained for 200 epochs, three ways.
+
+    unrolled   Sequential([LSTM(4, activation="sigmoid"), Dense(1)]), adam, mse (our fit)
+    torch      a hand-written PyTorch loop with the same model: the LSTM cell in torch ops
+               (torch.nn.LSTM cannot use a sigmoid cell activation), torch.optim.Adam
+    keras      the same script in Keras 3 with the torch backend
+
+Same data (Open column scaled to [0, 1], lookback 1: 1257 samples of shape (1, 1)), batch
+32, 200 epochs, shuffled, one thread everywhere. Each variant runs in its own subprocess so
+its peak memory (getrusage maxrss: interpreter, libraries and data included) is its own.
+
+    python benchmarks/seed_workload.py                      # all three, a table
+    python benchmarks/seed_workload.py --only unrolled --repeats 3
+    python benchmarks/seed_workload.py --keras-python /work/venv-keras/bin/python
+
+Keras lives in its own environment (KERAS_BACKEND=torch); without one its row says so.
+"""
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "Google_Stock_Price_Train.csv"
+KERAS_PYTHON = "/work/venv-keras/bin/python"
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def load_data(path=DATA):
+    """X (1257, 1, 1) and y (1257, 1) as float32: today's scaled Open -> tomorrow's."""
+    import numpy as np
+
+    with open(path, newline="") as f:
+        opens = np.array([float(row["Open"]) for row in csv.DictReader(f)])
+    scaled = (opens - opens.min()) / (opens.max() - opens.min())  # MinMaxScaler((0, 1))
+    X = scaled[0:1257].reshape(1257, 1, 1).astype(np.float32)
+    y = scaled[1:1258].reshape(1257, 1).astype(np.float32)
+    return X, y
+
+
+def run_unrolled(X, y, epochs, seed):
+    import unrolled
+    from unrolled.layers import LSTM, Dense
+    from unrolled.models import Sequential
+
+    unrolled.set_seed(seed)
+    model = Sequential([LSTM(units=4, activation="sigmoid", input_shape=(None, 1)), Dense(1)])
+    model.compile(optimizer="adam", loss="mean_squared_error")
+    start = time.perf_counter()
+    history = model.fit(X, y, batch_size=32, epochs=epochs, verbose=0)
+    return time.perf_counter() - start, history.history["loss"][-1]
+
+
+def run_torch(X, y, epochs, seed):
+    import torch
+
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    D, H = 1, 4
+    # Keras layout and initial values: glorot kernel, orthogonal recurrent kernel, forget bias 1
+    Wx = torch.nn.Parameter(torch.nn.init.xavier_uniform_(torch.empty(4 * H, D)).T.contiguous())
+    Wh = torch.nn.Parameter(torch.nn.init.orthogonal_(torch.empty(4 * H, H)).T.contiguous())
+    b = torch.nn.Parameter(torch.cat([torch.zeros(H), torch.ones(H), torch.zeros(2 * H)]))
+    dense = torch.nn.Linear(H, 1)
+    torch.nn.init.xavier_uniform_(dense.weight)
+    torch.nn.init.zeros_(dense.bias)
+    params = [Wx, Wh, b, *dense.parameters()]
+    optimizer = torch.optim.Adam(params, lr=1e-3, eps=1e-7)
+
+    def forward(x):  # x (N, T, D); the LSTM with sigmoid as its cell activation
+        N, T, _ = x.shape
+        h = c = torch.zeros(N, H)
+        for t in range(T):
+            z = x[:, t] @ Wx + h @ Wh + b
+            i, f, g, o = torch.sigmoid(z).chunk(4, dim=1)  # every activation is a sigmoid
+            c = f * c + i * g
+            h = o * torch.sigmoid(c)
+        return dense(h)
+
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(len(X_t))
+        total = 0.0
+        for s in range(0, len(X_t), 32):
+            rows = order[s : s + 32]
+            loss = torch.nn.functional.mse_loss(forward(X_t[rows]), y_t[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(rows)
+    return time.perf_counter() - start, total / len(X_t)
+
+
+def run_keras(X, y, epochs, seed):
+    import keras
+    import torch
+
+    torch.set_num_threads(1)
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [
+            keras.Input((None, 1)),
+            keras.layers.LSTM(units=4, activation="sigmoid"),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer="adam", loss="mean_squared_error")
+    start = time.perf_counter()
+    history = model.fit(X, y, batch_size=32, epochs=epochs, verbose=0)
+    return time.perf_counter() - start, history.history["loss"][-1]
+
+
+RUNNERS = {"unrolled": run_unrolled, "torch": run_torch, "keras": run_keras}
+
+
+def child(variant, epochs, repeats):
+    """Inside the subprocess: fit `repeats` times, print one JSON line."""
+    X, y = load_data()
+    times, losses = [], []
+    for seed in range(repeats):
+        seconds, loss = RUNNERS[variant](X, y, epochs, seed)
+        times.append(seconds)
+        losses.append(loss)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps({"variant": variant, "seconds": times, "loss": losses, "peak_mib": peak_mib}))
+
+
+def measure(variant, python, epochs, repeats):
+    """Run one variant in a fresh one-threaded process; its JSON result or an error note."""
+    command = [
+        python,
+        __file__,
+        "--child",
+        variant,
+        "--epochs",
+        str(epochs),
+        "--repeats",
+        str(repeats),
+    ]
+    env = {**os.environ, **ONE_THREAD, "KERAS_BACKEND": "torch"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        return {"variant": variant, "error": done.stderr.strip().splitlines()[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(RUNNERS), action="append")
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3, help="fits per variant (keras: 1)")
+    parser.add_argument("--keras-python", default=KERAS_PYTHON)
+    parser.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.epochs, args.repeats)
+        return 0
+    results = {}
+    for variant in args.only or ["unrolled", "torch", "keras"]:
+        python = sys.executable
+        if variant == "keras":
+            if not Path(args.keras_python).exists():
+                results[variant] = {"error": f"no Keras environment at {args.keras_python}"}
+                continue
+            python = args.keras_python
+        repeats = 1 if variant == "keras" else args.repeats
+        results[variant] = measure(variant, python, args.epochs, repeats)
+        print(json.dumps(results[variant]), file=sys.stderr)
+    ours = min(results.get("unrolled", {}).get("seconds", [float("nan")]))
+    print(f"{'variant':<10} {'fit s (best)':>12} {'x ours':>7} {'final loss':>11} {'peak MiB':>9}")
+    for variant, r in results.items():
+        if "error" in r:
+            print(f"{variant:<10} {r['error']}")
+            continue
+        best = min(r["seconds"])
+        row = f"{variant:<10} {best:>12.2f} {best / ours:>7.1f} {r['loss'][0]:>11.3e}"
+        print(f"{row} {r['peak_mib']:>9.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
