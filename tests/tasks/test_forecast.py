@@ -210,7 +210,7 @@ def _bad_cases(tmp_path):
         ),
         "csv and dataset": (["--csv", str(train), "--dataset", "sp500"], "not both"),
         "unknown dataset": (["--dataset", "nasdaq"], "Unknown dataset 'nasdaq'"),
-        "bad units": (["--csv", str(train), "--units", "0"], "`units`, expected an integer"),
+        "bad units": (["--csv", str(train), "--units", "0"], "`--units`, expected an integer"),
         "not a model file": (["--csv", str(train), "--model", str(train)], str(train)),
     }
 
@@ -295,24 +295,23 @@ def test_test_from_and_test_size_split_at_the_same_row(csv_file, tmp_path):
     assert by_date.metrics["data"]["train"]["to"] == "2020-05-13"
 
 
-def test_saved_model_reloads_and_forecasts_without_training(csv_file, tmp_path, capsys):
-    first = tmp_path / "first"
-    assert main(["forecast", "--csv", str(csv_file), "--out", str(first), *TINY]) == 0
+@pytest.fixture
+def first(csv_file, tmp_path):
+    """The run folder of a tiny model trained on csv_file (it holds model.npz)."""
+    folder = tmp_path / "first"
+    assert main(["forecast", "--csv", str(csv_file), "--out", str(folder), *TINY]) == 0
+    return folder
+
+
+def with_model(csv_file, first, *more):
+    """forecast's arguments that reuse first's model on csv_file."""
+    return ["forecast", "--csv", str(csv_file), "--model", str(first / "model.npz"), *more]
+
+
+def test_saved_model_reloads_and_forecasts_without_training(csv_file, first, tmp_path, capsys):
     second = tmp_path / "second"
-    args = [
-        "forecast",
-        "--csv",
-        str(csv_file),
-        "--model",
-        str(first / "model.npz"),
-        "--out",
-        str(second),
-        "--predict-next",
-        "3",
-        "--lookback",
-        "9",
-    ]
-    assert main(args) == 0
+    more = ["--out", str(second), "--predict-next", "3", "--lookback", "9"]
+    assert main(with_model(csv_file, first, *more)) == 0
     assert "no training" in capsys.readouterr().out
     a, b = read_metrics(first), read_metrics(second)
     assert b["settings"]["lookback"] == 5  # the file's settings win
@@ -324,21 +323,9 @@ def test_saved_model_reloads_and_forecasts_without_training(csv_file, tmp_path, 
     assert [r["kind"] for r in rows[-3:]] == ["future"] * 3 and rows[-1]["actual"] == ""
 
 
-def test_model_file_is_not_scored_on_days_it_trained_on(csv_file, tmp_path, capsys):
-    first = tmp_path / "first"
-    assert main(["forecast", "--csv", str(csv_file), "--out", str(first), *TINY]) == 0
-    args = [
-        "forecast",
-        "--csv",
-        str(csv_file),
-        "--model",
-        str(first / "model.npz"),
-        "--test-size",
-        "40",
-        "--out",
-        str(tmp_path / "x"),
-    ]
-    assert main(args) == 2
+def test_model_file_is_not_scored_on_days_it_trained_on(csv_file, first, tmp_path, capsys):
+    more = ["--test-size", "40", "--out", str(tmp_path / "x")]
+    assert main(with_model(csv_file, first, *more)) == 2
     assert "trained on data up to 2020-05-13" in capsys.readouterr().err
 
 

@@ -71,45 +71,15 @@ def test_cli_table_and_json(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "k=19" in out and "explodes" in out and "vanishes" in out
     assert "Gradient clipping (--clip 1)" in out
-    assert (
-        main(
-            [
-                "gradients",
-                "--steps",
-                "20",
-                "--cells",
-                "rnn",
-                "--json",
-                "--seed",
-                "3",
-                "--out",
-                str(tmp_path),
-            ]
-        )
-        == 0
-    )
+    rnn_json = ["gradients", "--steps", "20", "--cells", "rnn", "--json", "--seed", "3"]
+    rnn_json += ["--out", str(tmp_path)]
+    assert main(rnn_json) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [c["cell"] for c in doc["curves"]] == ["rnn"] * 4
     assert len(doc["curves"][0]["log10_norms"]) == 20
     assert doc == json.loads((tmp_path / "gradients.json").read_text())
     # the same seed gives the same numbers
-    assert (
-        main(
-            [
-                "gradients",
-                "--steps",
-                "20",
-                "--cells",
-                "rnn",
-                "--json",
-                "--seed",
-                "3",
-                "--out",
-                str(tmp_path),
-            ]
-        )
-        == 0
-    )
+    assert main(rnn_json) == 0
     assert json.loads(capsys.readouterr().out) == doc
 
 

@@ -19,8 +19,6 @@ From Python:
     print(charlm.sample(charlm.SampleConfig(model=result.model_path, prime="ROMEO:")))
 """
 
-import argparse
-import dataclasses
 import sys
 from dataclasses import dataclass
 
@@ -30,6 +28,13 @@ from unrolled.data import Vocabulary
 from unrolled.errors import InputError, invalid
 from unrolled.functional.activations import softmax
 from unrolled.generate import check_sampling, generate
+from unrolled.tasks._common import (
+    add_common_flags,
+    add_task_parser,
+    check_integer,
+    config_from,
+    load_task_model,
+)
 
 __all__ = [
     "SampleConfig",
@@ -128,15 +133,7 @@ def generate_text(model, vocab, prime, length, temperature=1.0, top_k=None, rng=
 
 def load(path):
     """(model, vocabulary, extras) from a charlm model file, or one clear line."""
-    from pathlib import Path
-
-    from unrolled.saving import load_model
-
-    if not Path(path).is_file():
-        raise InputError(f"Argument `--model`: file {str(path)!r} not found.")
-    model, extras = load_model(path, with_extras=True)
-    if not isinstance(extras, dict) or extras.get("task") != TASK:
-        raise InputError(f"Argument `--model`: {str(path)!r} was not saved by `unrolled {TASK}`.")
+    model, extras = load_task_model(path, TASK)
     return model, Vocabulary.from_state(extras["vocabulary"]), extras
 
 
@@ -159,8 +156,7 @@ def prime_text(prime, vocab):
 def sample(config):
     """Load a model file and stream `length` characters after the prime; returns all the text."""
     check_sampling(config.temperature, config.top_k, ("--temperature", "--top-k"))
-    if isinstance(config.length, bool) or not isinstance(config.length, int) or config.length < 0:
-        raise invalid("--length", "an integer >= 0", config.length)
+    check_integer(config.length, "--length", low=0)
     model, vocab, _ = load(config.model)
     prime = prime_text(config.prime, vocab)
     rng = np.random.default_rng(config.seed)
@@ -196,19 +192,13 @@ def run(config):
 # -- command line ------------------------------------------------------------------------------
 def add_parser(subparsers):
     """Add `unrolled charlm train` and `unrolled charlm sample`."""
-    parser = subparsers.add_parser(
-        TASK,
-        help="character-level language model (char-rnn): train, then sample",
-        description=__doc__.split("\n\n")[0],
-    )
+    help = "character-level language model (char-rnn): train, then sample"
+    parser = add_task_parser(subparsers, TASK, help, __doc__)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    fmt = argparse.ArgumentDefaultsHelpFormatter
-
     t = actions.add_parser(
         "train",
         help="train on a text file",
-        formatter_class=fmt,
         description="Train a character-level model with truncated BPTT.",
     )
     d = TrainConfig()
@@ -235,16 +225,12 @@ def add_parser(subparsers):
     add("--sample-every", type=int, default=d.sample_every, help="steps between samples (0: none)")
     add("--sample-length", type=int, default=d.sample_length, help="characters per sample")
     add("--temperature", type=float, default=d.temperature, help="of the training samples")
-    add("--seed", type=int, default=d.seed, help="random seed (default 0)")
-    add("--out", metavar="DIR", help="output folder (default runs/charlm-<time>/)")
-    add("--quiet", action="store_true", help="print only the summary")
-    add("--json", action="store_true", help="print metrics.json to stdout")
+    add_common_flags(t, json="print metrics.json to stdout (the rest goes to stderr)")
     t.set_defaults(func=_main, config_class=TrainConfig)
 
     s = actions.add_parser(
         "sample",
         help="generate text from a trained model",
-        formatter_class=fmt,
         description="Stream characters from a model file, one step at a time.",
     )
     d = SampleConfig(model="")
@@ -254,14 +240,11 @@ def add_parser(subparsers):
     add("--length", type=int, default=d.length, help="characters to generate")
     add("--temperature", type=float, default=d.temperature, help="0: greedy; > 0: sample")
     add("--top-k", type=int, default=d.top_k, help="sample among the k likeliest characters")
-    add("--seed", type=int, default=d.seed, help="random seed (default 0)")
-    add("--quiet", action="store_true", help="print nothing")
+    add_common_flags(s, out=None, quiet="print nothing", json=None)
     s.set_defaults(func=_main, config_class=SampleConfig)
     return parser
 
 
 def _main(args):
-    cls = args.config_class
-    fields = {f.name for f in dataclasses.fields(cls)}
-    run(cls(**{k: v for k, v in vars(args).items() if k in fields}))
+    run(config_from(args.config_class, args))
     return 0

@@ -6,9 +6,9 @@ in, and backward stops at the chunk's first step. Validation and samples run on 
 states and hand the training states back untouched (`_fresh_states`).
 """
 
+import contextlib
 import json
 import math
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,8 +22,15 @@ from unrolled.errors import InputError, invalid
 from unrolled.files import run_dir, save_figure, write_json
 from unrolled.generate import check_sampling
 from unrolled.tables import format_table
+from unrolled.tasks._common import (
+    check_integer,
+    check_writable,
+    flag,
+    one_blas_thread,
+    printer,
+    read_text,
+)
 from unrolled.tasks.charlm import CELLS, TASK, build_model, generate_text, prime_text
-from unrolled.tasks.nextword import read_text
 
 DEFAULT_STEPS = 300
 LN2 = math.log(2)
@@ -51,12 +58,12 @@ class TrainResult:
 def _check(config):
     """Validate every setting once, before any file is read."""
     for name in ("hidden", "layers", "embed_dim", "seq_len", "batch_size", "eval_every"):
-        _integer(config, name, 1)
+        check_integer(getattr(config, name), flag(name))
     for name in ("sample_every", "sample_length"):
-        _integer(config, name, 0)
+        check_integer(getattr(config, name), flag(name), low=0)
     for name in ("steps", "epochs"):
         if getattr(config, name) is not None:
-            _integer(config, name, 1)
+            check_integer(getattr(config, name), flag(name))
     if config.steps is not None and config.epochs is not None:
         raise InputError("Pass either --steps or --epochs, not both.")
     if config.cell not in CELLS:
@@ -69,12 +76,7 @@ def _check(config):
         if not getattr(config, name) > 0:
             raise invalid(f"--{name}", "a positive number", getattr(config, name))
     check_sampling(config.temperature, None, ("--temperature", "--top-k"))
-
-
-def _integer(config, name, low):
-    value = getattr(config, name)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise invalid(f"--{name.replace('_', '-')}", f"an integer >= {low}", value)
+    check_writable(config.out, "--out", folder=True)
 
 
 def make_batches(text, config):
@@ -141,16 +143,6 @@ def fit_chunk(model, X, Y, step):
     return history.history["loss"][0] if history.history.get("loss") else math.nan
 
 
-def _printer(config):
-    stream = sys.stderr if config.json else sys.stdout
-
-    def say(text=""):
-        if not config.quiet:
-            print(text, file=stream, flush=True)
-
-    return say
-
-
 # what a model file records about how it was trained (besides the vocabulary)
 SETTINGS = ("cell", "hidden", "layers", "embed_dim", "dropout", "seq_len", "batch_size", "lr")
 
@@ -158,7 +150,7 @@ SETTINGS = ("cell", "hidden", "layers", "embed_dim", "dropout", "seq_len", "batc
 def train(config):
     """Train, validate, sample and save (module docstring); returns a TrainResult."""
     _check(config)
-    say = _printer(config)
+    say = printer(config.json, config.quiet)
     started = time.perf_counter()
     unrolled_config.set_seed(config.seed)
 
@@ -195,41 +187,41 @@ def train(config):
     samples, losses, train_seconds = [], [], 0.0
     talk = not (config.quiet or config.json)
     bar = _progress(total, talk)
-    for step in range(1, total + 1):
-        tick = time.perf_counter()
-        losses.append(fit_chunk(model, X, Y, step))
-        train_seconds += time.perf_counter() - tick
-        if not math.isfinite(losses[-1]):
-            raise InputError(f"Training diverged at step {step}; try a lower --lr or --clip.")
-        if step % config.eval_every == 0 or step == total:
-            since = history["step"][-1] if history["step"] else 0
-            val = evaluate(model, Xv, Yv)
-            if val < min(history["val_loss"], default=math.inf):
-                model.save(model_path, extras={**extras, "step": step, "val_loss": val})
-            history["step"].append(step)
-            history["train_loss"].append(float(np.mean(losses[since:])))
-            history["val_loss"].append(val)
-            train_loss = history["train_loss"][-1]
-            bar.set_postfix_str(
-                f"train {train_loss:.3f} nats ({train_loss / LN2:.2f} bpc), "
-                f"val {val:.3f} nats ({val / LN2:.2f} bpc)"
-            )
-        if config.sample_every and step % config.sample_every == 0:
-            with _fresh_states(model):
-                chars = generate_text(
-                    model,
-                    vocab,
-                    prime_text(None, vocab),
-                    config.sample_length,
-                    config.temperature,
-                    None,
-                    rng,
+    with one_blas_thread(), contextlib.closing(bar):
+        for step in range(1, total + 1):
+            tick = time.perf_counter()
+            losses.append(fit_chunk(model, X, Y, step))
+            train_seconds += time.perf_counter() - tick
+            if not math.isfinite(losses[-1]):
+                raise InputError(f"Training diverged at step {step}; try a lower --lr or --clip.")
+            if step % config.eval_every == 0 or step == total:
+                since = history["step"][-1] if history["step"] else 0
+                val = evaluate(model, Xv, Yv)
+                if val < min(history["val_loss"], default=math.inf):
+                    model.save(model_path, extras={**extras, "step": step, "val_loss": val})
+                history["step"].append(step)
+                history["train_loss"].append(float(np.mean(losses[since:])))
+                history["val_loss"].append(val)
+                train_loss = history["train_loss"][-1]
+                bar.set_postfix_str(
+                    f"train {train_loss:.3f} nats ({train_loss / LN2:.2f} bpc), "
+                    f"val {val:.3f} nats ({val / LN2:.2f} bpc)"
                 )
-                samples.append((step, "".join(chars)))
-            if talk:
-                bar.write(f"--- sample at step {step} ---\n{samples[-1][1]}\n---")
-        bar.update(1)
-    bar.close()
+            if config.sample_every and step % config.sample_every == 0:
+                with _fresh_states(model):
+                    chars = generate_text(
+                        model,
+                        vocab,
+                        prime_text(None, vocab),
+                        config.sample_length,
+                        config.temperature,
+                        None,
+                        rng,
+                    )
+                    samples.append((step, "".join(chars)))
+                if talk:
+                    bar.write(f"--- sample at step {step} ---\n{samples[-1][1]}\n---")
+            bar.update(1)
 
     # 5) the curve, metrics.json and the summary
     plot_curve(losses, history, curve_path)

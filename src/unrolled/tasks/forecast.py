@@ -18,13 +18,19 @@ forecast_model.py, the outputs in forecast_report.py, the baselines and metrics 
 
 import argparse
 import dataclasses
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from unrolled import config as unrolled_config
 from unrolled.tasks import baselines, forecast_data, forecast_model, forecast_report
+from unrolled.tasks._common import (
+    add_common_flags,
+    add_task_parser,
+    comma_list,
+    config_from,
+    printer,
+)
 from unrolled.tasks.forecast_scaling import TARGETS
 
 __all__ = ["TUTORIAL", "Config", "Result", "add_parser", "run"]
@@ -112,17 +118,6 @@ def _resolve(config):
     return config
 
 
-def _printer(config):
-    """say(text): facts for people, to stdout (stderr with --json), silent with --quiet."""
-    stream = sys.stderr if config.json else sys.stdout
-
-    def say(text=""):
-        if not config.quiet:
-            print(text, file=stream, flush=True)
-
-    return say
-
-
 def run(config, saved=None):
     """Run one forecast (see the module docstring) and write its folder; returns a Result.
 
@@ -135,7 +130,7 @@ def run(config, saved=None):
     if saved is not None:
         config = forecast_model.settings_from_file(config, saved[1])
     forecast_data.check_settings(config)
-    say = _printer(config)
+    say = printer(config.json, config.quiet)
     unrolled_config.set_seed(config.seed)
     n_out = forecast_model.outputs(config)
 
@@ -214,7 +209,7 @@ def run(config, saved=None):
     forecast_report.write_metrics(files["metrics"], document)
     table = forecast_report.tables(document)
     # the table and verdict always print (to stderr with --json, where stdout is the JSON)
-    show = _printer(dataclasses.replace(config, quiet=config.quiet and config.json))
+    show = printer(config.json, quiet=config.quiet and config.json)
     show()
     show(table)
     show()
@@ -244,18 +239,10 @@ def _test_size(text):
     return int(value) if value >= 1 and value.is_integer() else value
 
 
-def _columns(text):
-    return tuple(c.strip() for c in text.split(",") if c.strip())
-
-
 def add_parser(subparsers):
     """Add `unrolled forecast`: one flag per Config field, defaults shown in --help."""
-    parser = subparsers.add_parser(
-        "forecast",
-        help="forecast stock prices with an RNN, beside naive baselines",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    help = "forecast stock prices with an RNN, beside naive baselines"
+    parser = add_task_parser(subparsers, "forecast", help, __doc__)
     d = Config()
 
     def add(flag, help, **kwargs):
@@ -269,7 +256,11 @@ def add_parser(subparsers):
     add("--csv", "Yahoo-style daily price CSV (Date,Open,...)", metavar="FILE")
     add("--dataset", "built-in series, sp500 if none; 'list' shows them", metavar="NAME")
     add("--column", "the price to forecast")
-    add("--features", "input columns, comma-separated (multivariate)", type=_columns)
+    add(
+        "--features",
+        "input columns, comma-separated (multivariate)",
+        type=comma_list(str, "column names"),
+    )
     add("--date-column", "the CSV's date column")
     add("--fill", "handle missing values instead of failing", choices=("ffill", "drop"))
     add("--rows", "use only the latest N rows (0: all)")
@@ -295,10 +286,11 @@ def add_parser(subparsers):
     add("--predict-next", "also forecast N trading days past the data's end", metavar="N")
     add("--model", "forecast with a saved model file instead of training", metavar="FILE")
     add("--tutorial", "the tutorial's exact recipe (see docs/forecast.md)", action="store_true")
-    add("--seed", "random seed")
-    add("--out", "output folder (default: runs/forecast-<time>/)", metavar="DIR")
-    add("--quiet", "print only the results table", action="store_true")
-    add("--json", "print metrics.json to stdout (the rest goes to stderr)", action="store_true")
+    add_common_flags(
+        parser,
+        quiet="print only the results table",
+        json="print metrics.json to stdout (the rest goes to stderr)",
+    )
     parser.set_defaults(func=_main)
     return parser
 
@@ -311,7 +303,5 @@ def _main(args):
         for name, description in list_datasets().items():
             print(f"  {name:16s} {description}")
         return 0
-    fields = {f.name for f in dataclasses.fields(Config)}
-    config = Config(**{k: v for k, v in vars(args).items() if k in fields})
-    run(config)
+    run(config_from(Config, args))
     return 0

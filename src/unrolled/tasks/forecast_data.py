@@ -11,11 +11,13 @@ uses only rows before its origin.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from unrolled.data import datasets, load_prices, sliding_windows
 from unrolled.errors import InputError, invalid
+from unrolled.tasks._common import check_integer, check_writable, existing_file, flag
 from unrolled.tasks.forecast_scaling import TARGETS, check_positive
 
 __all__ = [
@@ -43,32 +45,30 @@ def input_columns(config):
 def check_settings(config):
     """Validate every setting once, before any data is read."""
 
-    def positive(name, allow_zero=False):
-        value = getattr(config, name)
-        low = 0 if allow_zero else 1
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise invalid(name, f"an integer >= {low}", value)
-
-    for name in ("lookback", "horizon", "units", "layers", "epochs", "batch_size", "patience"):
-        positive(name)
-    positive("ma_window")
+    names = ("lookback", "horizon", "units", "layers", "epochs", "batch_size", "patience")
+    for name in (*names, "ma_window"):
+        check_integer(getattr(config, name), flag(name))
     for name in ("rows", "backtest", "predict_next"):
-        positive(name, allow_zero=True)
+        check_integer(getattr(config, name), flag(name), low=0)
     choices = {"strategy": STRATEGIES, "cell": CELLS, "target": TARGETS}
     for name, allowed in choices.items():
         if getattr(config, name) not in allowed:
-            raise invalid(name, f"one of {', '.join(allowed)}", getattr(config, name))
+            raise invalid(flag(name), f"one of {', '.join(allowed)}", getattr(config, name))
     if config.fill not in (None, "ffill", "drop"):
-        raise invalid("fill", "ffill or drop", config.fill)
+        raise invalid("--fill", "ffill or drop", config.fill)
     if not 0 <= config.dropout < 1:
-        raise invalid("dropout", "a number in [0, 1)", config.dropout)
+        raise invalid("--dropout", "a number in [0, 1)", config.dropout)
     if not 0 <= config.validation < 1:
-        raise invalid("validation", "a number in [0, 1)", config.validation)
+        raise invalid("--validation", "a number in [0, 1)", config.validation)
     if not config.learning_rate > 0:
-        raise invalid("learning_rate", "a positive number", config.learning_rate)
+        raise invalid("--learning-rate", "a positive number", config.learning_rate)
     ts = config.test_size
     if not (0 < ts < 1 or (ts >= 1 and float(ts).is_integer())):
-        raise invalid("test_size", "a row count (>= 1) or a fraction in (0, 1)", ts)
+        raise invalid("--test-size", "a row count (>= 1) or a fraction in (0, 1)", ts)
+    for name in ("csv", "test_csv"):
+        if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
+            existing_file(getattr(config, name), flag(name))  # a folder: one clear line
+    check_writable(config.out, "--out", folder=True)
     if config.test_csv is not None and config.test_from is not None:
         raise InputError("Pass either --test-csv FILE or --test-from DATE, not both.")
     n_inputs = len(input_columns(config))

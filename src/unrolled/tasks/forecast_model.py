@@ -8,7 +8,6 @@ stopping watches the latest `validation` share of the training windows (Keras's
 EarlyStopping with restore_best_weights), never the test period.
 """
 
-import contextlib
 import dataclasses
 import time
 
@@ -20,8 +19,8 @@ from unrolled.errors import InputError
 from unrolled.layers import GRU, LSTM, Dense, Dropout, SimpleRNN
 from unrolled.models import Sequential
 from unrolled.optimizers import Adam
-from unrolled.saving import load_model
 from unrolled.tasks import baselines, forecast_data
+from unrolled.tasks._common import load_model_file, one_blas_thread
 from unrolled.tasks.forecast_scaling import WindowScaler
 
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
@@ -77,19 +76,6 @@ def build(config, n_features):
     model.add(Dense(outputs(config)))
     model.compile(optimizer=Adam(learning_rate=config.learning_rate), loss="mse")
     return model
-
-
-def one_blas_thread():
-    """Run BLAS on one thread while training, if threadpoolctl is installed.
-
-    These GEMMs are small ((N*T, H) by (H, 4H)); extra BLAS threads only wait for each other,
-    and on a busy 2-core machine they made training about 10x slower (measured).
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 class EpochBar(Callback):
@@ -266,9 +252,12 @@ def extras(config, data, scaler):
 
 def load(path):
     """(model, extras) from a forecast model file; one clear error for any other file."""
-    model, found = load_model(path, with_extras=True)
+    model, found = load_model_file(path, "--model")
     if not isinstance(found, dict) or found.get("format") != FORMAT:
-        raise InputError(f"{path} is a model file but not a forecast model (no forecast settings).")
+        raise InputError(
+            f"Argument `--model`: {str(path)!r} is a model file but not a forecast model "
+            "(no forecast settings)."
+        )
     return model, found
 
 

@@ -22,7 +22,6 @@ Backward is linear in dL/dh, so each step's gradient is rescaled to unit size an
 kept as a logarithm: the norms are exact even where they pass 1e308 or fall below 1e-308.
 """
 
-import argparse
 import json
 import math
 import sys
@@ -36,6 +35,17 @@ from unrolled.functional.lstm import lstm_step_backward, lstm_step_forward
 from unrolled.functional.rnn import rnn_step_backward, rnn_step_forward
 from unrolled.initializers import orthogonal
 from unrolled.tasks import gradients_report
+from unrolled.tasks._common import (
+    add_cells_flag,
+    add_common_flags,
+    add_task_parser,
+    check_cells,
+    check_integer,
+    check_writable,
+    comma_list,
+    config_from,
+    flag,
+)
 
 CELLS = ("rnn", "lstm", "gru")
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -213,27 +223,19 @@ def clipping(curves, clip):
 
 
 def _check(config):
-    unknown = [c for c in config.cells if c not in CELLS]
-    if not config.cells or unknown:
-        raise invalid("--cells", f"cells from {', '.join(CELLS)}", ",".join(config.cells))
+    check_cells(config.cells, CELLS)
     for s in config.scales:
         if not (isinstance(s, (int, float)) and math.isfinite(s) and s > 0):
             raise invalid("--scales", "positive numbers", s)
     if not config.scales:
         raise invalid("--scales", "at least one positive number", "")
-    for name, low, high in (
-        ("steps", 1, 100_000),
-        ("hidden", 1, 1024),
-        ("inputs", 1, 1024),
-        ("batch", 1, 4096),
-    ):
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise invalid(f"--{name}", f"an integer in [{low}, {high}]", value)
+    for name, high in (("steps", 100_000), ("hidden", 1024), ("inputs", 1024), ("batch", 4096)):
+        check_integer(getattr(config, name), flag(name), 1, high)
     if not (math.isfinite(config.input_scale) and config.input_scale >= 0):
         raise invalid("--input-scale", "a number >= 0", config.input_scale)
     if not (math.isfinite(config.clip) and config.clip > 0):
         raise invalid("--clip", "a number > 0", config.clip)
+    check_writable(config.out, "--out", folder=True)
 
 
 def run(config):
@@ -253,37 +255,14 @@ def run(config):
 # ---------------------------------------------------------------- command line
 
 
-def _list(kind, what):
-    """An argparse type: "a,b,c" -> a tuple; a bad item gives argparse's one-line error."""
-
-    def parse(text):
-        try:
-            return tuple(kind(v) for v in text.split(",") if v.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected comma-separated {what}, got {text!r}"
-            ) from None
-
-    return parse
-
-
 def add_parser(subparsers):
-    p = subparsers.add_parser(
-        "gradients",
-        help="vanishing and exploding gradients through time, measured",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    help = "vanishing and exploding gradients through time, measured"
+    p = add_task_parser(subparsers, "gradients", help, __doc__)
     d = Config()
-    p.add_argument(
-        "--cells",
-        type=_list(str, "names"),
-        default=",".join(d.cells),
-        help="comma-separated cells: rnn, lstm, gru",
-    )
+    add_cells_flag(p, d.cells)
     p.add_argument(
         "--scales",
-        type=_list(float, "numbers"),
+        type=comma_list(float, "numbers"),
         default=",".join(f"{v:g}" for v in d.scales),
         help="comma-separated scales of the recurrent weights",
     )
@@ -293,18 +272,13 @@ def add_parser(subparsers):
     p.add_argument("--input-scale", type=float, default=d.input_scale, help="std of the inputs")
     p.add_argument("--batch", type=int, default=d.batch, help="sequences averaged")
     p.add_argument("--clip", type=float, default=d.clip, help="clip norm for the demo")
-    p.add_argument("--seed", type=int, default=d.seed, help="random seed")
-    p.add_argument(
-        "--out", default=None, metavar="DIR", help="output folder, else runs/gradients-<time>"
-    )
-    p.add_argument("--quiet", action="store_true", help="print only the table")
-    p.add_argument("--json", action="store_true", help="print gradients.json to stdout")
+    add_common_flags(p, quiet="print only the table", json="print gradients.json to stdout")
     p.set_defaults(func=main)
     return p
 
 
 def main(args):
-    config = Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__})
+    config = config_from(Config, args)
     result = run(config)
     if config.json:
         print(json.dumps(result.to_json(), indent=2))

@@ -41,6 +41,18 @@ import numpy as np
 from unrolled import config as unrolled_config
 from unrolled.errors import invalid
 from unrolled.tasks import memory_report
+from unrolled.tasks._common import (
+    add_cells_flag,
+    add_common_flags,
+    add_task_parser,
+    check_cells,
+    check_integer,
+    check_writable,
+    comma_list,
+    config_from,
+    flag,
+    one_blas_thread,
+)
 from unrolled.tasks.memory_report import HIT, NAMES
 
 CELLS = ("rnn", "lstm", "gru")
@@ -230,32 +242,22 @@ def train_one(cell, T, config, repeat=0, bar=None):
 def _check(config):
     if config.task not in TASKS:
         raise invalid("--task", f"one of {', '.join(TASKS)}", config.task)
-    unknown = [c for c in config.cells if c not in CELLS]
-    if not config.cells or unknown:
-        raise invalid("--cells", f"cells from {', '.join(CELLS)}", ",".join(config.cells))
+    check_cells(config.cells, CELLS)
     if not config.lengths or any(
         isinstance(T, bool) or not isinstance(T, int) or T < 1 for T in config.lengths
     ):
         raise invalid("--lengths", "sequence lengths T >= 1", ",".join(map(str, config.lengths)))
-    for name, low in (
-        ("symbols", 2),
-        ("hidden", 1),
-        ("train", 1),
-        ("epochs", 1),
-        ("batch_size", 1),
-        ("test", 1),
-        ("repeats", 1),
-    ):
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise invalid(f"--{name.replace('_', '-')}", f"an integer >= {low}", value)
+    check_integer(config.symbols, "--symbols", low=2)
+    for name in ("hidden", "train", "epochs", "batch_size", "test", "repeats"):
+        check_integer(getattr(config, name), flag(name))
     for name in ("learning_rate", "clipnorm"):
         value = getattr(config, name)
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise invalid(f"--{name.replace('_', '-')}", "a number > 0", value)
+            raise invalid(flag(name), "a number > 0", value)
     B = config.keep_bias
     if B is not None and not (isinstance(B, (int, float)) and math.isfinite(B)):
         raise invalid("--keep-bias", "a finite number or 'keras'", B)
+    check_writable(config.out, "--out", folder=True)
 
 
 def run(config):
@@ -279,7 +281,7 @@ def run(config):
     bar = _bar(total, config.quiet or config.json)
     started = time.perf_counter()
     runs = []
-    with _one_blas_thread(), contextlib.closing(bar):
+    with one_blas_thread(), contextlib.closing(bar):
         for T in config.lengths:
             for cell in config.cells:
                 for repeat in range(config.repeats):
@@ -296,16 +298,6 @@ def run(config):
     return result
 
 
-def _one_blas_thread():
-    """Run BLAS on one thread: these (64, 32) x (32, 128) products are too small to share, and
-    extra threads only spin-wait (measured 10x slower on a busy 2-core machine)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # an optional speed-up, not a dependency
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
-
-
 def _adding_chance():
     """P(|s - 1| < 0.04) for s the sum of two U(0, 1): the constant answer 1's hit rate."""
     return 2 * HIT - HIT * HIT
@@ -320,16 +312,6 @@ def _bar(total, quiet):
 # ---------------------------------------------------------------- command line
 
 
-def _ints(text):
-    """An argparse type: "5,10,20" -> (5, 10, 20)."""
-    try:
-        return tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers, got {text!r}"
-        ) from None
-
-
 def _bias(text):
     """An argparse type: a number, or "keras" (None: the layers' own defaults)."""
     if text == "keras":
@@ -340,25 +322,15 @@ def _bias(text):
         raise argparse.ArgumentTypeError(f"expected a number or 'keras', got {text!r}") from None
 
 
-def _names(text):
-    return tuple(v.strip() for v in text.split(",") if v.strip())
-
-
 def add_parser(subparsers):
-    p = subparsers.add_parser(
-        "memory",
-        help="long-term memory: SimpleRNN vs LSTM vs GRU as the gap grows",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    help = "long-term memory: SimpleRNN vs LSTM vs GRU as the gap grows"
+    p = add_task_parser(subparsers, "memory", help, __doc__)
     d = Config()
     p.add_argument("--task", default=d.task, help="recall or adding")
-    p.add_argument(
-        "--cells", type=_names, default=",".join(d.cells), help="comma-separated: rnn,lstm,gru"
-    )
+    add_cells_flag(p, d.cells)
     p.add_argument(
         "--lengths",
-        type=_ints,
+        type=comma_list(int, "integers"),
         default=",".join(map(str, d.lengths)),
         help="comma-separated T values",
     )
@@ -380,19 +352,13 @@ def add_parser(subparsers):
     p.add_argument("--test", type=int, default=d.test, help="held-out sequences per T")
     p.add_argument("--repeats", type=int, default=d.repeats, help="runs per (cell, T)")
     p.add_argument("--quick", action="store_true", help="tiny settings that run in seconds")
-    p.add_argument("--seed", type=int, default=d.seed, help="random seed")
-    p.add_argument(
-        "--out", default=None, metavar="DIR", help="output folder, else runs/memory-<time>"
-    )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--json", action="store_true", help="print memory.json to stdout")
+    add_common_flags(p, quiet="no progress bar", json="print memory.json to stdout")
     p.set_defaults(func=main)
     return p
 
 
 def main(args):
-    fields = {k: getattr(args, k) for k in Config.__dataclass_fields__}
-    result = run(Config(**fields))
+    result = run(config_from(Config, args))
     if result.config.json:
         print(json.dumps(result.to_json(), indent=2))
     else:

@@ -11,29 +11,46 @@ predict the 4th with a softmax over all 112. Here:
     5) answer prompts: the 5 likeliest next words and a generated continuation
 With a context of 3 the fable allows at most 199/201 = 99.0% top-1: two 3-word contexts are
 followed by different words in different places.
+The network, its training and the prompt answers live in nextword_model.py.
 """
 
 import argparse
 import dataclasses
-import difflib
 import json
 import sys
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from unrolled import config as unrolled_config
-from unrolled.callbacks import Callback
 from unrolled.data import Vocabulary, fable_text, lm_windows
 from unrolled.errors import InputError, invalid
 from unrolled.files import run_dir, write_json
-from unrolled.generate import check_sampling, generate, most_likely
-from unrolled.tables import format_table
+from unrolled.generate import check_sampling
+from unrolled.tasks._common import (
+    add_common_flags,
+    add_task_parser,
+    check_integer,
+    check_writable,
+    config_from,
+    flag,
+    load_task_model,
+    printer,
+    read_text,
+)
+from unrolled.tasks.nextword_model import (
+    Answer,
+    accuracy,
+    answer,
+    build_model,
+    format_answer,
+    interactive,
+    prompt_ids,
+    train,
+)
 
-__all__ = ["Answer", "Config", "Result", "add_parser", "answer", "read_text", "run"]
+__all__ = ["Answer", "Config", "Result", "add_parser", "answer", "build_model", "run"]
 
 TASK = "nextword"
 INPUTS = ("embedding", "onehot")
@@ -67,15 +84,6 @@ class Config:
 
 
 @dataclass
-class Answer:
-    """The model's reply to one prompt."""
-
-    prompt: str  # as typed
-    top: list  # [(word, probability), ...] the 5 likeliest next words, likeliest first
-    continuation: str  # the prompt followed by --length generated words
-
-
-@dataclass
 class Result:
     """What `run` returns (and --json prints)."""
 
@@ -98,31 +106,11 @@ class Result:
         return d
 
 
-# -- 1) text ----------------------------------------------------------------------------------
-def read_text(path, argument="--text"):
-    """The text of a UTF-8 file, or one clear line: missing, a folder, not text, or empty."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"Argument `{argument}`: file {str(p)!r} not found.")
-    if not p.is_file():
-        raise InputError(f"Argument `{argument}`: {str(p)!r} is not a file.")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"Argument `{argument}`: {str(p)!r} is not UTF-8 text.") from None
-    if not text.strip():
-        raise InputError(f"Argument `{argument}`: file {str(p)!r} is empty.")
-    return text
-
-
 def _check(config):
     """Validate every setting once, before any file is read."""
     for name in ("context", "embed_dim", "units", "layers", "epochs", "batch_size"):
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise invalid(f"--{name.replace('_', '-')}", "a positive integer", value)
-    if isinstance(config.length, bool) or not isinstance(config.length, int) or config.length < 0:
-        raise invalid("--length", "an integer >= 0", config.length)
+        check_integer(getattr(config, name), flag(name))
+    check_integer(config.length, "--length", low=0)
     if config.input not in INPUTS:
         raise invalid("--input", f"one of {', '.join(INPUTS)}", config.input)
     if not config.learning_rate > 0:
@@ -131,150 +119,13 @@ def _check(config):
     for other in ("save", "text"):
         if config.model is not None and getattr(config, other) is not None:
             raise InputError(f"Pass either --model FILE (reuse a model) or --{other}, not both.")
-
-
-# -- 3) model ---------------------------------------------------------------------------------
-def build_model(V, config):
-    """Embedding(V, E) or one-hot -> LSTM(units) x layers -> Dense(V, softmax), compiled."""
-    from unrolled.layers import LSTM, Dense, Embedding
-    from unrolled.models import Sequential
-    from unrolled.optimizers import RMSprop
-
-    C = config.context
-    layers = (
-        [Embedding(V, config.embed_dim, input_shape=(C,))] if config.input == "embedding" else []
-    )
-    for k in range(config.layers):
-        first = k == 0 and config.input == "onehot"
-        layers.append(
-            LSTM(
-                config.units,
-                return_sequences=k < config.layers - 1,  # the last layer gives one vector
-                **({"input_shape": (C, V)} if first else {}),
-            )
-        )
-    layers.append(Dense(V, activation="softmax"))
-    model = Sequential(layers, name="nextword")
-    model.compile(
-        optimizer=RMSprop(learning_rate=config.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
-
-
-def _inputs(X, V, kind):
-    """Window ids (W, C) -> what the model reads: the ids, or one-hot floats (W, C, V)."""
-    if kind == "embedding":
-        return X
-    onehot = np.zeros((*X.shape, V), dtype=unrolled_config.floatx())  # (W, C, V)
-    np.put_along_axis(onehot, X[..., None], 1.0, axis=-1)
-    return onehot
-
-
-class EpochBar(Callback):
-    """One tqdm bar over the epochs showing loss and accuracy (tqdm is imported lazily)."""
-
-    def __init__(self, epochs, quiet):
-        self.epochs, self.quiet = epochs, quiet
-
-    def on_train_begin(self, logs=None):
-        from tqdm.auto import tqdm
-
-        # disable=None: no bar when stderr is not a terminal, so logs stay readable
-        self.bar = tqdm(
-            total=self.epochs, desc="training", unit="epoch", disable=self.quiet or None
-        )
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.bar.set_postfix(loss=f"{logs['loss']:.4f}", acc=f"{logs['accuracy']:.3f}")
-        self.bar.update(1)
-
-    def on_train_end(self, logs=None):
-        self.bar.close()
-
-
-def accuracy(model, X, y, kind, V):
-    """(top-1, top-5) accuracy of the model on windows X (W, C) with next words y (W,)."""
-    probs = model.predict(_inputs(X, V, kind))  # (W, V)
-    top5 = np.argsort(-probs, axis=-1, kind="stable")[:, :5]  # (W, 5)
-    return float((top5[:, 0] == y).mean()), float((top5 == y[:, None]).any(axis=-1).mean())
-
-
-# -- 5) prompts -------------------------------------------------------------------------------
-def _prompt_ids(prompt, vocab, context):
-    """The last `context` ids of a prompt, or an error naming the unknown word or the count."""
-    words = vocab.tokenize(prompt)
-    for word in words:
-        if word not in vocab:
-            close = difflib.get_close_matches(word, vocab.symbols_, n=3, cutoff=0.0)
-            raise InputError(
-                f"Argument `--prompt`: the word {word!r} is not in the vocabulary of "
-                f"{len(vocab)} words; closest known: {', '.join(map(repr, close))}."
-            )
-    if len(words) < context:
-        raise InputError(
-            f"Argument `--prompt`: {prompt!r} has {len(words)} word"
-            f"{'s' if len(words) != 1 else ''}, the model needs {context} (its --context)."
-        )
-    return vocab.encode(words)
-
-
-def answer(model, vocab, prompt, settings, rng):
-    """The top-5 next words after `prompt` and a continuation of settings["length"] words.
-
-    settings: the task settings stored with the model ("context", "input").
-    rng: np.random.Generator for sampling (unused when greedy).
-    """
-    C, kind, V = settings["context"], settings["input"], len(vocab)
-    ids = _prompt_ids(prompt, vocab, C)
-
-    def window_step():
-        """step(id) for `generate`: slide a window of the last C ids on, predict the next."""
-        window = deque(ids[-C:-1].tolist(), maxlen=C)  # the prompt's last id is fed first
-
-        def step(i):
-            window.append(i)
-            return model.predict(_inputs(np.array([window]), V, kind))[0]  # (V,)
-
-        return step
-
-    probs = window_step()(int(ids[-1]))  # p(next word | the prompt's last C words)
-    top = [(vocab.symbols_[i], p) for i, p in most_likely(probs, 5)]
-    new = generate(
-        window_step(), ids[-1:], settings["length"], settings["temperature"], settings["top_k"], rng
-    )
-    words = vocab.tokenize(prompt) + [vocab.symbols_[i] for i in new]
-    return Answer(prompt, top, vocab.decode(vocab.encode(words)))
-
-
-def format_answer(a):
-    """An Answer as the lines the CLI prints."""
-    table = format_table(["next word", "p"], [(w, f"{p:.4f}") for w, p in a.top])
-    indented = "\n".join("  " + line for line in table.splitlines())
-    return f"prompt: {a.prompt}\n{indented}\ncontinuation: {a.continuation}"
-
-
-def _printer(config):
-    """say(text): facts to stdout (stderr with --json), silent with --quiet."""
-    stream = sys.stderr if config.json else sys.stdout
-
-    def say(text=""):
-        if not config.quiet:
-            print(text, file=stream, flush=True)
-
-    return say
+    check_writable(config.save, "--save", folder=False)
+    check_writable(config.out, "--out", folder=True)
 
 
 def _load(path):
     """(model, vocabulary, settings) from a nextword model file, or one clear line."""
-    from unrolled.saving import load_model
-
-    if not Path(path).is_file():
-        raise InputError(f"Argument `--model`: file {str(path)!r} not found.")
-    model, extras = load_model(path, with_extras=True)
-    if not isinstance(extras, dict) or extras.get("task") != TASK:
-        raise InputError(f"Argument `--model`: {str(path)!r} was not saved by `unrolled {TASK}`.")
+    model, extras = load_task_model(path, TASK)
     return model, Vocabulary.from_state(extras["vocabulary"]), extras
 
 
@@ -292,29 +143,13 @@ def _prepare(config):
     return vocab.fit(tokens), tokens, source
 
 
-def _train(model, X, y, config):
-    """fit with a tqdm bar over the epochs; returns (history dict, seconds)."""
-    started = time.perf_counter()
-    fit = model.fit(
-        _inputs(X, model.output_shape[-1], config.input),
-        y,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[EpochBar(config.epochs, config.quiet or config.json)],
-    )
-    seconds = time.perf_counter() - started
-    return {k: [float(v) for v in values] for k, values in fit.history.items()}, seconds
-
-
 def run(config, stdin=None):
     """Train (or load) a next-word model, score it and answer prompts; returns a Result.
 
     stdin: where --interactive reads prompts from (default sys.stdin).
     """
     _check(config)
-    say = _printer(config)
+    say = printer(config.json, config.quiet)
     unrolled_config.set_seed(config.seed)
 
     # 1) + 2) vocabulary and windows, or a model file; a bad prompt fails before training
@@ -327,7 +162,7 @@ def run(config, stdin=None):
     settings.update(length=config.length, temperature=config.temperature, top_k=config.top_k)
     C, V = settings["context"], len(vocab)
     if config.prompt is not None:
-        _prompt_ids(config.prompt, vocab, C)
+        prompt_ids(config.prompt, vocab, C)
     say(f"vocab size: {V}")
 
     if config.model is not None:
@@ -345,7 +180,7 @@ def run(config, stdin=None):
             f"{model.count_params():,} parameters; RMSprop lr {config.learning_rate}, "
             f"batch {config.batch_size}, {config.epochs} epochs"
         )
-        history, seconds = _train(model, X, y, config)
+        history, seconds = train(model, X, y, config)
 
         # 4) accuracy on the windows with the final weights (not the epoch's running mean)
         top1, top5 = accuracy(model, X, y, config.input, V)
@@ -379,7 +214,7 @@ def run(config, stdin=None):
         result.answers.append(answer(model, vocab, config.prompt, settings, rng))
         print(format_answer(result.answers[-1]), file=stream, flush=True)
     if config.interactive:
-        _interactive(model, vocab, settings, rng, stdin or sys.stdin, result, stream)
+        interactive(model, vocab, settings, rng, stdin or sys.stdin, result, stream)
 
     if config.out:
         write_json(run_dir(config.out, TASK) / "metrics.json", result.to_dict())
@@ -388,31 +223,11 @@ def run(config, stdin=None):
     return result
 
 
-def _interactive(model, vocab, settings, rng, stdin, result, stream):
-    """Answer each non-blank line of stdin; a bad line prints an error and the loop goes on."""
-    if getattr(stdin, "isatty", lambda: False)():
-        print(f"type {settings['context']} or more words, Ctrl-D to quit", file=sys.stderr)
-    for line in stdin:
-        prompt = line.strip()
-        if not prompt:
-            continue
-        try:
-            result.answers.append(answer(model, vocab, prompt, settings, rng))
-        except InputError as error:
-            print(f"error: {error}", file=sys.stderr, flush=True)
-            continue
-        print(format_answer(result.answers[-1]), file=stream, flush=True)
-
-
 # -- command line ------------------------------------------------------------------------------
 def add_parser(subparsers):
     """Add `unrolled nextword` with one flag per Config field."""
-    parser = subparsers.add_parser(
-        TASK,
-        help="next-word prediction with an LSTM (the tutorial's 'Belling the Cat')",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    help = "next-word prediction with an LSTM (the tutorial's 'Belling the Cat')"
+    parser = add_task_parser(subparsers, TASK, help, __doc__)
     d = Config()
     add = parser.add_argument
     add("--text", metavar="FILE", help="UTF-8 text to learn from (default: the built-in fable)")
@@ -437,15 +252,16 @@ def add_parser(subparsers):
     add("--top-k", type=int, default=d.top_k, help="sample among the k likeliest words")
     add("--save", metavar="FILE", help="save the trained model (and vocabulary) here")
     add("--model", metavar="FILE", help="reuse a saved model: no training")
-    add("--seed", type=int, default=d.seed, help="random seed (default 0)")
-    add("--out", metavar="DIR", help="also write metrics.json and model.npz here")
-    add("--quiet", action="store_true", help="no progress bar, no facts")
-    add("--json", action="store_true", help="print the result as JSON")
+    add_common_flags(
+        parser,
+        out="also write metrics.json and model.npz here",
+        quiet="no progress bar, no facts",
+        json="print the result as JSON (facts go to stderr)",
+    )
     parser.set_defaults(func=_main)
     return parser
 
 
 def _main(args):
-    fields = {f.name for f in dataclasses.fields(Config)}
-    run(Config(**{k: v for k, v in vars(args).items() if k in fields}))
+    run(config_from(Config, args))
     return 0

@@ -19,13 +19,19 @@ The math and its records (`Step`, `BackStep`) live in trace_steps.py, the text o
 trace_report.py; this module builds the network, runs it and writes JSON.
 """
 
-import argparse
 import json
 from dataclasses import dataclass
 
 import numpy as np
 
 from unrolled.errors import InputError, invalid
+from unrolled.tasks._common import (
+    add_common_flags,
+    add_task_parser,
+    check_writable,
+    config_from,
+    load_model_file,
+)
 from unrolled.tasks.trace_steps import Net, backward, check_gradients, forward, total_loss
 
 CELLS = ("rnn", "lstm", "gru")
@@ -153,9 +159,8 @@ def random_net(kind, seed, H=3):
 def model_net(path):
     """The first recurrent layer of a saved model, with what feeds it and what reads it."""
     from unrolled.data.vocab import Vocabulary
-    from unrolled.saving import load_model
 
-    model, extras = load_model(path, with_extras=True)
+    model, extras = load_model_file(path, "--model")
     if not extras or "vocabulary" not in extras:
         raise invalid("--model", "a model file with a vocabulary in its extras", str(path))
     vocab = Vocabulary.from_state(extras["vocabulary"])
@@ -226,6 +231,7 @@ def _symbols(net, text, argument):
 
 
 def _validate(config):
+    check_writable(config.out, "--out", folder=True)
     if config.cell not in CELLS:
         raise invalid("--cell", f"one of {', '.join(CELLS)}", config.cell)
     if config.model is None and config.input is not None:
@@ -273,12 +279,8 @@ def run(config):
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser(
-        "trace",
-        help="the tutorial's worked example (or any cell), one time step at a time",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    help = "the tutorial's worked example (or any cell), one time step at a time"
+    p = add_task_parser(subparsers, "trace", help, __doc__)
     p.add_argument("--word", default="hello", help="word to trace, from the symbols h e l o")
     p.add_argument(
         "--cell", default="rnn", help="rnn (the tutorial's weights), lstm or gru (seeded random)"
@@ -292,15 +294,19 @@ def add_parser(subparsers):
         "--model", default=None, metavar="FILE", help="trace a model file saved by another task"
     )
     p.add_argument("--input", default=None, metavar="TEXT", help="text fed to --model")
-    p.add_argument("--seed", type=int, default=0, help="seed for lstm/gru random weights")
-    p.add_argument("--json", action="store_true", help="print a JSON document instead")
-    p.add_argument("--out", default=None, metavar="DIR", help="write trace.json here")
+    add_common_flags(
+        p,
+        seed="seed for lstm/gru random weights",
+        json="print a JSON document instead",
+        out="write trace.json here",
+        quiet=None,
+    )
     p.set_defaults(func=main)
     return p
 
 
 def main(args):
-    config = Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__})
+    config = config_from(Config, args)
     result = run(config)
     if config.json:
         print(json.dumps(result.to_json(), indent=2))

@@ -1,0 +1,182 @@
+"""What every task shares: its common flags, how it prints, the files a user names.
+
+The tasks differ in their math; these parts they have in common, so they are written once and
+behave (and word their one-line errors) the same way everywhere:
+    flags      --seed, --out DIR, --quiet, --json; a Config built from the parsed flags
+    printing   facts to stdout, or to stderr when stdout carries --json
+    files      a text file, a model file saved by a task, an output folder or file
+    training   BLAS on one thread: our GEMMs are too small to share between threads
+"""
+
+import argparse
+import contextlib
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from unrolled.errors import InputError, invalid
+
+
+# -- command line ------------------------------------------------------------------------------
+def add_task_parser(subparsers, name, help, doc):
+    """The subcommand `unrolled <name>`, described by the first paragraph of its docstring."""
+    return subparsers.add_parser(name, help=help, description=doc.split("\n\n")[0])
+
+
+def add_cells_flag(parser, cells):
+    """--cells a,b,c: the recurrent cells to compare (checked by `check_cells`)."""
+    parser.add_argument(
+        "--cells",
+        type=comma_list(str, "names"),
+        default=",".join(cells),
+        help=f"comma-separated cells: {', '.join(cells)}",
+    )
+
+
+def check_cells(cells, known):
+    """The standard error unless `cells` is a non-empty selection from `known`."""
+    if not cells or any(c not in known for c in cells):
+        raise invalid("--cells", f"cells from {', '.join(known)}", ",".join(cells))
+
+
+def add_common_flags(
+    parser,
+    out="output folder (default: runs/<task>-<time>/)",
+    quiet="print only the summary",
+    json="print the result as JSON on stdout (the rest goes to stderr)",
+    seed="random seed",
+):
+    """Add --seed, --out DIR, --quiet and --json with these help texts; None leaves one out."""
+    if seed is not None:
+        parser.add_argument("--seed", type=int, default=0, help=seed)
+    if out is not None:
+        parser.add_argument("--out", metavar="DIR", help=out)
+    if quiet is not None:
+        parser.add_argument("--quiet", action="store_true", help=quiet)
+    if json is not None:
+        parser.add_argument("--json", action="store_true", help=json)
+
+
+def config_from(cls, args):
+    """The `cls` dataclass from parsed flags: one field per flag; fields without one keep
+    their defaults, and flags without a field (func, ...) are left out."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in vars(args).items() if k in names})
+
+
+def comma_list(kind, what):
+    """An argparse type: "a, b,c" -> (kind(a), kind(b), kind(c)); a bad item: one line."""
+
+    def parse(text):
+        try:
+            return tuple(kind(v.strip()) for v in text.split(",") if v.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected comma-separated {what}, got {text!r}"
+            ) from None
+
+    return parse
+
+
+def check_integer(value, argument, low=1, high=None):
+    """The standard error unless `value` is an integer in [low, high] (no upper end: None)."""
+    inside = low <= value and (high is None or value <= high)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not inside:
+        expected = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+        raise invalid(argument, expected, value)
+
+
+def flag(name):
+    """The flag of a Config field: batch_size -> --batch-size."""
+    return "--" + name.replace("_", "-")
+
+
+# -- printing ----------------------------------------------------------------------------------
+def printer(json, quiet):
+    """say(text): facts for people, to stdout (stderr with --json), silent with --quiet."""
+    stream = sys.stderr if json else sys.stdout
+
+    def say(text=""):
+        if not quiet:
+            print(text, file=stream, flush=True)
+
+    return say
+
+
+# -- files -------------------------------------------------------------------------------------
+def existing_file(path, argument):
+    """`path` as a Path if it is a file; else one line: not found, or a folder."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"Argument `{argument}`: file {str(p)!r} not found.")
+    if not p.is_file():
+        kind = "a folder" if p.is_dir() else "not a regular file"
+        raise InputError(f"Argument `{argument}`: {str(p)!r} is {kind}, not a file.")
+    return p
+
+
+def read_text(path, argument="--text"):
+    """The text of a UTF-8 file, or one clear line: missing, a folder, not text, or empty."""
+    p = existing_file(path, argument)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"Argument `{argument}`: {str(p)!r} is not UTF-8 text.") from None
+    if not text.strip():
+        raise InputError(f"Argument `{argument}`: file {str(p)!r} is empty.")
+    return text
+
+
+def load_model_file(path, argument="--model"):
+    """(model, extras) from an unrolled model file, or one line that names the argument."""
+    from unrolled.saving import load_model
+
+    p = existing_file(path, argument)
+    try:
+        return load_model(p, with_extras=True)
+    except InputError as error:
+        raise InputError(f"Argument `{argument}`: {error}") from None
+
+
+def load_task_model(path, task, argument="--model"):
+    """(model, extras) from a model file that `unrolled <task>` saved (extras["task"])."""
+    model, extras = load_model_file(path, argument)
+    if not isinstance(extras, dict) or extras.get("task") != task:
+        raise InputError(
+            f"Argument `{argument}`: {str(path)!r} was not saved by `unrolled {task}`."
+        )
+    return model, extras
+
+
+def check_writable(path, argument, folder):
+    """Before any work: an error if `path` cannot become a folder (folder=True) or a file,
+    because a file stands where a folder must be, or a folder where the file must go."""
+    if path is None:
+        return
+    p = Path(path)
+    if not folder and p.is_dir():
+        raise InputError(f"Argument `{argument}`: {str(p)!r} is a folder; give a file name.")
+    for above in (p, *p.parents) if folder else p.parents:
+        if above.exists():
+            if not above.is_dir():
+                raise InputError(
+                    f"Argument `{argument}`: {str(above)!r} is a file, so it cannot hold "
+                    f"{'the run folder' if folder else 'the file'}."
+                )
+            return
+
+
+# -- training ----------------------------------------------------------------------------------
+def one_blas_thread():
+    """Run BLAS on one thread while training, if threadpoolctl is installed.
+
+    Our GEMMs are small ((N*T, H) by (H, 4H)); extra BLAS threads only wait for each other,
+    and on a busy 2-core machine they made training about 10x slower (measured).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an optional speed-up, not a dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
