@@ -180,13 +180,13 @@ def _empty_zip(path):
     [
         (None, "no such file"),
         (_truncated, "truncated or corrupt"),
-        (_foreign, r"not an unrolled model file \(no __document__\)"),
+        (_foreign, r"not an unrolled model file \(it has no model description\)"),
         (_pickled_array, "pickled Python objects, which are never loaded"),
         (_pickle_file, r"not a \.npz archive"),
         (_newer, "format version 99 is newer than this unrolled reads"),
         (_text, r"not a \.npz archive"),
         (_bad_json, "truncated or corrupt"),
-        (_empty_zip, "no __document__"),
+        (_empty_zip, "no model description"),
         (_no_config, r"truncated or corrupt \(bad model config"),
     ],
 )
