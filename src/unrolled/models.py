@@ -140,8 +140,9 @@ class Sequential(Training):
         return x, mask
 
     def _backward(self, dy):
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy)
+        """Every layer's backward, last first; the first layer skips dx, which nobody reads."""
+        for k in reversed(range(len(self.layers))):
+            dy = self.layers[k].backward(dy, input_gradient=k > 0)
 
     def predict(self, x, batch_size=None):
         """Outputs for every sample of x, computed in batches (32 by default) in inference mode."""

@@ -227,20 +227,24 @@ class Adam(Optimizer):
         self.beta_1, self.beta_2 = _fraction("beta_1", beta_1), _fraction("beta_2", beta_2)
         self.epsilon = _positive("epsilon", epsilon)
 
-    def _slot_inits(self):
-        return [("momentum", 0.0), ("velocity", 0.0)]
+    def build(self, params, sizes):
+        """The two moments live in one (2, size) array, so one pass of each op updates both."""
+        super().build(params, sizes)
+        self._moments = np.zeros((2, params.size), dtype=params.dtype)  # [m, v]
+        self._targets = np.empty_like(self._moments)  # [g, g^2], what m and v move towards
+        self._rates = np.array([[1 - self.beta_1], [1 - self.beta_2]], dtype=params.dtype)
+        self.slots = {"momentum": self._moments[0], "velocity": self._moments[1]}
 
     def _update(self, p, g, lr):
-        m, v, tmp, step = self.slots["momentum"], self.slots["velocity"], self._tmp, self._tmp2
+        moments, targets, tmp, step = self._moments, self._targets, self._tmp, self._tmp2
+        m, v = moments
         t = self.iterations + 1
         alpha = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)  # bias correction
-        np.subtract(g, m, out=tmp)
-        tmp *= 1 - self.beta_1
-        m += tmp  # m += (g - m)(1 - beta_1)
-        np.multiply(g, g, out=tmp)
-        tmp -= v
-        tmp *= 1 - self.beta_2
-        v += tmp  # v += (g^2 - v)(1 - beta_2)
+        targets[0] = g
+        np.multiply(g, g, out=targets[1])
+        targets -= moments
+        targets *= self._rates
+        moments += targets  # m += (g - m)(1 - beta_1);  v += (g^2 - v)(1 - beta_2)
         np.sqrt(v, out=tmp)
         tmp += self.epsilon
         np.multiply(m, alpha, out=step)

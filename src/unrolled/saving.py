@@ -165,7 +165,8 @@ def _read(path, formats):
         with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
             if DOCUMENT not in npz.files:
                 raise InputError(
-                    f"cannot load {path!r}: not an unrolled model file (it has no model description)"
+                    f"cannot load {path!r}: not an unrolled model file "
+                    "(it has no model description)"
                 )
             document = json.loads(str(npz[DOCUMENT]))
             arrays = {key: npz[key] for key in npz.files if key != DOCUMENT}

@@ -65,8 +65,13 @@ class Training:
             for epoch in range(initial_epoch, epochs):
                 callbacks.call("on_epoch_begin", epoch, {})
                 progress.epoch_begin(epoch)
-                order = config.default_rng().permutation(len(x)) if shuffle else None
-                logs = self._train_epoch(epoch, x, y, order, batch_size, tbptt, callbacks, progress)
+                epoch_x, epoch_y = x, y
+                if shuffle:  # one shuffled copy per epoch: its batches are then views
+                    order = config.default_rng().permutation(len(x))
+                    epoch_x, epoch_y = x[order], y[order]
+                logs = self._train_epoch(
+                    epoch, epoch_x, epoch_y, batch_size, tbptt, callbacks, progress
+                )
                 if validation is not None:
                     logs.update(self._evaluate_logs(*validation, batch_size, prefix="val_"))
                 progress.epoch_end(logs)
@@ -80,14 +85,12 @@ class Training:
         self.history = history
         return history
 
-    def _train_epoch(self, epoch, x, y, order, batch_size, tbptt, callbacks, progress):
-        """One pass over the (shuffled) batches; returns the epoch's mean logs."""
+    def _train_epoch(self, epoch, x, y, batch_size, tbptt, callbacks, progress):
+        """One pass over the batches, in order; returns the epoch's mean logs."""
         totals = _Totals(self._metric_fns)
         steps = progress.steps
         for step in range(steps):
             rows = slice(step * batch_size, (step + 1) * batch_size)
-            if order is not None:
-                rows = order[rows]
             if callbacks.wants_batch_hooks:
                 callbacks.call("on_train_batch_begin", step, totals.means())
             problem = self._train_batch(x[rows], y[rows], tbptt, totals)
@@ -132,7 +135,7 @@ class Training:
         if not math.isfinite(loss):
             return f"the loss is {loss}"
         self._backward(dpred)
-        if not np.isfinite(self._grads).all():
+        if not _all_finite(self._grads):
             return "the gradient has non-finite values"
         self.optimizer.apply(self._params, self._grads)
         totals.add(loss, weight, y, pred, mask)
@@ -285,6 +288,16 @@ def _split(x, y, validation_split, validation_data, prepare):
             f"samples out of {len(x)}"
         )
     return x[:split_at], y[:split_at], (x[split_at:], y[split_at:])
+
+
+def _all_finite(a):
+    """True if every entry of the flat array `a` is finite.
+
+    One dot product does it on the usual path: a nan or inf entry makes the squared norm
+    a . a non-finite. Finite entries can overflow it too, so only a non-finite norm is
+    checked entry by entry.
+    """
+    return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
 
 
 def _array(a, name):

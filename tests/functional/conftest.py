@@ -59,17 +59,20 @@ def check_pair(forward, backward, inputs, upstream):
 
 def sequence_errors(
     kind, rng, dh=True, dlast=True, upstream=None, mask=None, recurrent_mask=False, bias=True,
-    **options,
+    zero_states=False, T=3, **options,
 ):  # fmt: skip
     """Gradient-check one sequence pair: N=3, T=3, D=3, H=2, float64, nonzero initial states.
 
     dh, dlast: whether the outputs h and the final states get a gradient (upstream, a list of
     flags for h, last_h[, last_c], overrides both); mask (N, T) bool or None; recurrent_mask:
-    whether to use one; options: activation names.
+    whether to use one; zero_states: pass the initial states as None (zeros: backward must
+    return None for them); options: activation names.
     """
-    N, T, D, H = 3, 3, 3, 2
+    N, D, H = 3, 3, 2
     forward, backward = SEQUENCE[kind]
     states = initial_states(rng, kind, N, H)
+    if zero_states:
+        states = [None] * len(states)
     Wx, Wh, b = weights(rng, kind, D, H, bias)
     inputs = dict(x=rng.standard_normal((N, T, D)), **dict(zip(["h0", "c0"], states, strict=False)))
     inputs.update(Wx=Wx, Wh=Wh, b=b)
@@ -90,9 +93,9 @@ def sequence(kind, x, states, W, **options):
     return h, last, cache
 
 
-def sequence_backward(kind, dh, dlast, cache):
+def sequence_backward(kind, dh, dlast, cache, **options):
     """Uniform BPTT call -> dx, [initial-state grads], [dWx, dWh, db]."""
-    dx, *rest = SEQUENCE[kind][1](dh, *dlast, cache)
+    dx, *rest = SEQUENCE[kind][1](dh, *dlast, cache, **options)
     return dx, rest[: N_STATES[kind]], rest[N_STATES[kind] :]
 
 

@@ -24,6 +24,9 @@ SEQUENCE_CASES = {
     "recurrent_mask": {"recurrent_mask": True},
     "no bias": {"bias": False},
     "everything": {"mask": MASK, "recurrent_mask": True, "bias": False, "dh": False},
+    "zero states": {"zero_states": True},
+    "zero states, one step": {"zero_states": True, "T": 1},
+    "zero states, mask": {"zero_states": True, "mask": MASK, "recurrent_mask": True},
 }
 GATED_PAIRS = [("tanh", "sigmoid"), ("relu", "sigmoid"), ("sigmoid", "tanh"), ("linear", "relu")]
 STEP_MATCH_CASES = [("rnn", {"activation": a}) for a in ("tanh", "relu")] + [
@@ -140,6 +143,34 @@ def test_float32_stays_float32(cells, rng, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_final_states_only(cells, rng, kind):
+    """return_sequences=False skips the outputs h (None) and changes nothing else."""
+    N, T, D, H = 2, 4, 3, 3
+    x = rng.standard_normal((N, T, D))
+    states, W = cells.initial_states(rng, kind, N, H), cells.weights(rng, kind, D, H)
+    _, last, cache = cells.sequence(kind, x, states, W)
+    h, last2, cache2 = cells.sequence(kind, x, states, W, return_sequences=False)
+    assert h is None
+    for a, b in zip([*last, *cache2.hs], [*last2, *cache.hs], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_backward_without_input_gradient(cells, rng, kind):
+    """input_gradient=False gives dx None and the very same other gradients."""
+    N, T, D, H = 2, 4, 3, 3
+    x = rng.standard_normal((N, T, D))
+    states, W = cells.initial_states(rng, kind, N, H), cells.weights(rng, kind, D, H)
+    dh, dlast = rng.standard_normal((N, T, H)), [None] * len(states)
+    _, _, cache = cells.sequence(kind, x, states, W)
+    dx, dstates, dW = cells.sequence_backward(kind, dh, dlast, cache)
+    dx2, dstates2, dW2 = cells.sequence_backward(kind, dh, dlast, cache, input_gradient=False)
+    assert dx is not None and dx2 is None
+    for a, b in zip(dstates + dW, dstates2 + dW2, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_inference_without_cache(cells, rng, kind):
     """keep_cache=False (inference) returns the same outputs and no cache."""
     N, T, D, H = 2, 4, 3, 3
@@ -151,3 +182,24 @@ def test_inference_without_cache(cells, rng, kind):
     np.testing.assert_array_equal(h, h2)
     for a, b in zip(last, last2, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("T, masked", [(1, False), (4, False), (4, True)])
+@pytest.mark.parametrize("kind", KINDS)
+def test_none_initial_states_are_zeros(cells, rng, kind, T, masked):
+    """Initial states None give what zero arrays give, forward and backward, and None for
+    their gradients (the first step skips the work on them)."""
+    N, D, H = 4, 3, 3
+    mask = np.arange(T) < np.array([[T], [1], [0], [T - 1]]) if masked else None
+    x = rng.standard_normal((N, T, D))
+    W = cells.weights(rng, kind, D, H)
+    zeros = [np.zeros((N, H)) for _ in cells.initial_states(rng, kind, N, H)]
+    dh = rng.standard_normal((N, T, H))
+    dlast = [rng.standard_normal((N, H)) for _ in zeros]
+    h, last, cache = cells.sequence(kind, x, zeros, W, mask=mask)
+    h0, last0, cache0 = cells.sequence(kind, x, [None] * len(zeros), W, mask=mask)
+    dx, _, dW = cells.sequence_backward(kind, dh, dlast, cache)
+    dx0, dstates0, dW0 = cells.sequence_backward(kind, dh, dlast, cache0)
+    assert dstates0 == [None] * len(zeros)
+    for a, b in zip([h, *last, dx, *dW], [h0, *last0, dx0, *dW0], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)

@@ -11,9 +11,11 @@ def layer_gradient_errors(layer, x, seed=0, **forward_kwargs):
     """Relative errors of every gradient of L = sum_k sum(out_k * R_k), R_k fixed and random.
 
     Checks each parameter, the input x (when it is a float array) and each array of
-    forward_kwargs["initial_state"]. The default generator is re-seeded before every forward
-    so that dropout masks are the same in every evaluation. Returns dict name -> error.
+    forward_kwargs["initial_state"]. The forward runs in training mode (only that keeps the
+    caches backward needs); the default generator is re-seeded before every forward so that
+    dropout masks are the same in every evaluation. Returns dict name -> error.
     """
+    forward_kwargs = {"training": True, **forward_kwargs}
 
     def run():
         unrolled.set_seed(seed)

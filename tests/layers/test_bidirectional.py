@@ -90,7 +90,9 @@ def test_params_may_be_rebound_to_flat_buffers(rng):
     flat_w *= 3
     reference.set_weights([3 * w for w in reference.get_weights()])
     x, dy = rng.standard_normal((N, T, D)), rng.standard_normal((N, T, 2 * H))
-    np.testing.assert_allclose(layer.forward(x), reference.forward(x), rtol=1e-12)
+    np.testing.assert_allclose(
+        layer.forward(x, training=True), reference.forward(x, training=True), rtol=1e-12
+    )
     layer.backward(dy)
     reference.backward(dy)
     expected = np.concatenate([g.ravel() for g in reference.grads.values()])
@@ -155,3 +157,14 @@ def test_errors():
         unrolled.InputError, match=r"layer 'bidirectional.*' reads the whole sequence"
     ):
         layer.step(np.zeros((N, D)))
+
+
+def test_backward_without_input_gradient(rng):
+    layer = make("lstm", "concat", return_sequences=True)
+    x, dy = rng.standard_normal((N, T, D)), rng.standard_normal((N, T, 2 * H))
+    layer.forward(x, training=True)
+    assert layer.backward(dy).shape == x.shape
+    grads = {k: g.copy() for k, g in layer.grads.items()}
+    assert layer.backward(dy, input_gradient=False) is None
+    for k, g in layer.grads.items():
+        np.testing.assert_array_equal(g, grads[k])

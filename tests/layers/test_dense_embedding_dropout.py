@@ -29,6 +29,30 @@ def test_dense_gradients(activation, shape, rng, max_gradient_error):
     assert max_gradient_error(layer, rng.standard_normal(shape)) < 1e-6
 
 
+def test_dense_backward_without_input_gradient(rng):
+    layer = dense("tanh")
+    x, dy = rng.standard_normal((5, 3)), rng.standard_normal((5, 4))
+    layer.forward(x, training=True)
+    assert layer.backward(dy).shape == x.shape
+    grads = {k: g.copy() for k, g in layer.grads.items()}
+    assert layer.backward(dy, input_gradient=False) is None
+    for k, g in layer.grads.items():
+        np.testing.assert_array_equal(g, grads[k])
+
+
+@pytest.mark.parametrize(
+    "layer, x, dy_shape",
+    [(dense("relu"), np.ones((5, 3)), (5, 4)), (Embedding(7, 3), np.ones((2, 4), int), (2, 4, 3))],
+)
+def test_inference_forward_keeps_no_cache(layer, x, dy_shape):
+    """training=False stores nothing for backward, so backward after it is a clear error."""
+    layer.forward(x, training=True)
+    layer.forward(x)
+    assert layer._cache is None
+    with pytest.raises(unrolled.InputError, match=r"has no forward pass .* training=True"):
+        layer.backward(np.ones(dy_shape))
+
+
 def test_dense_gradients_without_bias(rng, max_gradient_error):
     layer = dense("softmax", use_bias=False)
     assert list(layer.params) == ["kernel"]
@@ -94,7 +118,7 @@ def test_embedding_gradient_with_repeated_ids(max_gradient_error):
     layer = embedding()
     assert max_gradient_error(layer, ids) < 1e-6
     dy = np.ones((2, 4, 3))
-    layer.forward(ids)
+    layer.forward(ids, training=True)
     assert layer.backward(dy) is None
     np.testing.assert_array_equal(layer.grads["embeddings"][:, 0], [1, 2, 4, 0, 0, 0, 1])
 

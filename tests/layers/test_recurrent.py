@@ -231,7 +231,9 @@ def test_params_and_grads_may_be_rebound_to_flat_buffers(kind, rng):
     flat_w *= 2  # the layer must see this change
     reference.set_weights([2 * w for w in reference.get_weights()])
     x, dy = rng.standard_normal((N, T, D)), rng.standard_normal((N, T, H))
-    np.testing.assert_allclose(layer.forward(x), reference.forward(x), rtol=1e-12)
+    np.testing.assert_allclose(
+        layer.forward(x, training=True), reference.forward(x, training=True), rtol=1e-12
+    )
     layer.backward(dy)
     reference.backward(dy)
     np.testing.assert_allclose(
@@ -414,7 +416,7 @@ def test_error_bad_units(units):
 
 def test_error_wrong_number_of_state_gradients(rng):
     layer = make("lstm", return_state=True, name="rs")
-    layer.forward(rng.standard_normal((N, T, D)))
+    layer.forward(rng.standard_normal((N, T, D)), training=True)
     with pytest.raises(
         unrolled.InputError, match=r"layer 'rs' expects 3 gradients \[dy, dh, dc\], got 2"
     ):
@@ -426,3 +428,30 @@ def test_error_backward_before_forward():
         unrolled.InputError, match=r"layer 'fresh' has no forward pass to differentiate"
     ):
         make("gru", name="fresh").backward(np.zeros((N, H)))
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+def test_backward_without_input_gradient(kind, rng):
+    """A model's first layer skips dx (None): the weight gradients are the same."""
+    layer = make(kind, return_sequences=True, go_backwards=True)
+    x, dy = rng.standard_normal((N, T, D)), rng.standard_normal((N, T, H))
+    layer.forward(x, training=True)
+    assert layer.backward(dy) is not None
+    grads = {k: g.copy() for k, g in layer.grads.items()}
+    assert layer.backward(dy, input_gradient=False) is None
+    for k, g in layer.grads.items():
+        np.testing.assert_array_equal(g, grads[k])
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+def test_inference_forward_keeps_no_cache(kind, rng):
+    """training=False stores nothing for backward, so backward after it is a clear error."""
+    layer = make(kind, return_sequences=True, name="infer")
+    x = rng.standard_normal((N, T, D))
+    y = layer.forward(x, training=True)
+    np.testing.assert_array_equal(layer.forward(x), y)  # same outputs without the cache
+    assert layer._cache is None
+    with pytest.raises(
+        unrolled.InputError, match=r"layer 'infer' has no forward pass .* training=True"
+    ):
+        layer.backward(np.zeros((N, T, H)))

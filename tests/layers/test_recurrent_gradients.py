@@ -78,10 +78,10 @@ def test_gradient_of_returned_states_only(kind, rng):
     """backward([None, dh, (dc)]) with return_sequences: only the final states get a gradient."""
     layer = make(kind, return_sequences=True, return_state=True)
     x = rng.standard_normal((N, T, D))
-    _, *states = layer.forward(x)
+    _, *states = layer.forward(x, training=True)
     dstates = [rng.standard_normal(s.shape) for s in states]
     dx = layer.backward([None, *dstates])
     reference = make(kind, return_state=True)  # same weights: y is the final h
-    reference.forward(x)
+    reference.forward(x, training=True)
     np.testing.assert_allclose(dx, reference.backward([dstates[0], None, *dstates[1:]]), rtol=1e-12)
     assert not np.allclose(dx, 0)

@@ -170,6 +170,18 @@ def test_predict_does_not_change_weights_or_carry_state(rng, tutorial_model):
         np.testing.assert_array_equal(w, w0)
 
 
+def test_predict_and_evaluate_keep_no_caches(rng, tutorial_model):
+    """Inference does no training-time work: no layer holds a cache for backward after it."""
+    model = tutorial_model()
+    x, y = rng.standard_normal((8, 3, 1)), rng.standard_normal((8, 1))
+    model.fit(x, y, epochs=1, verbose=0)
+    model.predict(x)
+    assert all(layer._cache is None for layer in model.layers)
+    model.compute_gradients(x, y)
+    model.evaluate(x, y, verbose=0)
+    assert all(layer._cache is None for layer in model.layers)
+
+
 def test_step_by_step_equals_the_whole_sequence(float64, rng):
     model = Sequential([LSTM(6, input_shape=(None, 3)), Dense(2)])
     x = rng.standard_normal((4, 5, 3))

@@ -12,6 +12,7 @@ from unrolled.callbacks import LambdaCallback
 from unrolled.errors import InputError
 from unrolled.layers import LSTM, Bidirectional, Dense, Embedding
 from unrolled.models import Sequential
+from unrolled.training import _all_finite
 
 
 def sine_windows(rng, N=256, T=10):
@@ -165,6 +166,20 @@ def test_a_non_finite_loss_stops_training_and_keeps_finite_weights(
         assert np.isfinite(w).all()
         np.testing.assert_array_equal(w, w0)  # no update was applied after the bad step
     assert model.optimizer.iterations == 4 + 3
+
+
+@pytest.mark.parametrize(
+    "values, finite",
+    [
+        ([1.0, -2.0, 3.0], True),
+        ([3e38, 3e38, -1.0], True),  # finite entries whose float32 sum overflows
+        ([1.0, np.nan, 2.0], False),
+        ([np.inf, 1.0, 2.0], False),
+        ([np.inf, -np.inf, 2.0], False),
+    ],
+)
+def test_gradient_finiteness_check(values, finite):
+    assert _all_finite(np.array(values, dtype=np.float32)) is finite
 
 
 def test_progress_lines_look_like_keras(rng, capsys, tutorial_model, regression_data):

@@ -1,11 +1,16 @@
 """Plumbing shared by the recurrent fast paths (rnn.py, lstm.py, gru.py).
 
-The sequence functions take batch-first arrays (N, T, ·) and work time-major (T, N, ·)
-inside, so the slice for step t is one contiguous block. What every cell does the same way
-lives here:
+The sequence functions take batch-first arrays (N, T, ·) and work time-major and
+feature-major inside: step t's pre-activations are one contiguous (GH, N) block, and so is
+each gate's (H, N) slice of it, whatever H and N are. (With the batch first, a gate would be
+an (N, H) strided slice: N short rows per elementwise op, which is what small layers pay
+for most.) The transposes happen once per call, at the edges. What every cell does the
+same way lives here:
 
-    Z  = X @ Wx + bx              one GEMM for all input projections, X (T*N, D)
-    dWx = X^T @ dZ,  dx = dZ @ Wx^T,  dWh = H_prev^T @ dZ_h     one GEMM each over all steps
+    Z[t] = Wx^T x_t + bx          one batched GEMM for all input projections, (T, GH, N)
+    dWx = X dZ^T,  dx = Wx dZ,  dWh = H_prev dZ_h^T,  db = row sums of dZ
+                                  one GEMM each over all steps, with the steps flattened
+                                  into the columns: X (D, T*N), dZ (GH, T*N)
 
 and the mask: a skipped step (mask[n, t] False) carries the state through unchanged and
 outputs 0, so a padded batch gives exactly the per-sequence result.
@@ -18,40 +23,55 @@ from unrolled.functional import activations
 
 def compute_dtype(*arrays):
     """The float type the math runs in: that of the inputs (float32 stays float32)."""
-    return np.result_type(*(a.dtype for a in arrays if a is not None))
+    return np.result_type(*[a for a in arrays if a is not None])
 
 
-def time_major(x, dtype):
-    """x (N, T, K) -> contiguous copy of shape (T, N, K) in `dtype`."""
-    return np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
+def first_recurrent_step(*initial_states):
+    """The first step t whose previous state may be nonzero: 0, or 1 when every initial
+    state is None (zeros).
+
+    Steps before it skip the work on the previous state (the recurrent GEMM forward, its
+    gradient backward): a zero state adds nothing, and nobody wants its gradient.
+    """
+    for s in initial_states:
+        if s is not None:
+            return 0
+    return 1
+
+
+def step_inputs(x, dtype):
+    """x (N, T, D) -> xs (T, D, N) in `dtype`: each step's inputs as a contiguous block."""
+    return np.ascontiguousarray(x.transpose(1, 2, 0), dtype=dtype)
 
 
 def skip_steps(mask):
-    """mask (N, T) bool or None -> skip (T, N, 1) bool, True where the step is skipped."""
-    return None if mask is None else np.ascontiguousarray(~np.asarray(mask, bool).T)[:, :, None]
+    """mask (N, T) bool or None -> skip (T, 1, N) bool, True where the step is skipped."""
+    return None if mask is None else np.ascontiguousarray(~np.asarray(mask, bool).T)[:, None, :]
 
 
 def project_inputs(xs, Wx, bx):
-    """All input projections in one GEMM.
+    """All input projections in one batched GEMM.
 
-    xs (T, N, D), Wx (D, GH), bx (GH,) or None -> Z (T, N, GH) = xs @ Wx + bx.
+    xs (T, D, N), Wx (D, GH), bx (GH,) or None -> Z (T, GH, N) with Z[t] = Wx^T x_t + bx.
     """
-    T, N, D = xs.shape
-    Z = np.dot(xs.reshape(T * N, D), Wx).reshape(T, N, Wx.shape[1])  # (T*N, D) @ (D, GH)
+    Z = np.matmul(Wx.T, xs)  # (GH, D) @ (T, D, N)
     if bx is not None:
-        Z += bx
+        Z += bx[:, None]
     return Z
 
 
-def cast(a, dtype):
-    """a in `dtype` (no copy when it already is), or None."""
-    return None if a is None else np.asarray(a, dtype=dtype)
+def recurrent_mask(rmask, dtype):
+    """rmask (N, H) or None -> its transpose (H, N) in `dtype`, or None."""
+    return None if rmask is None else np.ascontiguousarray(np.asarray(rmask).T, dtype=dtype)
 
 
-def states(h0, T, dtype):
-    """hs (T + 1, N, H) with hs[0] = h0: the state before each step, then the final one."""
-    hs = np.empty((T + 1, *h0.shape), dtype=dtype)
-    hs[0] = h0
+def states(h0, T, N, H, dtype):
+    """hs (T + 1, H, N) with hs[0] = h0^T (zeros for None): the state before each step,
+    then the final one. h0 (N, H) or None."""
+    if h0 is None:
+        return np.zeros((T + 1, H, N), dtype=dtype)
+    hs = np.empty((T + 1, H, N), dtype=dtype)
+    hs[0] = h0.T
     return hs
 
 
@@ -69,59 +89,92 @@ def activate_into(act_, x, out):
 
 
 def carry(next_s, prev_s, skip, t):
-    """Skipped rows keep their previous state: next_s[n] = prev_s[n] where skip[t, n]."""
+    """Skipped samples keep their previous state: next_s[:, n] = prev_s[:, n] where skip[t, n]."""
     if skip is not None:
         np.copyto(next_s, prev_s, where=skip[t])
 
 
 def hidden_outputs(hs, skip):
-    """hs (T + 1, N, H) states -> h (N, T, H) batch-first outputs, 0 at skipped steps."""
-    h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))  # (N, T, H)
+    """hs (T + 1, H, N) states -> h (N, T, H) batch-first outputs, 0 at skipped steps."""
+    T, H, N = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    h = np.empty((N, T, H), dtype=hs.dtype)
+    for t in range(T):  # one 2D transpose per step: far faster than one 3D transpose
+        h[:, t] = hs[t + 1].T
     if skip is not None:
-        np.copyto(h, 0, where=skip.transpose(1, 0, 2))
+        np.copyto(h, 0, where=skip.transpose(2, 0, 1))
     return h
 
 
-def output_gradients(dh, dlast_h, skip, like):
-    """Upstream gradients in time-major form.
+def final_state(hs):
+    """hs (T + 1, H, N) -> the last state as a fresh (N, H) array."""
+    return np.array(hs[-1].T, order="C")
 
-    dh (N, T, H) or None, dlast_h (N, H) or None, like: an (N, H) array of the right dtype.
-    Returns dH (T, N, H) or None (0 at skipped steps, whose output is a constant 0) and
-    dnext_h (N, H), a fresh array the BPTT loop may overwrite.
+
+def output_gradients(dh, dlast_h, skip, like):
+    """Upstream gradients, time-major and feature-major.
+
+    dh (N, T, H) or None, dlast_h (N, H) or None, like: an (H, N) array of the right dtype.
+    Returns dH (T, H, N) or None (0 at skipped steps, whose output is a constant 0) and
+    dnext_h (H, N), a fresh array the BPTT loop may overwrite.
     """
     dH = None
     if dh is not None:
-        dH = time_major(dh, like.dtype)
+        dH = np.ascontiguousarray(dh.transpose(1, 2, 0), dtype=like.dtype)
         if skip is not None:
             np.copyto(dH, 0, where=skip)
-    dnext_h = np.zeros_like(like) if dlast_h is None else np.array(dlast_h, dtype=like.dtype)
+    dnext_h = np.zeros_like(like) if dlast_h is None else np.array(dlast_h.T, like.dtype, order="C")
     return dH, dnext_h
 
 
+def initial_state_gradient(dstate, first, like):
+    """What the BPTT loop carried back to the initial state, (H, N) -> (N, H).
+
+    None when that state was None (zeros; `first` is 1); zeros when no gradient reached it
+    (dstate None: no steps, no upstream). like: an (H, N) array of the right dtype.
+    """
+    if first:
+        return None
+    if dstate is None:
+        return np.zeros(like.shape[::-1], dtype=like.dtype)
+    return np.ascontiguousarray(dstate.T)
+
+
 def zero_skipped(P, skip):
-    """Zero the local-derivative factors P (T, N, K) at skipped steps: no gradient flows in."""
+    """Zero the local-derivative factors P (T, K, N) at skipped steps: no gradient flows in."""
     if skip is not None:
         np.copyto(P, 0, where=skip)
     return P
 
 
-def recurrent_weight_gradient(hs, rmask, dZh):
-    """dWh = H_prev^T @ dZh, one GEMM over all steps.
+def flat_steps(dZ):
+    """dZ (T, GH, N) -> (GH, T*N) with column t*N + n = dZ[t, :, n] (no copy when T = 1)."""
+    T, GH, N = dZ.shape
+    return np.ascontiguousarray(dZ.transpose(1, 0, 2)).reshape(GH, T * N)
 
-    hs (T + 1, N, H) states, rmask (N, H) or None, dZh (T, N, GH) -> dWh (H, GH).
+
+def recurrent_weight_gradient(hs, rmask, dZ2, first=0):
+    """dWh = H_prev dZ^T, one GEMM over the steps from `first` on (earlier ones had
+    h_{t-1} = 0).
+
+    hs (T + 1, H, N) states, rmask (H, N) or None, dZ2 (GH, T*N) -> dWh (H, GH).
     """
-    T, N, GH = dZh.shape
-    H_prev = hs[:-1] if rmask is None else hs[:-1] * rmask  # (T, N, H): what met Wh
-    return H_prev.reshape(T * N, hs.shape[2]).T @ dZh.reshape(T * N, GH)
+    T, H, N = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    if first >= T:
+        return np.zeros((H, dZ2.shape[0]), dtype=dZ2.dtype)
+    H_prev = hs[first:-1] if rmask is None else hs[first:-1] * rmask  # what met Wh
+    H_prev = flat_steps(H_prev)  # (H, (T - first) * N)
+    return np.dot(dZ2[:, first * N :], H_prev.T).T  # ((GH, rows) @ (rows, H))^T: faster BLAS
 
 
-def input_gradients(xs, Wx, dZx):
-    """dx = dZ @ Wx^T and dWx = X^T @ dZ, one GEMM each over all steps.
+def input_gradients(xs, Wx, dZ2, input_gradient=True):
+    """dx = Wx dZ and dWx = X dZ^T, one GEMM each over all steps.
 
-    xs (T, N, D), Wx (D, GH), dZx (T, N, GH) -> dx (N, T, D), dWx (D, GH).
+    xs (T, D, N), Wx (D, GH), dZ2 (GH, T*N) -> dx (N, T, D), or None when input_gradient
+    is False (nobody wants it), and dWx (D, GH).
     """
-    T, N, D = xs.shape
-    dZ2 = dZx.reshape(T * N, Wx.shape[1])
-    dx = np.dot(dZ2, Wx.T).reshape(T, N, D)
-    dWx = xs.reshape(T * N, D).T @ dZ2  # (D, T*N) @ (T*N, GH)
+    T, D, N = xs.shape
+    dWx = np.dot(dZ2, flat_steps(xs).T).T  # ((GH, T*N) @ (T*N, D))^T: faster BLAS
+    if not input_gradient:
+        return None, dWx
+    dx = np.dot(dZ2.T, Wx.T).reshape(T, N, D)  # row t*N + n is dx[n, t]
     return np.ascontiguousarray(dx.transpose(1, 0, 2)), dWx

@@ -26,15 +26,16 @@ def dense_forward(x, W, b):
     return y, DenseCache(x, W, b is not None)
 
 
-def dense_backward(dy, cache):
+def dense_backward(dy, cache, input_gradient=True):
     """Gradients of y = x @ W + b.
 
-    dy (..., M) -> dx (..., D), dW (D, M), db (M,) or None (no bias).
+    dy (..., M) -> dx (..., D) (None when input_gradient is False), dW (D, M), db (M,) or
+    None (no bias).
     """
     x, W, has_bias = cache
     D, M = W.shape
     dy2 = dy.reshape(-1, M)  # (N*T, M): every position is one more row of the GEMM
-    dx = dy @ W.T
+    dx = dy @ W.T if input_gradient else None
     dW = x.reshape(-1, D).T @ dy2  # (D, N*T) @ (N*T, M)
     db = dy2.sum(axis=0) if has_bias else None
     return dx, dW, db

@@ -40,17 +40,18 @@ class GRUStepCache(NamedTuple):
 
 
 class GRUCache(NamedTuple):
-    xs: np.ndarray  # (T, N, D) inputs, time-major
-    hs: np.ndarray  # (T + 1, N, H) states, hs[0] = h0
-    gates: np.ndarray  # (T, N, 3H) z, r, hh after their activations
-    ah: np.ndarray  # (T, N, 3H) h_{t-1} @ Wh + bh
-    skip: np.ndarray | None  # (T, N, 1) bool, True where the mask skipped the step
-    rmask: np.ndarray | None  # (N, H) recurrent mask
+    xs: np.ndarray  # (T, D, N) inputs
+    hs: np.ndarray  # (T + 1, H, N) states, hs[0] = h0^T
+    gates: np.ndarray  # (T, 3H, N) z, r, hh after their activations
+    ah: np.ndarray  # (T, 3H, N) Wh^T h_{t-1} + bh
+    skip: np.ndarray | None  # (T, 1, N) bool, True where the mask skipped the step
+    rmask: np.ndarray | None  # (H, N) recurrent mask, transposed
     Wx: np.ndarray  # (D, 3H)
     Wh: np.ndarray  # (H, 3H)
     b: np.ndarray | None  # (2, 3H) or None
     activation: str
     recurrent_activation: str
+    first: int  # 1 when h0 was None (zeros): no work on it, no gradient for it
 
 
 def _biases(b):
@@ -104,89 +105,101 @@ def gru_step_backward(dnext_h, cache):
 
 def gru_forward(
     x, h0, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid", mask=None,
-    recurrent_mask=None, keep_cache=True,
+    recurrent_mask=None, keep_cache=True, return_sequences=True,
 ):  # fmt: skip
-    """Run the cell over a sequence (batch-first in and out, time-major inside).
+    """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
-    x (N, T, D), h0 (N, H), Wx (D, 3H), Wh (H, 3H), b (2, 3H) or None,
+    x (N, T, D), h0 (N, H) or None (zeros: the first step skips the recurrent GEMM, and
+    backward returns None for its gradient), Wx (D, 3H), Wh (H, 3H), b (2, 3H) or None,
     mask (N, T) bool or None (False: skip the step, carry the state, output 0),
     recurrent_mask (N, H) or None (multiplies h_{t-1} before the recurrent GEMM).
-    Returns h (N, T, H) all outputs, last_h (N, H) final state, and a GRUCache
-    (None when keep_cache is False).
+    Returns h (N, T, H) all outputs (None without return_sequences: only the final state
+    wanted), last_h (N, H) final state, and a GRUCache (None when keep_cache is False).
     """
     N, T, D = x.shape
-    H = h0.shape[1]
+    H = Wh.shape[0]
     dtype = seq.compute_dtype(x, h0, Wx, Wh)
     act_, _ = activations.get(activation, "activation")
     rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    first = seq.first_recurrent_step(h0)  # steps before it have h_{t-1} = 0
     bx, bh = _biases(b)
-    xs = seq.time_major(x, dtype)  # (T, N, D)
-    skip = seq.skip_steps(mask)  # (T, N, 1) or None
-    rmask = seq.cast(recurrent_mask, dtype)
-    hs = seq.states(h0, T, dtype)  # (T + 1, N, H)
-    gates = seq.project_inputs(xs, Wx, bx)  # (T, N, 3H): ax, then z, r, hh after the loop
-    ah = np.empty((T if keep_cache else 1, N, 3 * H), dtype=dtype)  # h_{t-1} @ Wh + bh
-    buf, rh = np.empty((N, H), dtype=dtype), np.empty((N, H), dtype=dtype)
+    xs = seq.step_inputs(x, dtype)  # (T, D, N)
+    skip = seq.skip_steps(mask)  # (T, 1, N) or None
+    rmask = seq.recurrent_mask(recurrent_mask, dtype)  # (H, N) or None
+    hs = seq.states(h0, T, N, H, dtype)  # (T + 1, H, N)
+    gates = seq.project_inputs(xs, Wx, bx)  # (T, 3H, N): ax, then z, r, hh after the loop
+    ah = np.empty((T if keep_cache else 1, 3 * H, N), dtype=dtype)  # Wh^T h_{t-1} + bh
+    buf, rh = np.empty((H, N), dtype=dtype), np.empty((H, N), dtype=dtype)
     for t in range(T):
         a, ah_t, next_h = gates[t], ah[t if keep_cache else 0], hs[t + 1]
-        np.dot(seq.recurrent_input(hs[t], rmask, buf), Wh, out=ah_t)
+        if t >= first:
+            np.dot(Wh.T, seq.recurrent_input(hs[t], rmask, buf), out=ah_t)
+        else:
+            ah_t.fill(0)
         if bh is not None:
-            ah_t += bh
-        zr = a[:, : 2 * H]
-        zr += ah_t[:, : 2 * H]
+            ah_t += bh[:, None]
+        zr = a[: 2 * H]
+        zr += ah_t[: 2 * H]
         rec_(zr)  # z, r
-        z, r, hh = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-        hh += np.multiply(r, ah_t[:, 2 * H :], out=rh)  # ax_h + r * ah_h
+        z, r, hh = a[:H], a[H : 2 * H], a[2 * H :]
+        hh += np.multiply(r, ah_t[2 * H :], out=rh)  # ax_h + r * ah_h
         act_(hh)
         np.subtract(hs[t], hh, out=next_h)  # h_t = hh + z * (h_{t-1} - hh)
         next_h *= z
         next_h += hh
         seq.carry(next_h, hs[t], skip, t)
     cache = (
-        GRUCache(xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, recurrent_activation)
+        GRUCache(
+            xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, recurrent_activation,
+            first,
+        )
         if keep_cache
         else None
-    )
-    return seq.hidden_outputs(hs, skip), hs[T].copy(), cache
+    )  # fmt: skip
+    h = seq.hidden_outputs(hs, skip) if return_sequences else None
+    return h, seq.final_state(hs), cache
 
 
-def gru_backward(dh, dlast_h, cache):
+def gru_backward(dh, dlast_h, cache, input_gradient=True):
     """Backpropagation through time for `gru_forward`.
 
     dh (N, T, H) or None: gradient of every output; dlast_h (N, H) or None: of the final state.
-    Returns dx (N, T, D), dh0 (N, H), dWx (D, 3H), dWh (H, 3H), db (2, 3H) or None.
+    Returns dx (N, T, D) (None when input_gradient is False), dh0 (N, H) (None when the
+    forward took h0 as None), dWx (D, 3H), dWh (H, 3H), db (2, 3H) or None.
     """
-    xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, rec_activation = cache
-    T, N, GH = gates.shape
+    xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, rec_activation, first = cache
+    T, GH, N = gates.shape
     H = GH // 3
     _, dact = activations.get(activation)
     _, drec = activations.get(rec_activation)
-    z, r, hh = (gates[:, :, k * H : (k + 1) * H] for k in range(3))  # (T, N, H) each
+    z, r, hh = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]  # (T, H, N) each
     # Local factors for all steps at once; the loop only multiplies by dh_t or da_t.
     z_from_h = seq.zero_skipped((hs[:-1] - hh) * drec(z), skip)  # dz / dh_t
     a_from_h = seq.zero_skipped((1 - z) * dact(hh), skip)  # da / dh_t
-    r_from_a = ah[:, :, 2 * H :] * drec(r)  # dr / da
+    r_from_a = ah[:, 2 * H :] * drec(r)  # dr / da
     h_from_h = z if skip is None else np.where(skip, 1, z)  # direct dh_{t-1} / dh_t
-    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, N, H), (N, H)
-    dAh = np.empty_like(gates)  # (T, N, 3H) dah_t = [dz, dr, da * r]
-    dA = np.empty_like(hh)  # (T, N, H) da_t
+    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, H, N), (H, N)
+    dAh = np.empty_like(gates)  # (T, 3H, N) dah_t = [dz, dr, da * r]
+    dA = np.empty_like(hh)  # (T, H, N) da_t
     dprev_h, direct = np.empty_like(dnext_h), np.empty_like(dnext_h)
-    WhT = np.ascontiguousarray(Wh.T)  # (GH, H): the faster GEMM layout for da_t @ Wh^T
     for t in reversed(range(T)):
         if dH is not None:
             dnext_h += dH[t]  # total gradient into h_t: from its output and from step t + 1
-        np.multiply(dnext_h, z_from_h[t], out=dAh[t, :, :H])  # dz
+        np.multiply(dnext_h, z_from_h[t], out=dAh[t, :H])  # dz
         np.multiply(dnext_h, a_from_h[t], out=dA[t])  # da
-        np.multiply(dA[t], r_from_a[t], out=dAh[t, :, H : 2 * H])  # dr
-        np.multiply(dA[t], r[t], out=dAh[t, :, 2 * H :])  # da * r: into ah_h
-        np.dot(dAh[t], WhT, out=dprev_h)  # dah_t @ Wh^T
+        np.multiply(dA[t], r_from_a[t], out=dAh[t, H : 2 * H])  # dr
+        np.multiply(dA[t], r[t], out=dAh[t, 2 * H :])  # da * r: into ah_h
+        if t < first:
+            break  # a zero h0: nothing wants its gradient
+        np.dot(Wh, dAh[t], out=dprev_h)  # Wh dah_t
         if rmask is not None:
             dprev_h *= rmask
         dprev_h += np.multiply(dnext_h, h_from_h[t], out=direct)  # + dh_t * z
         dnext_h, dprev_h = dprev_h, dnext_h
-    dWh = seq.recurrent_weight_gradient(hs, rmask, dAh)
-    dbh = dAh.sum(axis=(0, 1))
-    dAh[:, :, 2 * H :] = dA  # the input side sees da itself: dax = [dz, dr, da]
-    dx, dWx = seq.input_gradients(xs, Wx, dAh)
-    db = None if b is None else np.stack([dAh.sum(axis=(0, 1)), dbh])
-    return dx, dnext_h, dWx, dWh, db
+    dA2 = seq.flat_steps(dAh)  # (3H, T*N), steps flattened: dah
+    dWh = seq.recurrent_weight_gradient(hs, rmask, dA2, first)
+    dbh = dA2.sum(axis=1)
+    dA2[2 * H :] = seq.flat_steps(dA)  # the input side sees da itself: dax = [dz, dr, da]
+    dx, dWx = seq.input_gradients(xs, Wx, dA2, input_gradient)
+    db = None if b is None else np.stack([dA2.sum(axis=1), dbh])
+    return dx, seq.initial_state_gradient(dnext_h, first, hs[0]), dWx, dWh, db

@@ -17,6 +17,7 @@ Derivatives are taken from outputs (σ' = s (1 - s), tanh' = 1 - y^2), so caches
 post-activation values. Weights in Keras layout: Wx (D, 4H), Wh (H, 4H), b (4H,) or None.
 """
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -44,30 +45,37 @@ class LSTMStepCache(NamedTuple):
 
 
 class LSTMCache(NamedTuple):
-    xs: np.ndarray  # (T, N, D) inputs, time-major
-    hs: np.ndarray  # (T + 1, N, H) hidden states, hs[0] = h0
-    cs: np.ndarray  # (T + 1, N, H) cell states, cs[0] = c0
-    gates: np.ndarray  # (T, N, 4H) i, f, g, o after their activations
-    act_c: np.ndarray  # (T, N, H) act(c_t)
-    skip: np.ndarray | None  # (T, N, 1) bool, True where the mask skipped the step
-    rmask: np.ndarray | None  # (N, H) recurrent mask
+    xs: np.ndarray  # (T, D, N) inputs
+    hs: np.ndarray  # (T + 1, H, N) hidden states, hs[0] = h0^T
+    cs: np.ndarray  # (T + 1, H, N) cell states, cs[0] = c0^T
+    gates: np.ndarray  # (T, 4H, N) i, f, g, o after their activations
+    act_c: np.ndarray  # (T, H, N) act(c_t)
+    skip: np.ndarray | None  # (T, 1, N) bool, True where the mask skipped the step
+    rmask: np.ndarray | None  # (H, N) recurrent mask, transposed
     Wx: np.ndarray  # (D, 4H)
     Wh: np.ndarray  # (H, 4H)
     b: np.ndarray | None  # (4H,) or None
     activation: str
     recurrent_activation: str
+    first: int  # 1 when h0, c0 were None (zeros): no work on them, no gradient for them
 
 
-def _sigmoid_halves(H, dtype):
-    """(4H,) column factors: 0.5 on the sigmoid gates i, f, o and 1 on g.
+@functools.lru_cache(maxsize=16)
+def _sigmoid_factors(H, N, activation, dtype):
+    """(half, shift), each (4H, N), read-only: the sigmoid gates as one tanh pass.
 
-    The fast path scales Wx, Wh, b by it once, so a_t arrives halved on i, f, o and
-    σ(a) = tanh(a / 2) / 2 + 1 / 2 needs no per-step halving (a power-of-two scale is exact:
-    same numbers).
+    σ(a) = tanh(a / 2) / 2 + 1 / 2. The loop scales the sigmoid columns of Wx, Wh, b by
+    half once (a power-of-two scale is exact: same numbers), so a_t arrives halved there and
+    gate = tanh(a) * half + shift: 1/2 and 1/2 on i, f, o (and on g when the activation is
+    sigmoid too), 1 and 0 on any other g. Full (4H, N) arrays, since broadcasting a column
+    costs small layers one inner loop per row.
     """
-    half = np.full(4 * H, 0.5, dtype=dtype)
-    half[2 * H : 3 * H] = 1.0
-    return half
+    half = np.full((4 * H, N), 0.5, dtype=dtype)
+    if activation != "sigmoid":
+        half[2 * H : 3 * H] = 1.0
+    shift = 1 - half
+    half.flags.writeable = shift.flags.writeable = False
+    return half, shift
 
 
 def _sigmoid_of_double_(y):
@@ -76,6 +84,11 @@ def _sigmoid_of_double_(y):
     y *= 0.5
     y += 0.5
     return y
+
+
+def _gate_blocks(a, H):
+    """The i, f, g, o rows of a (..., 4H, N) array: four (..., H, N) views."""
+    return a[..., :H, :], a[..., H : 2 * H, :], a[..., 2 * H : 3 * H, :], a[..., 3 * H :, :]
 
 
 def lstm_step_forward(
@@ -134,107 +147,128 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 
 def lstm_forward(
     x, h0, c0, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid", mask=None,
-    recurrent_mask=None, keep_cache=True,
+    recurrent_mask=None, keep_cache=True, return_sequences=True,
 ):  # fmt: skip
-    """Run the cell over a sequence (batch-first in and out, time-major inside).
+    """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
-    x (N, T, D), h0 (N, H), c0 (N, H), Wx (D, 4H), Wh (H, 4H), b (4H,) or None,
-    mask (N, T) bool or None (False: skip the step, carry h and c, output 0),
+    x (N, T, D), h0 and c0 (N, H) each, or both None (zeros: the first step then skips the
+    work on them, and backward returns None for their gradients), Wx (D, 4H), Wh (H, 4H),
+    b (4H,) or None, mask (N, T) bool or None (False: skip the step, carry h and c, output 0),
     recurrent_mask (N, H) or None (multiplies h_{t-1} before the recurrent GEMM).
-    Returns h (N, T, H) all outputs, last_h (N, H), last_c (N, H) final states, and an
-    LSTMCache (None when keep_cache is False).
+    Returns h (N, T, H) all outputs (None without return_sequences: only the final states
+    wanted), last_h (N, H), last_c (N, H) final states, and an LSTMCache (None when
+    keep_cache is False).
     """
     N, T, D = x.shape
-    H = h0.shape[1]
+    H = Wh.shape[0]
     dtype = seq.compute_dtype(x, h0, c0, Wx, Wh)
     act_, _ = activations.get(activation, "activation")
     rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    first = seq.first_recurrent_step(h0, c0)  # steps before it have zero states
     Wx_, Wh_, b_ = Wx, Wh, b  # the weights the loop multiplies by
     if recurrent_activation == "sigmoid":
-        half = _sigmoid_halves(H, dtype)  # (4H,)
-        shift = 1 - half  # (4H,) 0.5 on i, f, o; 0 on g
-        Wx_, Wh_, b_ = Wx * half, Wh * half, None if b is None else b * half
+        half, shift = _sigmoid_factors(H, N, activation, dtype)  # (4H, N) each
+        columns = half[:, 0]  # (4H,) the factor of each weight column
+        Wx_, b_ = Wx * columns, None if b is None else b * columns
+        Wh_ = Wh * columns if first < T else None  # only if some step multiplies by it
         rec_ = _sigmoid_of_double_
-    one_tanh = recurrent_activation == "sigmoid" and activation == "tanh"
-    xs = seq.time_major(x, dtype)  # (T, N, D)
-    skip = seq.skip_steps(mask)  # (T, N, 1) or None
-    rmask = seq.cast(recurrent_mask, dtype)
-    hs, cs = seq.states(h0, T, dtype), seq.states(c0, T, dtype)  # (T + 1, N, H) each
-    gates = seq.project_inputs(xs, Wx_, b_)  # (T, N, 4H): x_t @ Wx + b, gates after the loop
-    act_c = np.empty((T if keep_cache else 1, N, H), dtype=dtype)  # act(c_t)
-    rec = np.empty((N, 4 * H), dtype=dtype)  # h_{t-1} @ Wh
-    buf, ig = np.empty((N, H), dtype=dtype), np.empty((N, H), dtype=dtype)
+    one_tanh = recurrent_activation == "sigmoid" and activation in ("tanh", "sigmoid")
+    xs = seq.step_inputs(x, dtype)  # (T, D, N)
+    skip = seq.skip_steps(mask)  # (T, 1, N) or None
+    rmask = seq.recurrent_mask(recurrent_mask, dtype)  # (H, N) or None
+    hs, cs = seq.states(h0, T, N, H, dtype), seq.states(c0, T, N, H, dtype)  # (T + 1, H, N)
+    gates = seq.project_inputs(xs, Wx_, b_)  # (T, 4H, N): Wx^T x_t + b, gates after the loop
+    act_c = np.empty((T if keep_cache else 1, H, N), dtype=dtype)  # act(c_t)
+    if first < T:  # scratch for the steps whose previous states may be nonzero
+        rec = np.empty((4 * H, N), dtype=dtype)  # Wh^T h_{t-1}
+        buf, fc = np.empty((H, N), dtype=dtype), np.empty((H, N), dtype=dtype)
     for t in range(T):
         a, prev_c, next_c = gates[t], cs[t], cs[t + 1]
-        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        i, f, g, o = _gate_blocks(a, H)  # (H, N) each
         ac = act_c[t if keep_cache else 0]
-        np.dot(seq.recurrent_input(hs[t], rmask, buf), Wh_, out=rec)
-        a += rec  # a_t = x_t @ Wx + b + h_{t-1} @ Wh
-        if one_tanh:  # full-width passes beat four strided ones
-            np.tanh(a, out=a)  # g = tanh(a_g); i, f, o: tanh of the halved a
-            a *= half  # σ(2y) = tanh(y) / 2 + 1 / 2 on i, f, o; g times 1
+        if t >= first:
+            np.dot(Wh_.T, seq.recurrent_input(hs[t], rmask, buf), out=rec)
+            a += rec  # a_t = Wx^T x_t + b + Wh^T h_{t-1}
+        if one_tanh:  # one full-width pass beats four block ones
+            np.tanh(a, out=a)  # tanh of a, halved on the sigmoid gates
+            a *= half  # σ(2y) = tanh(y) / 2 + 1 / 2 on sigmoid gates; a tanh g times 1
             a += shift
         else:
-            rec_(a[:, : 2 * H])
+            rec_(a[: 2 * H])
             act_(g)
             rec_(o)
-        np.multiply(f, prev_c, out=next_c)  # c_t = f * c_{t-1} ...
-        next_c += np.multiply(i, g, out=ig)  # ... + i * g
+        np.multiply(i, g, out=next_c)  # c_t = i * g ...
+        if t >= first:
+            next_c += np.multiply(f, prev_c, out=fc)  # ... + f * c_{t-1}
         seq.activate_into(act_, next_c, ac)
         np.multiply(o, ac, out=hs[t + 1])  # h_t = o * act(c_t)
         seq.carry(hs[t + 1], hs[t], skip, t)
         seq.carry(next_c, prev_c, skip, t)
     cache = (
         LSTMCache(
-            xs, hs, cs, gates, act_c, skip, rmask, Wx, Wh, b, activation, recurrent_activation
+            xs, hs, cs, gates, act_c, skip, rmask, Wx, Wh, b, activation, recurrent_activation,
+            first,
         )
         if keep_cache
         else None
-    )
-    return seq.hidden_outputs(hs, skip), hs[T].copy(), cs[T].copy(), cache
+    )  # fmt: skip
+    h = seq.hidden_outputs(hs, skip) if return_sequences else None
+    return h, seq.final_state(hs), seq.final_state(cs), cache
 
 
-def lstm_backward(dh, dlast_h, dlast_c, cache):
+def lstm_backward(dh, dlast_h, dlast_c, cache, input_gradient=True):
     """Backpropagation through time for `lstm_forward`.
 
     dh (N, T, H) or None: gradient of every output; dlast_h, dlast_c (N, H) or None: of the
-    final states. Returns dx (N, T, D), dh0 (N, H), dc0 (N, H), dWx (D, 4H), dWh (H, 4H),
-    db (4H,) or None.
+    final states. Returns dx (N, T, D) (None when input_gradient is False: nobody wants it),
+    dh0 (N, H), dc0 (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,) or None; dh0 and dc0 are
+    None when the forward took them as None.
     """
-    xs, hs, cs, gates, act_c, skip, rmask, Wx, Wh, b, activation, rec_activation = cache
-    T, N, H = act_c.shape
+    xs, hs, cs, gates, act_c, skip, rmask, Wx, Wh, b, activation, rec_activation, first = cache
+    T, H, N = act_c.shape
     _, dact = activations.get(activation)
     _, drec = activations.get(rec_activation)
-    i, f, g, o = (gates[:, :, k * H : (k + 1) * H] for k in range(4))  # (T, N, H) each
+    i, f, g, o = _gate_blocks(gates, H)  # (T, H, N) each
     # Local factors for all steps at once; the loop only multiplies by dc_t or dh_t.
-    dA = np.empty((T, N, 4, H), dtype=gates.dtype)  # becomes da_t = [da_i, da_f, da_g, da_o]
-    np.multiply(g, drec(i), out=dA[:, :, 0])  # da_i / dc
-    np.multiply(cs[:-1], drec(f), out=dA[:, :, 1])  # da_f / dc
-    np.multiply(i, dact(g), out=dA[:, :, 2])  # da_g / dc
-    np.multiply(act_c, drec(o), out=dA[:, :, 3])  # da_o / dh
-    c_from_h = o * dact(act_c)  # (T, N, H) dc_t / dh_t
+    dA = drec(gates)  # (T, 4H, N) σ' of every gate; becomes da_t = [da_i, da_f, da_g, da_o]
+    da_i, da_f, da_g, da_o = _gate_blocks(dA, H)
+    if activation != rec_activation:
+        da_g[...] = dact(g)  # the candidate's own act'
+    da_i *= g  # da_i / dc = g σ'(i)
+    da_f *= cs[:-1]  # da_f / dc = c_{t-1} σ'(f)
+    da_g *= i  # da_g / dc = i act'(g)
+    da_o *= act_c  # da_o / dh = act(c_t) σ'(o)
+    c_from_h = dact(act_c)  # (T, H, N) dc_t / dh_t = o act'(act(c_t))
+    c_from_h *= o
     c_from_c = f if skip is None else np.where(skip, 1, f)  # dc_{t-1} / dc_t; 1 when skipped
-    seq.zero_skipped(dA.reshape(T, N, 4 * H), skip)
+    seq.zero_skipped(dA, skip)
     seq.zero_skipped(c_from_h, skip)
-    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, N, H), (N, H)
-    _, dnext_c = seq.output_gradients(None, dlast_c, skip, cs[0])
-    dprev_h, dc = np.empty_like(dnext_h), np.empty_like(dnext_c)
-    WhT = np.ascontiguousarray(Wh.T)  # (4H, H): the faster GEMM layout for da_t @ Wh^T
+    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, H, N), (H, N)
+    dnext_c = None if dlast_c is None else np.array(dlast_c.T, cs.dtype, order="C")  # None: 0
+    dc = np.empty_like(dnext_h)
+    dprev_h = np.empty_like(dnext_h) if first < T else None  # dh_{t-1}, for steps >= first
     for t in reversed(range(T)):
         if dH is not None:
             dnext_h += dH[t]  # total gradient into h_t: from its output and from step t + 1
         np.multiply(dnext_h, c_from_h[t], out=dc)
-        dc += dnext_c  # total gradient into c_t
-        dA[t, :, :3] *= dc[:, None, :]  # da_i, da_f, da_g
-        dA[t, :, 3] *= dnext_h  # da_o
-        np.multiply(dc, c_from_c[t], out=dnext_c)  # dc_{t-1}
-        np.dot(dA[t].reshape(N, 4 * H), WhT, out=dprev_h)  # dh_{t-1} = da_t @ Wh^T
+        if dnext_c is not None:
+            dc += dnext_c  # total gradient into c_t
+        da_ifg = dA[t, : 3 * H].reshape(3, H, N)
+        da_ifg *= dc  # da_i, da_f, da_g
+        da_o_t = da_o[t]
+        da_o_t *= dnext_h  # da_o
+        if t < first:
+            break  # zero initial states: nothing wants their gradients
+        dnext_c = np.multiply(dc, c_from_c[t], out=dnext_c)  # dc_{t-1} (new when None)
+        np.dot(Wh, dA[t], out=dprev_h)  # dh_{t-1} = Wh da_t
         if rmask is not None:
             dprev_h *= rmask
         seq.carry(dprev_h, dnext_h, skip, t)  # a skipped step passes its gradient straight on
         dnext_h, dprev_h = dprev_h, dnext_h
-    dA = dA.reshape(T, N, 4 * H)
-    dWh = seq.recurrent_weight_gradient(hs, rmask, dA)
-    dx, dWx = seq.input_gradients(xs, Wx, dA)
-    db = None if b is None else dA.sum(axis=(0, 1))
-    return dx, dnext_h, dnext_c, dWx, dWh, db
+    dA2 = seq.flat_steps(dA)  # (4H, T*N)
+    dWh = seq.recurrent_weight_gradient(hs, rmask, dA2, first)
+    dx, dWx = seq.input_gradients(xs, Wx, dA2, input_gradient)
+    db = None if b is None else dA2.sum(axis=1)
+    dh0 = seq.initial_state_gradient(dnext_h, first, hs[0])
+    dc0 = seq.initial_state_gradient(dnext_c, first, cs[0])
+    return dx, dh0, dc0, dWx, dWh, db

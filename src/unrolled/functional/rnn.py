@@ -31,14 +31,15 @@ class RNNStepCache(NamedTuple):
 
 
 class RNNCache(NamedTuple):
-    xs: np.ndarray  # (T, N, D) inputs, time-major
-    hs: np.ndarray  # (T + 1, N, H) states: hs[0] = h0, hs[t + 1] after step t
-    skip: np.ndarray | None  # (T, N, 1) bool, True where the mask skipped the step
-    rmask: np.ndarray | None  # (N, H) recurrent mask
+    xs: np.ndarray  # (T, D, N) inputs
+    hs: np.ndarray  # (T + 1, H, N) states: hs[0] = h0^T, hs[t + 1] after step t
+    skip: np.ndarray | None  # (T, 1, N) bool, True where the mask skipped the step
+    rmask: np.ndarray | None  # (H, N) recurrent mask, transposed
     Wx: np.ndarray  # (D, H)
     Wh: np.ndarray  # (H, H)
     b: np.ndarray | None  # (H,) or None
     activation: str
+    first: int  # 1 when h0 was None (zeros): no work on it, no gradient for it
 
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b, activation="tanh"):
@@ -71,58 +72,70 @@ def rnn_step_backward(dnext_h, cache):
 
 
 def rnn_forward(
-    x, h0, Wx, Wh, b, activation="tanh", mask=None, recurrent_mask=None, keep_cache=True
-):
-    """Run the cell over a sequence (batch-first in and out, time-major inside).
+    x, h0, Wx, Wh, b, activation="tanh", mask=None, recurrent_mask=None, keep_cache=True,
+    return_sequences=True,
+):  # fmt: skip
+    """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
-    x (N, T, D), h0 (N, H), Wx (D, H), Wh (H, H), b (H,) or None,
+    x (N, T, D), h0 (N, H) or None (zeros: the first step skips the recurrent GEMM, and
+    backward returns None for its gradient), Wx (D, H), Wh (H, H), b (H,) or None,
     mask (N, T) bool or None (False: skip the step, carry the state, output 0),
     recurrent_mask (N, H) or None (multiplies h_{t-1} before the recurrent GEMM).
-    Returns h (N, T, H) all outputs, last_h (N, H) final state, and an RNNCache
-    (None when keep_cache is False).
+    Returns h (N, T, H) all outputs (None without return_sequences: only the final state
+    wanted), last_h (N, H) final state, and an RNNCache (None when keep_cache is False).
     """
     N, T, D = x.shape
+    H = Wh.shape[0]
     dtype = seq.compute_dtype(x, h0, Wx, Wh)
     act_, _ = activations.get(activation)
-    xs = seq.time_major(x, dtype)  # (T, N, D)
-    skip = seq.skip_steps(mask)  # (T, N, 1) or None
-    rmask = seq.cast(recurrent_mask, dtype)
-    hs = seq.states(h0, T, dtype)  # (T + 1, N, H)
-    A = seq.project_inputs(xs, Wx, b)  # (T, N, H): x_t @ Wx + b for every t
-    buf = np.empty_like(hs[0])
+    first = seq.first_recurrent_step(h0)  # steps before it have h_{t-1} = 0
+    xs = seq.step_inputs(x, dtype)  # (T, D, N)
+    skip = seq.skip_steps(mask)  # (T, 1, N) or None
+    rmask = seq.recurrent_mask(recurrent_mask, dtype)  # (H, N) or None
+    hs = seq.states(h0, T, N, H, dtype)  # (T + 1, H, N)
+    A = seq.project_inputs(xs, Wx, b)  # (T, H, N): Wx^T x_t + b for every t
+    buf = np.empty((H, N), dtype=dtype)
     for t in range(T):
         next_h = hs[t + 1]
-        np.dot(seq.recurrent_input(hs[t], rmask, buf), Wh, out=next_h)  # h_{t-1} @ Wh
-        next_h += A[t]
+        if t >= first:
+            np.dot(Wh.T, seq.recurrent_input(hs[t], rmask, buf), out=next_h)  # Wh^T h_{t-1}
+            next_h += A[t]
+        else:
+            np.copyto(next_h, A[t])
         act_(next_h)  # h_t = act(a_t), in place
         seq.carry(next_h, hs[t], skip, t)
-    cache = RNNCache(xs, hs, skip, rmask, Wx, Wh, b, activation) if keep_cache else None
-    return seq.hidden_outputs(hs, skip), hs[T].copy(), cache
+    cache = RNNCache(xs, hs, skip, rmask, Wx, Wh, b, activation, first) if keep_cache else None
+    h = seq.hidden_outputs(hs, skip) if return_sequences else None
+    return h, seq.final_state(hs), cache
 
 
-def rnn_backward(dh, dlast_h, cache):
+def rnn_backward(dh, dlast_h, cache, input_gradient=True):
     """Backpropagation through time for `rnn_forward`.
 
     dh (N, T, H) or None: gradient of every output; dlast_h (N, H) or None: of the final state.
-    Returns dx (N, T, D), dh0 (N, H), dWx (D, H), dWh (H, H), db (H,) or None.
+    Returns dx (N, T, D) (None when input_gradient is False), dh0 (N, H) (None when the
+    forward took h0 as None), dWx (D, H), dWh (H, H), db (H,) or None.
     """
-    xs, hs, skip, rmask, Wx, Wh, b, activation = cache
+    xs, hs, skip, rmask, Wx, Wh, b, activation, first = cache
     T = xs.shape[0]
     _, dact = activations.get(activation)
-    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, N, H), (N, H)
-    dA = seq.zero_skipped(dact(hs[1:]), skip)  # (T, N, H) act'(h_t); becomes da_t in the loop
+    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, H, N), (H, N)
+    dA = seq.zero_skipped(dact(hs[1:]), skip)  # (T, H, N) act'(h_t); becomes da_t in the loop
     dprev_h = np.empty_like(dnext_h)
-    WhT = np.ascontiguousarray(Wh.T)  # (GH, H): the faster GEMM layout for da_t @ Wh^T
     for t in reversed(range(T)):
         if dH is not None:
             dnext_h += dH[t]  # total gradient into h_t: from its output and from step t + 1
-        dA[t] *= dnext_h  # da_t = dh_t * act'(h_t)
-        np.dot(dA[t], WhT, out=dprev_h)  # dh_{t-1} = da_t @ Wh^T
+        da = dA[t]
+        da *= dnext_h  # da_t = dh_t * act'(h_t)
+        if t < first:
+            break  # a zero h0: nothing wants its gradient
+        np.dot(Wh, da, out=dprev_h)  # dh_{t-1} = Wh da_t
         if rmask is not None:
             dprev_h *= rmask
         seq.carry(dprev_h, dnext_h, skip, t)  # a skipped step passes its gradient straight on
         dnext_h, dprev_h = dprev_h, dnext_h
-    dWh = seq.recurrent_weight_gradient(hs, rmask, dA)
-    dx, dWx = seq.input_gradients(xs, Wx, dA)
-    db = None if b is None else dA.sum(axis=(0, 1))
-    return dx, dnext_h, dWx, dWh, db
+    dA2 = seq.flat_steps(dA)  # (H, T*N)
+    dWh = seq.recurrent_weight_gradient(hs, rmask, dA2, first)
+    dx, dWx = seq.input_gradients(xs, Wx, dA2, input_gradient)
+    db = None if b is None else dA2.sum(axis=1)
+    return dx, seq.initial_state_gradient(dnext_h, first, hs[0]), dWx, dWh, db

@@ -1,8 +1,10 @@
 """The Layer protocol: a thin object that holds parameters and gradients around pure math.
 
     layer.build((None, T, D), rng)   creates params[k] and zero grads[k] (same keys, shapes)
-    y = layer.forward(x, training)   keeps what backward needs
+    y = layer.forward(x, training)   keeps what backward needs only when training
     dx = layer.backward(dy)          writes grads[k] IN PLACE and returns dx
+    layer.backward(dy, input_gradient=False)   the same, skipping dx (None): for a model's
+                                     first layer, whose input gradient nobody reads
     y_t, state = layer.step(x_t, state)   one step of inference, nothing cached
 
 A Model may replace `params[k]` and `grads[k]` by views into one flat buffer after build, so
@@ -75,7 +77,7 @@ class Layer:
         self.built = False
         self.params = {}
         self.grads = {}
-        self._cache = None  # what the last forward left for backward
+        self._cache = None  # what the last training forward left for backward
 
     def build(self, input_shape, rng=None):
         """Create params (in `self.dtype`, default `config.floatx()`) and zero grads."""
@@ -106,9 +108,12 @@ class Layer:
         return InputError(f"layer '{self.name}' {what}")
 
     def _last_cache(self):
-        """The cache of the last forward, or a clear error when backward comes first."""
+        """The cache of the last training forward, or a clear error without one."""
         if self._cache is None:
-            raise self._error("has no forward pass to differentiate: call forward() first")
+            raise self._error(
+                "has no forward pass to differentiate: backward() needs forward(x, "
+                "training=True) first (an inference forward keeps no caches)"
+            )
         return self._cache
 
     def __call__(self, x, **kwargs):

@@ -132,7 +132,7 @@ class Bidirectional(Layer):
             states = s_fw + s_bw
         if self.return_sequences:
             y_bw = _flip(y_bw)  # back to the caller's time order
-        self._cache = (y_fw, y_bw)
+        self._cache = (y_fw, y_bw) if training else None
         if self.merge_mode is None:
             return [y_fw, y_bw, *states]
         y = {
@@ -157,8 +157,10 @@ class Bidirectional(Layer):
             return dy / 2, dy / 2
         return dy * y_bw, dy * y_fw  # mul
 
-    def backward(self, dy):
-        """dy like forward's output (a list with return_state or merge_mode None) -> dx."""
+    def backward(self, dy, input_gradient=True):
+        """dy like forward's output (a list with return_state or merge_mode None) -> dx, or
+        None with input_gradient=False."""
+        self._last_cache()  # the error names this layer, not a wrapped one
         self._bind()
         n = len(self.forward_layer.state_names)
         parts = list(dy) if self.merge_mode is None or self.return_state else [dy]
@@ -169,13 +171,14 @@ class Bidirectional(Layer):
         if self.return_sequences:
             dy_bw = _flip(dy_bw)  # into the backward layer's processing order
         dstates = dstates or [None] * (2 * n)
-        dx = 0
-        for (_, layer), d, ds in zip(
-            self._layers, (dy_fw, dy_bw), (dstates[:n], dstates[n:]), strict=True
-        ):
-            dx = dx + layer.backward([d, *ds] if self.return_state else d)
+        dxs = [
+            layer.backward([d, *ds] if self.return_state else d, input_gradient)
+            for (_, layer), d, ds in zip(
+                self._layers, (dy_fw, dy_bw), (dstates[:n], dstates[n:]), strict=True
+            )
+        ]
         self.dinitial_state = self.forward_layer.dinitial_state + self.backward_layer.dinitial_state
-        return dx
+        return dxs[0] + dxs[1] if input_gradient else None  # both directions read x
 
     def step(self, x_t, state=None):
         raise self._error(

@@ -55,22 +55,22 @@ class Dense(Layer):
         return activations.ACTIVATIONS[self.activation][0](z)
 
     def forward(self, x, training=False, mask=None):
-        """x (..., D) -> y (..., M)."""
+        """x (..., D) -> y (..., M); only `training=True` keeps what backward needs."""
         x = self._prepare(x)
         z, cache = dense_forward(x, self.params["kernel"], self.params.get("bias"))
         y = self._activate(z)
-        self._cache = (cache, y)
+        self._cache = (cache, y) if training else None
         return y
 
-    def backward(self, dy):
-        """dy (..., M) -> dx (..., D); fills grads in place."""
+    def backward(self, dy, input_gradient=True):
+        """dy (..., M) -> dx (..., D), or None with input_gradient=False; fills grads in place."""
         cache, y = self._last_cache()
-        dy = np.asarray(dy, dtype=self.dtype)
+        dz = np.asarray(dy, dtype=self.dtype)
         if self.activation == "softmax":
-            dz = y * (dy - (dy * y).sum(axis=-1, keepdims=True))  # J^T dy, J = diag(y) - y y^T
-        else:
-            dz = dy * activations.ACTIVATIONS[self.activation][1](y)
-        dx, dW, db = dense_backward(dz, cache)
+            dz = y * (dz - (dz * y).sum(axis=-1, keepdims=True))  # J^T dy, J = diag(y) - y y^T
+        elif self.activation != "linear":  # linear: act' = 1, dz = dy
+            dz = dz * activations.ACTIVATIONS[self.activation][1](y)
+        dx, dW, db = dense_backward(dz, cache, input_gradient)
         self.grads["kernel"][...] = dW
         if db is not None:
             self.grads["bias"][...] = db

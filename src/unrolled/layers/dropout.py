@@ -23,7 +23,9 @@ class Dropout(Layer):
         self._keep = dropout_mask(x.shape, self.rate, x.dtype, rng)
         return x * self._keep
 
-    def backward(self, dy):
+    def backward(self, dy, input_gradient=True):
+        if not input_gradient:
+            return None
         dy = np.asarray(dy)
         return dy if self._keep is None else dy * self._keep
 

@@ -55,10 +55,11 @@ class Embedding(Layer):
 
     def forward(self, x, training=False, mask=None):
         """ids (N, T) or any shape of ints -> (..., D)."""
-        out, self._cache = embedding_forward(self._ids(x), self.params["embeddings"])
+        out, cache = embedding_forward(self._ids(x), self.params["embeddings"])
+        self._cache = cache if training else None
         return out
 
-    def backward(self, dy):
+    def backward(self, dy, input_gradient=True):
         """dy (..., D) -> None (ids have no gradient); dE accumulates repeated ids."""
         self.grads["embeddings"][...] = embedding_backward(np.asarray(dy), self._last_cache())
 

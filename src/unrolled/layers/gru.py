@@ -18,14 +18,15 @@ class GRU(Gated):
     def _make_bias(self, rng):
         return self.bias_initializer((2, 3 * self.units), rng, self.dtype)  # (2, 3H)
 
-    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask):
+    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask, keep_cache):
         h, last_h, cache = gru_forward(
-            x, states[0], Wx, Wh, b, self.activation, self.recurrent_activation, mask, rmask
-        )
+            x, states[0], Wx, Wh, b, self.activation, self.recurrent_activation, mask, rmask,
+            keep_cache, self.return_sequences,
+        )  # fmt: skip
         return h, [last_h], cache
 
-    def _sequence_backward(self, dh, dstates, cache):
-        dx, dh0, dWx, dWh, db = gru_backward(dh, dstates[0], cache)
+    def _sequence_backward(self, dh, dstates, cache, input_gradient):
+        dx, dh0, dWx, dWh, db = gru_backward(dh, dstates[0], cache, input_gradient)
         return dx, [dh0], dWx, dWh, db
 
     def _step(self, x, state, Wx, Wh, b):

@@ -34,14 +34,15 @@ class LSTM(Gated):
         ]
         return np.concatenate(parts)
 
-    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask):
+    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask, keep_cache):
         h, last_h, last_c, cache = lstm_forward(
-            x, *states, Wx, Wh, b, self.activation, self.recurrent_activation, mask, rmask
-        )
+            x, *states, Wx, Wh, b, self.activation, self.recurrent_activation, mask, rmask,
+            keep_cache, self.return_sequences,
+        )  # fmt: skip
         return h, [last_h, last_c], cache
 
-    def _sequence_backward(self, dh, dstates, cache):
-        dx, dh0, dc0, dWx, dWh, db = lstm_backward(dh, *dstates, cache)
+    def _sequence_backward(self, dh, dstates, cache, input_gradient):
+        dx, dh0, dc0, dWx, dWh, db = lstm_backward(dh, *dstates, cache, input_gradient)
         return dx, [dh0, dc0], dWx, dWh, db
 
     def _step(self, x, state, Wx, Wh, b):

@@ -32,8 +32,11 @@ class Recurrent(Layer):
     """What SimpleRNN, LSTM and GRU share. A subclass sets `kind`, `gates` and `state_names`
     and implements three small hooks over its functional cell:
 
-        _sequence_forward(x, states, Wx, Wh, b, mask, rmask) -> (h, final_states, cache)
-        _sequence_backward(dh, dfinal_states, cache) -> (dx, dinitial_states, dWx, dWh, db)
+        _sequence_forward(x, states, Wx, Wh, b, mask, rmask, keep_cache)
+            -> (h, final_states, cache)   (h None without return_sequences, cache None
+                                           without keep_cache)
+        _sequence_backward(dh, dfinal_states, cache, input_gradient)
+            -> (dx, dinitial_states, dWx, dWh, db)   (dx None without input_gradient)
         _step(x_t, states, Wx, Wh, b) -> new_states      (inference only, nothing cached)
     """
 
@@ -105,7 +108,8 @@ class Recurrent(Layer):
         return p["kernel"], p["recurrent_kernel"], p.get("bias")
 
     def _initial_states(self, initial_state, N):
-        """The states the sequence starts from: given, carried (stateful) or zeros."""
+        """The states the sequence starts from: given, carried (stateful), or None for zeros
+        (the cell then skips the first step's work on them)."""
         if initial_state is None and self.stateful and self.states is not None:
             if self.states[0].shape[0] != N:
                 raise self._error(
@@ -114,7 +118,7 @@ class Recurrent(Layer):
                 )
             return self.states
         if initial_state is None:
-            return [np.zeros((N, self.units), dtype=self.dtype) for _ in self.state_names]
+            return [None] * len(self.state_names)
         if isinstance(initial_state, np.ndarray):
             initial_state = [initial_state]
         states = [np.asarray(s, dtype=self.dtype) for s in initial_state]
@@ -133,7 +137,8 @@ class Recurrent(Layer):
         return mask.astype(bool, copy=False)
 
     def forward(self, x, training=False, initial_state=None, mask=None):
-        """Run the layer over a batch of sequences.
+        """Run the layer over a batch of sequences; only `training=True` keeps what
+        `backward` needs (and applies dropout).
 
         x (N, T, D); initial_state: a list of (N, H) arrays ([h] or [h, c]) or None;
         mask (N, T) bool or None (False: padding, skipped). Returns y, (N, T, H) with
@@ -153,19 +158,21 @@ class Recurrent(Layer):
         if self.go_backwards:
             x = x[:, ::-1]  # read the sequence last step first
             mask = None if mask is None else mask[:, ::-1]
-        h, final, cache = self._sequence_forward(x, states, Wx, Wh, b, mask, rmask)
-        self._cache = (cache, input_mask)
+        h, final, cache = self._sequence_forward(x, states, Wx, Wh, b, mask, rmask, training)
+        self._cache = (cache, input_mask) if training else None  # inference keeps nothing
         if self.stateful:
             self.states = [s.copy() for s in final]
         y = h if self.return_sequences else final[0]
         return [y, *final] if self.return_state else y
 
-    def backward(self, dy):
+    def backward(self, dy, input_gradient=True):
         """Backpropagation through time for the last forward; fills `grads` in place.
 
         dy: gradient of y ((N, T, H) or (N, H)), or with return_state a list [dy, dh, (dc)]
-        whose entries may be None. Returns dx (N, T, D); the gradients of the initial states
-        are left in `self.dinitial_state` (a list like the states).
+        whose entries may be None. Returns dx (N, T, D), or None with input_gradient=False;
+        the gradients of the initial states are left in `self.dinitial_state` (a list like
+        the states; None entries when the forward started from zeros, with no initial_state
+        given or carried).
         """
         cache, input_mask = self._last_cache()
         n_states = len(self.state_names)
@@ -176,22 +183,22 @@ class Recurrent(Layer):
             dy, *dstates = dy
         else:
             dstates = [None] * n_states
-        dy, *dstates = (
-            None if d is None else np.asarray(d, dtype=self.dtype) for d in [dy, *dstates]
-        )
+        dy, *dstates = [None if d is None else np.asarray(d, self.dtype) for d in [dy, *dstates]]
         if not self.return_sequences:
             dstates[0] = _add(dstates[0], dy)  # y is the final h
             dy = None
-        dx, dinitial, dWx, dWh, db = self._sequence_backward(dy, dstates, cache)
+        dx, dinitial, dWx, dWh, db = self._sequence_backward(dy, dstates, cache, input_gradient)
         self.grads["kernel"][...] = dWx
         self.grads["recurrent_kernel"][...] = dWh
         if db is not None:
             self.grads["bias"][...] = db
+        self.dinitial_state = dinitial
+        if dx is None:
+            return None
         if self.go_backwards:
             dx = np.ascontiguousarray(dx[:, ::-1])  # back to the caller's time order
         if input_mask is not None:
             dx *= input_mask
-        self.dinitial_state = dinitial
         return dx
 
     def reset_states(self):

@@ -13,12 +13,15 @@ class SimpleRNN(Recurrent):
 
     kind = "rnn"
 
-    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask):
-        h, last_h, cache = rnn_forward(x, states[0], Wx, Wh, b, self.activation, mask, rmask)
+    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask, keep_cache):
+        h, last_h, cache = rnn_forward(
+            x, states[0], Wx, Wh, b, self.activation, mask, rmask, keep_cache,
+            self.return_sequences,
+        )  # fmt: skip
         return h, [last_h], cache
 
-    def _sequence_backward(self, dh, dstates, cache):
-        dx, dh0, dWx, dWh, db = rnn_backward(dh, dstates[0], cache)
+    def _sequence_backward(self, dh, dstates, cache, input_gradient):
+        dx, dh0, dWx, dWh, db = rnn_backward(dh, dstates[0], cache, input_gradient)
         return dx, [dh0], dWx, dWh, db
 
     def _step(self, x, state, Wx, Wh, b):
