@@ -18,8 +18,6 @@ outputs 0, so a padded batch gives exactly the per-sequence result.
 
 import numpy as np
 
-from unrolled.functional import activations
-
 
 def compute_dtype(*arrays):
     """The float type the math runs in: that of the inputs (float32 stays float32)."""
@@ -78,14 +76,6 @@ def states(h0, T, N, H, dtype):
 def recurrent_input(prev_h, rmask, buf):
     """prev_h * rmask (written into buf), or prev_h itself without a recurrent mask."""
     return prev_h if rmask is None else np.multiply(prev_h, rmask, out=buf)
-
-
-def activate_into(act_, x, out):
-    """out = act(x) for an in-place activation `act_`: one pass for tanh, else copy then act."""
-    if act_ is activations.tanh_:
-        return np.tanh(x, out=out)
-    np.copyto(out, x)
-    return act_(out)
 
 
 def carry(next_s, prev_s, skip, t):

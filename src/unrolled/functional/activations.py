@@ -19,28 +19,31 @@ def sigmoid(x):
     return sigmoid_(np.array(x, dtype=np.result_type(x, np.float32), copy=True))
 
 
-def sigmoid_(x):
-    """In-place sigmoid: x <- 0.5 * tanh(0.5 x) + 0.5. Returns x."""
-    x *= 0.5
-    np.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
-    return x
+def sigmoid_(x, out=None):
+    """In-place sigmoid: out <- 0.5 * tanh(0.5 x) + 0.5 (out: x itself by default). Returns out."""
+    out = np.multiply(x, 0.5, out=x if out is None else out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
 
 
-def tanh_(x):
-    """In-place tanh. Returns x."""
-    return np.tanh(x, out=x)
+def tanh_(x, out=None):
+    """In-place tanh: out <- tanh(x) (out: x itself by default). Returns out."""
+    return np.tanh(x, out=x if out is None else out)
 
 
-def relu_(x):
-    """In-place max(x, 0). Returns x."""
-    return np.maximum(x, 0, out=x)
+def relu_(x, out=None):
+    """In-place max(x, 0) (out: x itself by default). Returns out."""
+    return np.maximum(x, 0, out=x if out is None else out)
 
 
-def linear_(x):
-    """Identity (Keras's 'linear'). Returns x."""
-    return x
+def linear_(x, out=None):
+    """Identity (Keras's 'linear'): x, or x copied into out. Returns that."""
+    if out is None:
+        return x
+    np.copyto(out, x)
+    return out
 
 
 def tanh(x):
@@ -64,8 +67,10 @@ def log_softmax(x, axis=-1):
 
 
 def dsigmoid(s):
-    """Derivative of the sigmoid from its output s."""
-    return s * (1 - s)
+    """Derivative of the sigmoid from its output s: s (1 - s), one fresh array."""
+    d = np.subtract(1, s)
+    d *= s
+    return d
 
 
 def dtanh(y):
@@ -82,7 +87,7 @@ def dlinear(y):
     return np.ones_like(y)
 
 
-# name -> (in-place forward, derivative from the output)
+# name -> (in-place forward, act_(x, out=None), derivative from the output)
 ACTIVATIONS = {
     "tanh": (tanh_, dtanh),
     "sigmoid": (sigmoid_, dsigmoid),

@@ -26,16 +26,17 @@ def dense_forward(x, W, b):
     return y, DenseCache(x, W, b is not None)
 
 
-def dense_backward(dy, cache, input_gradient=True):
+def dense_backward(dy, cache, input_gradient=True, out=(None, None)):
     """Gradients of y = x @ W + b.
 
     dy (..., M) -> dx (..., D) (None when input_gradient is False), dW (D, M), db (M,) or
-    None (no bias).
+    None (no bias). out: (dW, db) arrays to write them into (a layer's grads), or None each
+    for fresh ones.
     """
     x, W, has_bias = cache
     D, M = W.shape
     dy2 = dy.reshape(-1, M)  # (N*T, M): every position is one more row of the GEMM
     dx = dy @ W.T if input_gradient else None
-    dW = x.reshape(-1, D).T @ dy2  # (D, N*T) @ (N*T, M)
-    db = dy2.sum(axis=0) if has_bias else None
+    dW = np.matmul(x.reshape(-1, D).T, dy2, out=out[0])  # (D, N*T) @ (N*T, M)
+    db = dy2.sum(axis=0, out=out[1]) if has_bias else None
     return dx, dW, db

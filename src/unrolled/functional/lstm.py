@@ -62,20 +62,21 @@ class LSTMCache(NamedTuple):
 
 @functools.lru_cache(maxsize=16)
 def _sigmoid_factors(H, N, activation, dtype):
-    """(half, shift), each (4H, N), read-only: the sigmoid gates as one tanh pass.
+    """(half, shift, columns), read-only: the sigmoid gates as one tanh pass.
 
     σ(a) = tanh(a / 2) / 2 + 1 / 2. The loop scales the sigmoid columns of Wx, Wh, b by
     half once (a power-of-two scale is exact: same numbers), so a_t arrives halved there and
     gate = tanh(a) * half + shift: 1/2 and 1/2 on i, f, o (and on g when the activation is
     sigmoid too), 1 and 0 on any other g. Full (4H, N) arrays, since broadcasting a column
-    costs small layers one inner loop per row.
+    costs small layers one inner loop per row. columns (4H,) is half's first column, the
+    factor of each weight column (contiguous, so scaling the weights is one fast pass).
     """
     half = np.full((4 * H, N), 0.5, dtype=dtype)
     if activation != "sigmoid":
         half[2 * H : 3 * H] = 1.0
-    shift = 1 - half
-    half.flags.writeable = shift.flags.writeable = False
-    return half, shift
+    shift, columns = 1 - half, half[:, 0].copy()
+    half.flags.writeable = shift.flags.writeable = columns.flags.writeable = False
+    return half, shift, columns
 
 
 def _sigmoid_of_double_(y):
@@ -109,7 +110,7 @@ def lstm_step_forward(
     act_(g)  # candidate memory
     rec_(o)  # output gate: how much memory to expose
     next_c = f * prev_c + i * g  # forget some old memory, write some new
-    act_c = act_(next_c.copy())
+    act_c = act_(next_c, out=np.empty_like(next_c))
     next_h = o * act_c  # expose a gated view of the memory
     cache = LSTMStepCache(
         x, prev_h, prev_c, i, f, g, o, next_c, act_c, next_h, Wx, Wh, b, activation,
@@ -167,8 +168,7 @@ def lstm_forward(
     first = seq.first_recurrent_step(h0, c0)  # steps before it have zero states
     Wx_, Wh_, b_ = Wx, Wh, b  # the weights the loop multiplies by
     if recurrent_activation == "sigmoid":
-        half, shift = _sigmoid_factors(H, N, activation, dtype)  # (4H, N) each
-        columns = half[:, 0]  # (4H,) the factor of each weight column
+        half, shift, columns = _sigmoid_factors(H, N, activation, dtype)  # (4H, N), (4H,)
         Wx_, b_ = Wx * columns, None if b is None else b * columns
         Wh_ = Wh * columns if first < T else None  # only if some step multiplies by it
         rec_ = _sigmoid_of_double_
@@ -200,7 +200,7 @@ def lstm_forward(
         np.multiply(i, g, out=next_c)  # c_t = i * g ...
         if t >= first:
             next_c += np.multiply(f, prev_c, out=fc)  # ... + f * c_{t-1}
-        seq.activate_into(act_, next_c, ac)
+        act_(next_c, out=ac)
         np.multiply(o, ac, out=hs[t + 1])  # h_t = o * act(c_t)
         seq.carry(hs[t + 1], hs[t], skip, t)
         seq.carry(next_c, prev_c, skip, t)

@@ -70,10 +70,8 @@ class Dense(Layer):
             dz = y * (dz - (dz * y).sum(axis=-1, keepdims=True))  # J^T dy, J = diag(y) - y y^T
         elif self.activation != "linear":  # linear: act' = 1, dz = dy
             dz = dz * activations.ACTIVATIONS[self.activation][1](y)
-        dx, dW, db = dense_backward(dz, cache, input_gradient)
-        self.grads["kernel"][...] = dW
-        if db is not None:
-            self.grads["bias"][...] = db
+        out = self.grads["kernel"], self.grads.get("bias")
+        dx, _, _ = dense_backward(dz, cache, input_gradient, out)  # written into grads
         return dx
 
     def step(self, x_t, state=None):

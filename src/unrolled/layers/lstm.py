@@ -59,7 +59,7 @@ class LSTM(Gated):
         next_c = a[:, H : 2 * H] * prev_c  # c_t = f * c_{t-1} + i * g
         g *= a[:, :H]
         next_c += g
-        next_h = act_(next_c.copy())
+        next_h = act_(next_c, out=np.empty_like(next_c))
         next_h *= a[:, 3 * H :]  # h_t = o * act(c_t)
         return [next_h, next_c]
 
