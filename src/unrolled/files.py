@@ -7,6 +7,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from unrolled.errors import InputError
+
 
 @contextmanager
 def atomic_path(path):
@@ -16,6 +18,8 @@ def atomic_path(path):
     the new one. On an exception the temporary file is removed and `path` is untouched.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"cannot write {str(path)!r}: it is a folder; give a file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)

@@ -16,7 +16,7 @@ from unrolled import losses, optimizers
 from unrolled import metrics as metrics_module
 from unrolled.errors import InputError, invalid
 from unrolled.layers import Layer
-from unrolled.training import Training, format_shape, positive_int
+from unrolled.training import Training, check_verbose, format_shape, positive_int
 
 DEFAULT_BATCH = 32  # predict's batch size when none is given (Keras's default)
 
@@ -144,8 +144,12 @@ class Sequential(Training):
         for k in reversed(range(len(self.layers))):
             dy = self.layers[k].backward(dy, input_gradient=k > 0)
 
-    def predict(self, x, batch_size=None):
-        """Outputs for every sample of x, computed in batches (32 by default) in inference mode."""
+    def predict(self, x, batch_size=None, verbose=0):
+        """Outputs for every sample of x, computed in batches (32 by default) in inference mode.
+
+        `verbose` is accepted for Keras code and checked; prediction shows no progress bar.
+        """
+        check_verbose(verbose)
         x = self._inputs(x)
         batch_size = positive_int(batch_size or DEFAULT_BATCH, "batch_size")
         outputs = [

@@ -51,7 +51,11 @@ class Training:
         x, y = self._data(x, y)
         x, y, validation = _split(x, y, validation_split, validation_data, self._data)
         self._check_tbptt(tbptt, x)
-        batch_size, verbose = positive_int(batch_size, "batch_size"), _verbose(verbose)
+        batch_size, verbose = positive_int(batch_size, "batch_size"), check_verbose(verbose)
+        epochs, initial_epoch = (
+            positive_int(epochs, "epochs"),
+            _count(initial_epoch, "initial_epoch"),
+        )
         steps = math.ceil(len(x) / batch_size)
         if not self.optimizer.built or self.optimizer._size != self._params.size:
             self.optimizer.build(self._params, self._sizes)
@@ -159,7 +163,7 @@ class Training:
     def evaluate(self, x, y, batch_size=32, verbose="auto"):
         """Mean loss on (x, y) in inference mode; [loss, *metrics] when compiled with metrics."""
         self._require_compiled("evaluate")
-        batch_size, verbose = positive_int(batch_size, "batch_size"), _verbose(verbose)
+        batch_size, verbose = positive_int(batch_size, "batch_size"), check_verbose(verbose)
         x, y = self._data(x, y)
         progress = Progress(verbose, math.ceil(len(x) / batch_size))
         logs = self._evaluate_logs(x, y, batch_size)
@@ -207,6 +211,10 @@ class Training:
         """(x, y) checked against each other and the model's output; resolves metrics."""
         x = self._inputs(x)
         y = _array(y, "y")
+        if len(x) == 0:
+            raise InputError("x has no samples: its first (batch) axis has length 0")
+        if y.ndim == 0:
+            raise invalid("y", "an array with one target per sample", y.item())
         if len(y) != len(x):
             raise InputError(f"x and y need the same number of samples, got {len(x)} and {len(y)}")
         out = self.output_shape
@@ -301,6 +309,8 @@ def _all_finite(a):
 
 
 def _array(a, name):
+    if a is None:
+        raise invalid(name, "an array", None)
     try:
         return np.asarray(a)
     except ValueError as error:  # ragged nested lists
@@ -329,7 +339,14 @@ def positive_int(value, name):
     return int(value)
 
 
-def _verbose(verbose):
+def _count(value, name):
+    """A non-negative integer (an epoch index)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise invalid(name, "a non-negative integer", value)
+    return int(value)
+
+
+def check_verbose(verbose):
     if verbose == "auto":
         return 1
     if verbose not in (0, 1, 2):

@@ -310,17 +310,25 @@ def with_model(csv_file, first, *more):
 
 def test_saved_model_reloads_and_forecasts_without_training(csv_file, first, tmp_path, capsys):
     second = tmp_path / "second"
-    more = ["--out", str(second), "--predict-next", "3", "--lookback", "9"]
+    more = ["--out", str(second), "--predict-next", "3"]
     assert main(with_model(csv_file, first, *more)) == 0
     assert "no training" in capsys.readouterr().out
     a, b = read_metrics(first), read_metrics(second)
-    assert b["settings"]["lookback"] == 5  # the file's settings win
+    assert b["settings"]["lookback"] == 5  # the file's settings, not the default 60
     assert b["metrics"]["model"]["rmse"] == pytest.approx(a["metrics"]["model"]["rmse"])
     assert not (second / "model.npz").exists()
     nxt = b["predict_next"]
     assert nxt["dates"] == ["2020-06-17", "2020-06-18", "2020-06-19"] and len(nxt["model"]) == 3
     _, rows = read_predictions(second)
     assert [r["kind"] for r in rows[-3:]] == ["future"] * 3 and rows[-1]["actual"] == ""
+
+
+def test_a_flag_that_disagrees_with_the_model_file_is_an_error(csv_file, first, tmp_path, capsys):
+    out = tmp_path / "x"
+    assert main(with_model(csv_file, first, "--lookback", "9", "--out", str(out))) == 2
+    err = capsys.readouterr().err
+    assert "`--lookback`: 9 disagrees with the model file, which was trained with 5" in err
+    assert not out.exists()
 
 
 def test_model_file_is_not_scored_on_days_it_trained_on(csv_file, first, tmp_path, capsys):

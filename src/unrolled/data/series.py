@@ -202,8 +202,9 @@ def load_prices(path, column="Open", date_column="Date", features=None, fill=Non
         )
         if fill is None:
             raise InputError(
-                f"{int(missing.sum())} missing values in {path}: {where}. Pass fill='ffill' to "
-                "carry the previous value forward, or fill='drop' to drop those rows."
+                f"{int(missing.sum())} missing values in {path}: {where}. Pass fill='ffill' "
+                "(--fill ffill on the command line) to carry the previous value forward, or "
+                "fill='drop' to drop those rows."
             )
         if fill == "drop":
             keep = ~missing.any(axis=1)

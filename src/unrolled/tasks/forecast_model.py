@@ -262,9 +262,22 @@ def load(path):
 
 
 def settings_from_file(config, found):
-    """The command line's config with the model file's window and network settings."""
+    """The command line's config with the model file's window and network settings.
+
+    A setting the user changed from its default that disagrees with the file is an error:
+    the model can only be run the way it was trained.
+    """
     settings = dict(found["settings"])
     settings["features"] = tuple(settings["features"])
+    defaults = type(config)()
+    for key, saved in settings.items():
+        given = getattr(config, key)
+        if given != getattr(defaults, key) and given != saved:
+            flag = "--" + key.replace("_", "-")
+            raise InputError(
+                f"Argument `{flag}`: {given!r} disagrees with the model file, which was trained "
+                f"with {saved!r}; leave {flag} out to use the model's setting."
+            )
     return dataclasses.replace(config, **settings)
 
 
