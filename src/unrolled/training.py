@@ -160,14 +160,19 @@ class Training:
                 layer.stateful = False
                 layer.reset_states()
 
-    def evaluate(self, x, y, batch_size=32, verbose="auto"):
-        """Mean loss on (x, y) in inference mode; [loss, *metrics] when compiled with metrics."""
+    def evaluate(self, x, y, batch_size=32, verbose="auto", return_dict=False):
+        """Mean loss on (x, y) in inference mode; [loss, *metrics] when compiled with metrics.
+
+        return_dict=True gives {"loss": ..., metric: ...} instead, as Keras does.
+        """
         self._require_compiled("evaluate")
         batch_size, verbose = positive_int(batch_size, "batch_size"), check_verbose(verbose)
         x, y = self._data(x, y)
         progress = Progress(verbose, math.ceil(len(x) / batch_size))
         logs = self._evaluate_logs(x, y, batch_size)
         progress.epoch_end(logs)
+        if return_dict:
+            return logs
         return logs["loss"] if len(logs) == 1 else list(logs.values())
 
     def _evaluate_logs(self, x, y, batch_size, prefix=""):

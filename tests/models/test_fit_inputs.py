@@ -62,3 +62,15 @@ def test_saving_onto_a_folder_is_a_clear_error(model, tmp_path):
     with pytest.raises(ValueError, match="it is a folder"):
         model.save(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_evaluate_can_return_a_dict(model, data):
+    logs = model.evaluate(*data, verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "mae"]
+    assert [logs["loss"], logs["mae"]] == model.evaluate(*data, verbose=0)
+
+
+def test_gru_accepts_keras_reset_after_only_when_true():
+    assert unrolled.GRU(3, reset_after=True).units == 3
+    with pytest.raises(ValueError, match=r"argument `reset_after`, expected True"):
+        unrolled.GRU(3, reset_after=False)

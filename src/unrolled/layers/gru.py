@@ -1,5 +1,6 @@
 """GRU layer over `unrolled.functional.gru` (reset-after form, gate order z, r, h)."""
 
+from unrolled.errors import invalid
 from unrolled.functional import activations
 from unrolled.functional.gru import gru_backward, gru_forward
 from unrolled.layers.recurrent import Gated
@@ -14,6 +15,13 @@ class GRU(Gated):
 
     kind = "gru"
     gates = 3
+
+    def __init__(self, units, reset_after=True, **kwargs):
+        if reset_after is not True:  # Keras's reset-before form is a different cell
+            raise invalid(
+                "reset_after", "True (the reset-after form is the only GRU here)", reset_after
+            )
+        super().__init__(units, **kwargs)
 
     def _make_bias(self, rng):
         return self.bias_initializer((2, 3 * self.units), rng, self.dtype)  # (2, 3H)
