@@ -10,6 +10,21 @@ import pytest
 from unrolled.functional import gru, lstm, rnn
 
 KINDS = ["rnn", "lstm", "gru"]
+ACTIVATIONS = ["tanh", "sigmoid", "relu", "linear"]
+
+
+@pytest.mark.parametrize("recurrent_activation", ACTIVATIONS)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_gated_sequence_gradients_per_activation(
+    cells, rng, kind, activation, recurrent_activation
+):
+    errors = cells.sequence_errors(
+        kind, rng, activation=activation, recurrent_activation=recurrent_activation
+    )
+    assert max(errors.values()) < 1e-6, errors
+
+
 STEP = {
     "rnn": (rnn.rnn_step_forward, rnn.rnn_step_backward),
     "lstm": (lstm.lstm_step_forward, lstm.lstm_step_backward),

@@ -26,15 +26,6 @@ def test_step_gradients(cells, rng, activation, recurrent_activation, bias):
     assert max(errors.values()) < 1e-6, errors
 
 
-@pytest.mark.parametrize("recurrent_activation", ACTIVATIONS)
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_sequence_gradients_per_activation(cells, rng, activation, recurrent_activation):
-    errors = cells.sequence_errors(
-        "gru", rng, activation=activation, recurrent_activation=recurrent_activation
-    )
-    assert max(errors.values()) < 1e-6, errors
-
-
 def test_reset_applies_after_the_recurrent_matmul():
     """Golden case: z = 0 (saturated), r = 0.5: hh = tanh(ax_h + 0.5 * (h Wh_h + bh_h))."""
     N, D, H = 1, 1, 1
