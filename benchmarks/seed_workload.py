@@ -4,6 +4,10 @@
     torch      a hand-written PyTorch loop with the same model: the LSTM cell in torch ops
                (torch.nn.LSTM cannot use a sigmoid cell activation), torch.optim.Adam
     keras      the same script in Keras 3 with the torch backend
+    bare       the floor: the same model as one hand-written NumPy function with the fewest
+               NumPy calls we found (lookback 1 and the zero initial state written in, so no
+               recurrent product; no layers, no checks). Not a product: a yardstick for how
+               much of our time is framework.
 
 Same data (Open column scaled to [0, 1], lookback 1: 1257 samples of shape (1, 1)), batch
 32, 200 epochs, shuffled, one thread everywhere. Each variant runs in its own subprocess so
@@ -97,6 +101,80 @@ def run_torch(X, y, epochs, seed):
     return time.perf_counter() - start, total / len(X_t)
 
 
+def run_bare(X, y, epochs, seed):
+    import math
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    H, lr, eps = 4, 1e-3, 1e-7
+    sizes = [4 * H, 4 * H * H, 4 * H, H, 1]  # Wx, Wh, b, Wd, bd: one flat array, like ours
+    P = np.zeros(sum(sizes), np.float32)
+    G = np.zeros_like(P)
+    ends = np.cumsum(sizes)
+    Wx, Wh, b, Wd, bd = np.split(P, ends[:-1])
+    gWx, _, gb, gWd, gbd = np.split(G, ends[:-1])
+    Wx[...] = rng.uniform(-1, 1, 4 * H) * math.sqrt(6 / (1 + 4 * H))  # glorot_uniform
+    Wh[...] = np.linalg.qr(rng.standard_normal((4 * H, H)))[0].T.ravel()  # orthogonal
+    b[H : 2 * H] = 1  # unit forget bias
+    Wd[...] = rng.uniform(-1, 1, H) * math.sqrt(6 / (H + 1))
+    moments, targets = np.zeros((2, P.size), np.float32), np.empty((2, P.size), np.float32)
+    rates, step = np.array([[0.1], [0.001]], np.float32), np.empty_like(P)
+    iterations, total = 0, 0.0
+    start = time.perf_counter()
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        epoch_x, epoch_y, total = X[order, 0, 0], y[order, 0], 0.0
+        for s in range(0, len(X), 32):
+            x, target = epoch_x[s : s + 32], epoch_y[s : s + 32]
+            N = len(x)
+            a = np.multiply.outer(Wx, x)  # (4H, N): feature-major pre-activations
+            a += b[:, None]
+            a *= 0.5  # every gate and the cell activation are sigmoids: 0.5 tanh(a/2) + 0.5
+            np.tanh(a, out=a)
+            a *= 0.5
+            a += 0.5
+            i, _, g, o = a.reshape(4, H, N)
+            act_c = i * g  # c = i g (the previous c is 0), then sigmoid(c)
+            act_c *= 0.5
+            np.tanh(act_c, out=act_c)
+            act_c *= 0.5
+            act_c += 0.5
+            h = o * act_c  # (H, N)
+            d = Wd @ h  # (N,) prediction, then the error
+            d += bd - target
+            total += float(d @ d)
+            d *= 2 / N
+            gWd[...] = h @ d
+            gbd[0] = d.sum()
+            dh = np.multiply.outer(Wd, d)  # (H, N)
+            da = np.zeros_like(a)
+            da_i, _, da_g, da_o = da.reshape(4, H, N)
+            np.multiply(dh, act_c, out=da_o)
+            dc = dh * o
+            dc *= act_c
+            dc *= 1 - act_c
+            np.multiply(dc, g, out=da_i)
+            np.multiply(dc, i, out=da_g)
+            da *= a
+            da *= 1 - a
+            gWx[...] = da @ x
+            gb[...] = da.sum(axis=1)
+            iterations += 1  # Adam, Keras's form, both moments in one array
+            targets[0] = G
+            np.multiply(G, G, out=targets[1])
+            targets -= moments
+            targets *= rates
+            moments += targets
+            alpha = lr * math.sqrt(1 - 0.999**iterations) / (1 - 0.9**iterations)
+            np.sqrt(moments[1], out=step)
+            step += eps
+            np.divide(moments[0], step, out=step)
+            step *= alpha
+            P -= step
+    return time.perf_counter() - start, total / len(X)
+
+
 def run_keras(X, y, epochs, seed):
     import keras
     import torch
@@ -116,7 +194,7 @@ def run_keras(X, y, epochs, seed):
     return time.perf_counter() - start, history.history["loss"][-1]
 
 
-RUNNERS = {"unrolled": run_unrolled, "torch": run_torch, "keras": run_keras}
+RUNNERS = {"unrolled": run_unrolled, "bare": run_bare, "torch": run_torch, "keras": run_keras}
 
 
 def child(variant, epochs, repeats):
@@ -162,7 +240,7 @@ def main(argv=None):
         child(args.child, args.epochs, args.repeats)
         return 0
     results = {}
-    for variant in args.only or ["unrolled", "torch", "keras"]:
+    for variant in args.only or list(RUNNERS):
         python = sys.executable
         if variant == "keras":
             if not Path(args.keras_python).exists():

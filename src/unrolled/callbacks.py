@@ -1,14 +1,7 @@
-"""Callbacks: hooks that `fit` calls around epochs and batches, with Keras's names and rules.
+"""The callbacks to pass to `fit`, with Keras's names (the hooks they override: hooks.py).
 
-    on_train_begin(logs)            on_train_end(logs)
-    on_epoch_begin(epoch, logs)     on_epoch_end(epoch, logs)     # epoch counts from 0
-    on_train_batch_begin(batch, logs)  on_train_batch_end(batch, logs)
-        (by default these call on_batch_begin / on_batch_end, Keras's older names)
-
-`logs` at an epoch's end holds the epoch means ("loss", metrics, "val_loss", ...); at a
-batch's end, the running means so far. `fit` only builds batch logs when some callback
-overrides a batch hook, so unused hooks cost nothing per batch. A callback stops training
-by setting `self.model.stop_training = True`.
+EarlyStopping, ModelCheckpoint and ReduceLROnPlateau watch a logged quantity and live in
+monitoring.py; they are re-exported here, so every callback imports from `unrolled.callbacks`.
 """
 
 import csv
@@ -16,71 +9,22 @@ import math
 import os
 from numbers import Real
 
-from unrolled.errors import InputError, invalid
+from unrolled.errors import invalid
+from unrolled.hooks import BATCH_HOOKS, Callback, CallbackList
+from unrolled.monitoring import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 
-BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
-
-
-class Callback:
-    """Base class: every hook does nothing. `self.model` and `self.params` are set by fit."""
-
-    model = None
-    params = None
-
-    def set_model(self, model):
-        self.model = model
-
-    def set_params(self, params):
-        self.params = params
-
-    def on_train_begin(self, logs=None):
-        pass
-
-    def on_train_end(self, logs=None):
-        pass
-
-    def on_epoch_begin(self, epoch, logs=None):
-        pass
-
-    def on_epoch_end(self, epoch, logs=None):
-        pass
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.on_batch_begin(batch, logs)
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.on_batch_end(batch, logs)
-
-    def on_batch_begin(self, batch, logs=None):
-        pass
-
-    def on_batch_end(self, batch, logs=None):
-        pass
-
-    @property
-    def wants_batch_hooks(self):
-        """True if this callback overrides (or was given) any batch hook."""
-        return any(
-            getattr(getattr(self, hook), "__func__", None) is not getattr(Callback, hook)
-            for hook in BATCH_HOOKS
-        )
-
-
-class CallbackList:
-    """The callbacks of one `fit` call, dispatched in order."""
-
-    def __init__(self, callbacks, model, params):
-        self.callbacks = list(callbacks)
-        for callback in self.callbacks:
-            if not isinstance(callback, Callback):
-                raise invalid("callbacks", "a list of Callback instances", callback)
-            callback.set_model(model)
-            callback.set_params(params)
-        self.wants_batch_hooks = any(c.wants_batch_hooks for c in self.callbacks)
-
-    def call(self, hook, *args):
-        for callback in self.callbacks:
-            getattr(callback, hook)(*args)
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LambdaCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ReduceLROnPlateau",
+    "TerminateOnNaN",
+]
 
 
 class History(Callback):
@@ -100,185 +44,6 @@ class History(Callback):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
-
-
-class _Monitor(Callback):
-    """Shared by callbacks that watch one logged quantity for improvement."""
-
-    def __init__(self, monitor, mode, min_delta=0.0):
-        if mode not in ("auto", "min", "max"):
-            raise invalid("mode", "'auto', 'min' or 'max'", mode)
-        self.monitor = monitor
-        # auto: accuracies should grow, losses and errors shrink
-        self.higher_is_better = mode == "max" or (mode == "auto" and "acc" in monitor)
-        self.min_delta = abs(min_delta)
-
-    def initial_best(self):
-        return -math.inf if self.higher_is_better else math.inf
-
-    def current(self, logs):
-        """The monitored value, or a clear error naming the quantities that exist."""
-        logs = logs or {}
-        if self.monitor not in logs:
-            raise InputError(
-                f"{type(self).__name__} monitors {self.monitor!r}, which is not logged; "
-                f"available: {', '.join(logs) or 'none'} (val_* needs validation data)."
-            )
-        return logs[self.monitor]
-
-    def improved(self, current, reference):
-        if self.higher_is_better:
-            return current - self.min_delta > reference
-        return current + self.min_delta < reference
-
-
-class EarlyStopping(_Monitor):
-    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs.
-
-    With `restore_best_weights`, the weights of the best epoch are put back when training
-    ends (Keras 3 behaviour).
-    """
-
-    def __init__(
-        self,
-        monitor="val_loss",
-        min_delta=0,
-        patience=0,
-        verbose=0,
-        mode="auto",
-        baseline=None,
-        restore_best_weights=False,
-        start_from_epoch=0,
-    ):
-        super().__init__(monitor, mode, min_delta)
-        self.patience = patience
-        self.verbose = verbose
-        self.baseline = baseline
-        self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = start_from_epoch
-
-    def on_train_begin(self, logs=None):
-        self.wait = 0
-        self.stopped_epoch = 0
-        self.best = self.initial_best()
-        self.best_weights = None
-        self.best_epoch = 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        current = self.current(logs)
-        if epoch < self.start_from_epoch:
-            return
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights, self.best_epoch = self.model.get_weights(), epoch
-        self.wait += 1
-        if self.improved(current, self.best):
-            self.best, self.best_epoch = current, epoch
-            if self.restore_best_weights:
-                self.best_weights = self.model.get_weights()
-            # only restart the wait once the baseline is beaten too
-            if self.baseline is None or self.improved(current, self.baseline):
-                self.wait = 0
-            return
-        if self.wait >= self.patience and epoch > 0:
-            self.stopped_epoch = epoch
-            self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        if self.restore_best_weights and self.best_weights is not None:
-            if self.verbose > 0:
-                epoch = self.best_epoch + 1
-                print(f"Restoring model weights from the end of the best epoch: {epoch}.")
-            self.model.set_weights(self.best_weights)
-
-
-class ModelCheckpoint(_Monitor):
-    """Save the model (or only its weights) after each epoch, or only when `monitor` improves.
-
-    `filepath` may hold format fields filled from the epoch (from 1) and the logs, e.g.
-    "model-{epoch:02d}-{val_loss:.4f}.npz". Files are written atomically.
-    """
-
-    def __init__(
-        self,
-        filepath,
-        monitor="val_loss",
-        verbose=0,
-        save_best_only=False,
-        save_weights_only=False,
-        mode="auto",
-    ):
-        super().__init__(monitor, mode)
-        self.filepath = os.fspath(filepath)
-        self.verbose = verbose
-        self.save_best_only = save_best_only
-        self.save_weights_only = save_weights_only
-        self.best = self.initial_best()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if self.save_best_only:
-            current = self.current(logs)
-            if not self.improved(current, self.best):
-                return
-            if self.verbose > 0:
-                print(
-                    f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} "
-                    f"to {current:.5f}, saving the model"
-                )
-            self.best = current
-        path = self.filepath.format(epoch=epoch + 1, **logs)
-        if self.save_weights_only:
-            self.model.save_weights(path)
-        else:
-            self.model.save(path)
-
-
-class ReduceLROnPlateau(_Monitor):
-    """Multiply the learning rate by `factor` after `patience` epochs without improvement."""
-
-    def __init__(
-        self,
-        monitor="val_loss",
-        factor=0.1,
-        patience=10,
-        verbose=0,
-        mode="auto",
-        min_delta=1e-4,
-        cooldown=0,
-        min_lr=0.0,
-    ):
-        super().__init__(monitor, mode, min_delta)
-        if not 0 < factor < 1:
-            raise invalid("factor", "a number in (0, 1)", factor)
-        self.factor, self.patience, self.verbose = factor, patience, verbose
-        self.cooldown, self.min_lr = cooldown, min_lr
-
-    def on_train_begin(self, logs=None):
-        self.best = self.initial_best()
-        self.wait = 0
-        self.cooldown_counter = 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        optimizer = self.model.optimizer
-        logs["learning_rate"] = optimizer.learning_rate
-        current = self.current(logs)
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.wait = 0
-        if self.improved(current, self.best):
-            self.best, self.wait = current, 0
-        elif self.cooldown_counter == 0:
-            self.wait += 1
-            if self.wait >= self.patience and optimizer.learning_rate > self.min_lr:
-                optimizer.learning_rate = max(optimizer.learning_rate * self.factor, self.min_lr)
-                if self.verbose > 0:
-                    print(
-                        f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
-                        f"{optimizer.learning_rate}."
-                    )
-                self.cooldown_counter, self.wait = self.cooldown, 0
 
 
 class LearningRateScheduler(Callback):

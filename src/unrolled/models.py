@@ -14,9 +14,10 @@ import numpy as np
 
 from unrolled import losses, optimizers
 from unrolled import metrics as metrics_module
+from unrolled.data_checks import check_verbose, format_shape, positive_int
 from unrolled.errors import InputError, invalid
 from unrolled.layers import Layer
-from unrolled.training import Training, check_verbose, format_shape, positive_int
+from unrolled.training import Training
 
 DEFAULT_BATCH = 32  # predict's batch size when none is given (Keras's default)
 

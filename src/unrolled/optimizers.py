@@ -20,11 +20,13 @@ Source: keras/src/optimizers/{sgd,rmsprop,adagrad,adam,base_optimizer}.py (Keras
 """
 
 import math
+import warnings
 from numbers import Real
 
 import numpy as np
 
 from unrolled.errors import InputError, invalid
+from unrolled.keras_args import OPTIMIZER_NO_OPS, check_extra_arguments
 
 
 class Optimizer:
@@ -32,7 +34,18 @@ class Optimizer:
 
     name = "optimizer"
 
-    def __init__(self, learning_rate, clipnorm=None, clipvalue=None, global_clipnorm=None):
+    def __init__(
+        self, learning_rate, clipnorm=None, clipvalue=None, global_clipnorm=None, **keras_args
+    ):
+        keras_args.pop("name", None)  # Keras's label for the optimizer: changes nothing here
+        if keras_args.pop("decay", None) is not None:  # Keras 3 warns and ignores it
+            warnings.warn(
+                "Argument `decay` is no longer supported and is ignored (as in Keras 3); for a "
+                "decaying learning rate use callbacks.LearningRateScheduler.",
+                UserWarning,
+                stacklevel=3,
+            )
+        check_extra_arguments(self, keras_args, OPTIMIZER_NO_OPS)
         self.learning_rate = _positive("learning_rate", learning_rate)
         self.clipnorm = _positive("clipnorm", clipnorm, optional=True)
         self.clipvalue = _positive("clipvalue", clipvalue, optional=True)
@@ -102,8 +115,8 @@ class Optimizer:
 class SGD(Optimizer):
     name = "sgd"
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **clipping):
-        super().__init__(learning_rate, **clipping)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
         self.momentum = _fraction("momentum", momentum)
         self.nesterov = bool(nesterov)
 
@@ -134,9 +147,9 @@ class RMSprop(Optimizer):
     name = "rmsprop"
 
     def __init__(
-        self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **clipping
+        self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs
     ):
-        super().__init__(learning_rate, **clipping)
+        super().__init__(learning_rate, **kwargs)
         self.rho, self.momentum = _fraction("rho", rho), _fraction("momentum", momentum)
         self.epsilon = _positive("epsilon", epsilon)
         self.centered = bool(centered)
@@ -188,10 +201,8 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     name = "adagrad"
 
-    def __init__(
-        self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **clipping
-    ):
-        super().__init__(learning_rate, **clipping)
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
         value = initial_accumulator_value
         if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
             raise invalid("initial_accumulator_value", "a number >= 0", value)
@@ -222,8 +233,8 @@ class Adagrad(Optimizer):
 class Adam(Optimizer):
     name = "adam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **clipping):
-        super().__init__(learning_rate, **clipping)
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
         self.beta_1, self.beta_2 = _fraction("beta_1", beta_1), _fraction("beta_2", beta_2)
         self.epsilon = _positive("epsilon", epsilon)
 

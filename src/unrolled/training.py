@@ -23,10 +23,16 @@ from contextlib import contextmanager
 import numpy as np
 
 from unrolled import config
-from unrolled import metrics as metrics_module
-from unrolled.callbacks import CallbackList, History
-from unrolled.errors import InputError, invalid
-from unrolled.layers import Bidirectional, Embedding, Recurrent
+from unrolled.callbacks import History
+from unrolled.data_checks import (
+    DataChecks,
+    check_verbose,
+    non_negative_int,
+    positive_int,
+    split_validation,
+)
+from unrolled.hooks import CallbackList
+from unrolled.layers import Recurrent
 from unrolled.progress import Progress
 
 
@@ -34,7 +40,7 @@ class _DivergedError(Exception):
     """Raised out of an epoch when a step met a non-finite loss or gradient."""
 
 
-class Training:
+class Training(DataChecks):
     """fit / evaluate / compute_gradients over `_forward`, `_backward` and the flat arrays."""
 
     def fit(
@@ -49,12 +55,12 @@ class Training:
         """
         self._require_compiled("fit")
         x, y = self._data(x, y)
-        x, y, validation = _split(x, y, validation_split, validation_data, self._data)
+        x, y, validation = split_validation(x, y, validation_split, validation_data, self._data)
         self._check_tbptt(tbptt, x)
         batch_size, verbose = positive_int(batch_size, "batch_size"), check_verbose(verbose)
         epochs, initial_epoch = (
             positive_int(epochs, "epochs"),
-            _count(initial_epoch, "initial_epoch"),
+            non_negative_int(initial_epoch, "initial_epoch"),
         )
         steps = math.ceil(len(x) / batch_size)
         if not self.optimizer.built or self.optimizer._size != self._params.size:
@@ -192,74 +198,6 @@ class Training:
         self._backward(dpred)
         return loss, [g.copy() for *_, g in self._views]
 
-    # -- checking data at the boundary ----------------------------------------------------
-    def _require_compiled(self, what):
-        if not self.compiled:
-            raise InputError(f"call compile(optimizer, loss) before {what}()")
-
-    def _inputs(self, x):
-        """x as an array for the first layer: ids for an Embedding, else finite floats."""
-        x = _array(x, "x")
-        if x.ndim < 2:
-            raise InputError(f"x needs a batch axis and at least one more, got shape {x.shape}")
-        self._ensure_built(x)
-        if isinstance(self.layers[0], Embedding):
-            return x
-        if x.dtype.kind not in "biuf":
-            raise invalid("x", "an array of numbers", f"an array of {x.dtype}")
-        x = x.astype(self.dtype, copy=False)
-        if not np.isfinite(x).all():
-            raise InputError("x contains non-finite values (nan or inf)")
-        return x
-
-    def _data(self, x, y):
-        """(x, y) checked against each other and the model's output; resolves metrics."""
-        x = self._inputs(x)
-        y = _array(y, "y")
-        if len(x) == 0:
-            raise InputError("x has no samples: its first (batch) axis has length 0")
-        if y.ndim == 0:
-            raise invalid("y", "an array with one target per sample", y.item())
-        if len(y) != len(x):
-            raise InputError(f"x and y need the same number of samples, got {len(x)} and {len(y)}")
-        out = self.output_shape
-        if self.loss.sparse:
-            if y.ndim == len(out) and y.shape[-1] == 1:
-                y = y[..., 0]  # (N, 1) class ids -> (N,)
-            expected, V = out[:-1], out[-1]
-            whole = y.dtype.kind in "biu" or (
-                y.dtype.kind == "f" and np.isfinite(y).all() and np.array_equal(np.round(y), y)
-            )
-            if not whole:
-                raise invalid("y", "integer class ids for a sparse loss", f"an array of {y.dtype}")
-            y = y.astype(np.intp)
-            if y.size and (y.min() < 0 or y.max() >= V):
-                raise InputError(f"y holds class ids outside [0, {V}) (the model has {V} outputs)")
-        else:
-            if y.ndim == len(out) - 1:
-                y = y[..., None]  # (N,) targets for (N, 1) outputs
-            expected = out
-            if y.dtype.kind not in "biuf":
-                raise invalid("y", "an array of numbers", f"an array of {y.dtype}")
-            y = y.astype(self.dtype, copy=False)
-            if not np.isfinite(y).all():
-                raise InputError("y contains non-finite values (nan or inf)")
-        if not _fits(y.shape, expected, x.shape[1] if len(out) == 3 else None):
-            raise InputError(f"y has shape {y.shape}, but the model outputs {format_shape(out)}")
-        self._metric_fns = [metrics_module.get(m, y.ndim, out) for m in self.metrics]
-        return x, y
-
-    def _check_tbptt(self, tbptt, x):
-        if tbptt is None:
-            return
-        positive_int(tbptt, "tbptt")
-        for layer in self.layers:
-            if isinstance(layer, Bidirectional) or getattr(layer, "go_backwards", False):
-                raise InputError(
-                    f"tbptt carries state forward in time; layer '{layer.name}' reads "
-                    "sequences backwards, so it cannot be trained in chunks"
-                )
-
 
 class _Totals:
     """Running sums over an epoch: loss weighted by batch size, metrics by positions."""
@@ -284,25 +222,6 @@ class _Totals:
         return logs
 
 
-def _split(x, y, validation_split, validation_data, prepare):
-    """Training arrays and validation (x, y) or None. A split takes the last fraction (Keras)."""
-    if validation_data is not None:
-        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-            raise invalid("validation_data", "a tuple (x_val, y_val)", type(validation_data))
-        return x, y, prepare(*validation_data)
-    if not validation_split:
-        return x, y, None
-    if not 0 < validation_split < 1:
-        raise invalid("validation_split", "a float in [0, 1)", validation_split)
-    split_at = math.floor(len(x) * (1 - validation_split))
-    if split_at in (0, len(x)):
-        raise InputError(
-            f"validation_split={validation_split} leaves no training or no validation "
-            f"samples out of {len(x)}"
-        )
-    return x[:split_at], y[:split_at], (x[split_at:], y[split_at:])
-
-
 def _all_finite(a):
     """True if every entry of the flat array `a` is finite.
 
@@ -311,49 +230,3 @@ def _all_finite(a):
     checked entry by entry.
     """
     return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
-
-
-def _array(a, name):
-    if a is None:
-        raise invalid(name, "an array", None)
-    try:
-        return np.asarray(a)
-    except ValueError as error:  # ragged nested lists
-        raise InputError(f"{name} could not be read as an array: {error}") from None
-
-
-def _fits(shape, expected, T):
-    """y's shape matches the output's (None matches anything); sequence targets have x's T."""
-    if len(shape) != len(expected):
-        return False
-    if T is not None and shape[1] != T:
-        return False
-    return all(e is None or s == e for s, e in zip(shape[1:], expected[1:], strict=True))
-
-
-def format_shape(shape):
-    """(None, 4) as Keras prints it."""
-    if shape is None:
-        return "?"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-
-
-def positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-        raise invalid(name, "a positive integer", value)
-    return int(value)
-
-
-def _count(value, name):
-    """A non-negative integer (an epoch index)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise invalid(name, "a non-negative integer", value)
-    return int(value)
-
-
-def check_verbose(verbose):
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
-        raise invalid("verbose", "'auto', 0, 1 or 2", verbose)
-    return verbose

@@ -209,3 +209,53 @@ def test_config_round_trip():
 def test_errors(make, match):
     with pytest.raises(InputError, match=match):
         make()
+
+
+# Arguments written for Keras. Keras 3.15 itself: `lr` and unknown names raise
+# "Argument(s) not recognized", `decay` warns "no longer supported" and is ignored.
+ALL = [optimizers.SGD, optimizers.RMSprop, optimizers.Adagrad, optimizers.Adam]
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_lr_is_an_error_that_names_learning_rate(cls):
+    with pytest.raises(InputError, match=r"^\w+ got an unknown argument `lr`.*learning_rate=0.01"):
+        cls(lr=0.01)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_unknown_argument_is_named_with_the_accepted_ones(cls):
+    with pytest.raises(
+        InputError, match=r"unknown argument `foo`.*accepts learning_rate, .*clipnorm"
+    ):
+        cls(foo=1)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_decay_warns_and_is_ignored_as_in_keras(cls):
+    with pytest.warns(UserWarning, match="`decay` is no longer supported"):
+        with_decay = cls(learning_rate=0.1, decay=0.5)
+    plain = cls(learning_rate=0.1)
+    assert with_decay.get_config() == plain.get_config()
+    np.testing.assert_array_equal(run(with_decay, GRADS), run(plain, GRADS))
+
+
+def test_keras_no_op_values_and_name_are_accepted():
+    adam = optimizers.Adam(
+        name="my_adam", weight_decay=None, use_ema=False, ema_momentum=0.99, amsgrad=False,
+        ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+    )  # fmt: skip
+    assert adam.get_config() == optimizers.Adam().get_config()
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"weight_decay": 0.01}, "`weight_decay`, expected None .*weight decay.*got 0.01"),
+        ({"use_ema": True}, "`use_ema`, expected False"),
+        ({"amsgrad": True}, "`amsgrad`, expected False"),
+        ({"gradient_accumulation_steps": 4}, "`gradient_accumulation_steps`, expected None"),
+    ],
+)
+def test_keras_features_we_lack_are_errors(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        optimizers.Adam(**kwargs)

@@ -1,3 +1,5 @@
+import contextlib
+import io
 import json
 import math
 
@@ -53,9 +55,11 @@ def trained(tmp_path_factory):
         str(out),
         "--quiet",
     ]
-    assert main(args) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(args) == 0
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    return folder, out, metrics
+    return folder, out, metrics, printed.getvalue()
 
 
 def test_char_vocabulary_round_trip_and_frequency_order():
@@ -68,7 +72,7 @@ def test_char_vocabulary_round_trip_and_frequency_order():
 
 
 def test_train_writes_the_best_model_the_curve_and_metrics(trained):
-    _, out, metrics = trained
+    _, out, metrics, _ = trained
     assert (out / "model.npz").is_file() and (out / "loss.png").stat().st_size > 1000
     assert metrics["vocab_size"] == 12 and metrics["steps"] == 40
     assert metrics["history"]["step"] == [10, 20, 30, 40]
@@ -83,8 +87,15 @@ def test_train_writes_the_best_model_the_curve_and_metrics(trained):
     assert Vocabulary.from_state(extras["vocabulary"]).symbols_[0] == " "
 
 
+def test_quiet_training_prints_only_the_summary(trained):
+    *_, metrics, printed = trained
+    assert printed.startswith(f"after {metrics['steps']} steps")
+    assert "vocab size" not in printed and "step 20" not in printed  # no facts, no samples
+    assert f"{metrics['best_val_loss']:.4f}" in printed
+
+
 def test_sampling_with_a_fixed_seed_is_repeatable(trained, capsys):
-    _, out, _ = trained
+    _, out, _, _ = trained
     texts = []
     for seed in (3, 3, 4):
         args = [
@@ -106,7 +117,7 @@ def test_sampling_with_a_fixed_seed_is_repeatable(trained, capsys):
 
 
 def test_temperature_to_zero_equals_greedy(trained):
-    _, out, _ = trained
+    _, out, _, _ = trained
     model = str(out / "model.npz")
     greedy = charlm.sample(
         SampleConfig(model=model, prime="the c", length=40, temperature=0, quiet=True)
@@ -123,7 +134,7 @@ def test_temperature_to_zero_equals_greedy(trained):
 
 
 def test_save_load_then_sample_gives_the_same_text(trained, tmp_path):
-    folder, _, _ = trained
+    folder, *_ = trained
     result = charlm.train(
         TrainConfig(
             text=str(folder / "cat.txt"),
@@ -150,7 +161,7 @@ def test_save_load_then_sample_gives_the_same_text(trained, tmp_path):
 
 
 def test_sampling_uses_single_steps_that_match_the_full_forward(trained):
-    _, out, _ = trained
+    _, out, _, _ = trained
     model, vocab, _ = charlm.load(out / "model.npz")
     ids = vocab.encode("the cat sat")
     model.reset_states()
@@ -224,7 +235,7 @@ def error_of(args, capsys):
 
 
 def test_errors(trained, tmp_path, capsys):
-    folder, out, _ = trained
+    folder, out, _, _ = trained
     model = str(out / "model.npz")
     err = error_of(["sample", "--model", model, "--prime", "The Cat"], capsys)
     assert "'T', 'C' never appeared in the training text" in err

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from unrolled.cli import main
-from unrolled.tasks.memory import Config, adding_data, build_model, recall_data, run
+from unrolled.tasks.memory import Config, run
+from unrolled.tasks.memory_data import adding_data, recall_data
+from unrolled.tasks.memory_train import build_model
 
 
 def test_recall_data():

@@ -21,6 +21,7 @@ import numpy as np
 
 from unrolled import config
 from unrolled.errors import InputError, invalid
+from unrolled.keras_args import check_extra_arguments
 
 # per base name, how many layers took it: "lstm", "lstm_1", "lstm_2" ... (as Keras names them)
 _name_counters = defaultdict(itertools.count)
@@ -70,7 +71,16 @@ class Layer:
     `forward`, `backward`, `step` and `compute_output_shape`.
     """
 
-    def __init__(self, input_shape=None, name=None, dtype=None):
+    def __init__(self, input_shape=None, name=None, dtype=None, **keras_args):
+        if "input_dim" in keras_args:  # Keras: input_dim=D stands for input_shape=(D,)
+            input_dim = keras_args.pop("input_dim")
+            if input_shape is not None:
+                raise InputError(
+                    f"{type(self).__name__} got both input_shape={input_shape!r} and "
+                    f"input_dim={input_dim!r}; pass one"
+                )
+            input_shape = (positive_int(input_dim, "input_dim"),)
+        check_extra_arguments(self, keras_args)
         self.input_shape = None if input_shape is None else tuple(input_shape)
         self.name = name if name is not None else unique_name(snake_case(type(self).__name__))
         self.dtype = None if dtype is None else config.resolve_dtype(dtype)

@@ -47,7 +47,7 @@ class Bidirectional(Layer):
 
     def __init__(
         self, layer, merge_mode="concat", backward_layer=None, input_shape=None, name=None,
-        dtype=None,
+        dtype=None, **keras_args,
     ):  # fmt: skip
         layer, backward_layer = _deserialize(layer), _deserialize(backward_layer)
         if not isinstance(layer, Recurrent):
@@ -55,7 +55,7 @@ class Bidirectional(Layer):
         if merge_mode not in MERGE_MODES:
             raise invalid("merge_mode", f"one of {list(MERGE_MODES)}", merge_mode)
         base = layer.name.removeprefix("forward_").removeprefix("backward_")
-        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         self.merge_mode = merge_mode
         same_dtype = {} if dtype is None else {"dtype": np.dtype(self.dtype).name}
         self.forward_layer = _copy(layer, name=f"forward_{base}", **same_dtype)

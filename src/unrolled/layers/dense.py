@@ -20,9 +20,9 @@ class Dense(Layer):
 
     def __init__(
         self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-        bias_initializer="zeros", input_shape=None, name=None, dtype=None,
+        bias_initializer="zeros", input_shape=None, name=None, dtype=None, **keras_args,
     ):  # fmt: skip
-        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         self.units = positive_int(units, "units")
         self.activation = "linear" if activation is None else activation
         if self.activation not in _NAMES:

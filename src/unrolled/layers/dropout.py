@@ -9,8 +9,8 @@ from unrolled.layers.base import Layer, check_rate, dropout_mask
 class Dropout(Layer):
     """Identity unless training=True. Masks come from `config.default_rng()` or `rng`."""
 
-    def __init__(self, rate, input_shape=None, name=None, dtype=None):
-        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+    def __init__(self, rate, input_shape=None, name=None, dtype=None, **keras_args):
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         self.rate = check_rate(rate, "rate")
         self._keep = None
 

@@ -4,9 +4,12 @@ With `mask_zero=True`, id 0 is padding: `compute_mask` gives (ids != 0) so the r
 layer after it skips those steps (and V must leave room for the padding id, as in Keras).
 """
 
+import warnings
+
 import numpy as np
 
 from unrolled import initializers
+from unrolled.errors import invalid
 from unrolled.functional.embedding import embedding_backward, embedding_forward
 from unrolled.layers.base import Layer, positive_int
 
@@ -16,18 +19,35 @@ class Embedding(Layer):
 
     def __init__(
         self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
-        input_shape=None, name=None, dtype=None,
+        weights=None, input_shape=None, name=None, dtype=None, **keras_args,
     ):  # fmt: skip
-        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+        if keras_args.pop("input_length", None) is not None:  # Keras 3 warns and ignores it
+            warnings.warn(
+                "Argument `input_length` is deprecated and ignored (as in Keras 3); just remove "
+                "it (the ids may have any length).",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         self.input_dim = positive_int(input_dim, "input_dim")
         self.output_dim = positive_int(output_dim, "output_dim")
         self.embeddings_initializer = initializers.get(
             embeddings_initializer, "embeddings_initializer"
         )
         self.mask_zero = bool(mask_zero)
+        # Keras's `weights=[E]`: the starting table (V, D), e.g. pretrained word vectors
+        self._initial_embeddings = None
+        if weights is not None:
+            arrays = list(weights) if isinstance(weights, list | tuple) else [weights]
+            shapes, shape = [np.shape(w) for w in arrays], (self.input_dim, self.output_dim)
+            if shapes != [shape] or not np.all(np.isfinite(arrays[0])):
+                raise invalid("weights", f"[a finite array of shape {shape}]", shapes)
+            self._initial_embeddings = np.array(arrays[0])
 
     def _make_params(self, input_shape, rng):
         shape = (self.input_dim, self.output_dim)  # (V, D)
+        if self._initial_embeddings is not None:
+            return {"embeddings": self._initial_embeddings.astype(self.dtype)}  # a copy
         return {"embeddings": self.embeddings_initializer(shape, rng, self.dtype)}
 
     def compute_output_shape(self, input_shape):

@@ -17,6 +17,7 @@ NumPy calls (microseconds of overhead on top of the two GEMVs).
 import numpy as np
 
 from unrolled import initializers
+from unrolled.errors import InputError, invalid
 from unrolled.functional import activations
 from unrolled.layers.base import Layer, check_rate, dropout_mask, positive_int
 
@@ -48,10 +49,20 @@ class Recurrent(Layer):
         self, units, activation="tanh", use_bias=True, return_sequences=False,
         return_state=False, go_backwards=False, stateful=False, dropout=0.0,
         recurrent_dropout=0.0, kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal", bias_initializer="zeros", input_shape=None,
-        name=None, dtype=None,
+        recurrent_initializer="orthogonal", bias_initializer="zeros", unroll=False,
+        input_shape=None, name=None, dtype=None, **keras_args,
     ):  # fmt: skip
-        super().__init__(input_shape=input_shape, name=name, dtype=dtype)
+        if "input_dim" in keras_args:  # Keras 3 reads it as input_shape=(D,): no time axis
+            D = keras_args["input_dim"]
+            raise InputError(
+                f"{type(self).__name__} takes input of shape (timesteps, features), but "
+                f"input_dim={D!r} means input_shape=({D!r},) in Keras 3; "
+                f"use input_shape=(None, {D!r})"
+            )
+        super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
+        # Keras's `unroll` only trades memory for speed in a graph; the math is the same
+        if not isinstance(unroll, bool | np.bool_):
+            raise invalid("unroll", "a bool (it changes no result here)", unroll)
         self.units = positive_int(units, "units")
         self.activation = "linear" if activation is None else activation
         activations.get(self.activation, "activation")
@@ -243,8 +254,16 @@ class Recurrent(Layer):
 class Gated(Recurrent):
     """A recurrent layer with gates: adds `recurrent_activation` (sigmoid by default)."""
 
-    def __init__(self, units, recurrent_activation="sigmoid", **kwargs):
+    def __init__(
+        self, units, recurrent_activation="sigmoid", implementation=2, use_cudnn="auto", **kwargs
+    ):
         super().__init__(units, **kwargs)
+        # Keras's `implementation` (1: many small matmuls, 2: one big one) and `use_cudnn`
+        # choose how Keras computes the same gates: accepted, and nothing changes here
+        if isinstance(implementation, bool) or implementation not in (1, 2):
+            raise invalid("implementation", "1 or 2 (it changes no result here)", implementation)
+        if not (isinstance(use_cudnn, bool) or use_cudnn == "auto"):
+            raise invalid("use_cudnn", "'auto', True or False", use_cudnn)
         activations.get(recurrent_activation, "recurrent_activation")
         self.recurrent_activation = recurrent_activation
 

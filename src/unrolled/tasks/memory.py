@@ -26,6 +26,9 @@ steps. With Keras's defaults (`--keep-bias keras`: forget bias 1, others 0) the 
 at step 50 is scaled by about 0.73^49 = 2e-7 at initialisation, and the LSTM rarely finds it
 within this budget. A SimpleRNN has no gate to open: its best start is already the orthogonal
 W_hh it gets (Saxe et al. 2014; see `unrolled gradients`).
+
+The data lives in memory_data.py, one (cell, T) run in memory_train.py, the table and the plot
+in memory_report.py; this module runs the grid, checks the settings and writes the files.
 """
 
 import argparse
@@ -38,7 +41,6 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from unrolled import config as unrolled_config
 from unrolled.errors import invalid
 from unrolled.tasks import memory_report
 from unrolled.tasks._common import (
@@ -54,8 +56,8 @@ from unrolled.tasks._common import (
     one_blas_thread,
 )
 from unrolled.tasks.memory_report import HIT, NAMES
+from unrolled.tasks.memory_train import CELLS, train_one
 
-CELLS = ("rnn", "lstm", "gru")
 TASKS = ("recall", "adding")
 
 
@@ -82,18 +84,6 @@ class Config:
 
 
 QUICK = dict(lengths=(5, 50), train=1024, epochs=10, test=300, repeats=1)
-
-
-@dataclass
-class Run:
-    cell: str
-    T: int
-    repeat: int
-    score: float  # held-out accuracy (recall) or share within 0.04 (adding)
-    mse: float | None  # adding only
-    epochs: int  # epochs actually trained
-    seconds: float
-    tokens: int  # sequence steps processed in training (forward + backward)
 
 
 @dataclass
@@ -129,114 +119,6 @@ class Result:
 
 def _metric(config):
     return "accuracy" if config.task == "recall" else f"share within {HIT} of the sum"
-
-
-# ---------------------------------------------------------------- data
-
-
-def recall_data(n, T, K, rng, dtype=np.float32):
-    """x (n, T, K + 1): one-hot symbols plus the flag channel; y (n,) the first symbol's id."""
-    ids = rng.integers(0, K, (n, T))  # ids[:, 0] is the answer, the rest are distractors
-    x = np.zeros((n, T, K + 1), dtype=dtype)
-    np.put_along_axis(x[:, :, :K], ids[:, :, None], 1.0, axis=-1)
-    x[:, 0, K] = 1.0  # "remember this"
-    return x, ids[:, 0]
-
-
-def adding_data(n, T, rng, dtype=np.float32):
-    """x (n, T, 2): values U(0, 1) and the marker; y (n, 1) the sum of the two marked values."""
-    values = rng.random((n, T))
-    half = max(1, T // 2)
-    first = rng.integers(0, half, n)  # one marker in each half
-    second = rng.integers(half, T, n) if T > 1 else first
-    marker = np.zeros((n, T))
-    marker[np.arange(n), first] = 1.0
-    marker[np.arange(n), second] = 1.0
-    y = (values * marker).sum(axis=1, keepdims=True)
-    return np.stack([values, marker], axis=-1).astype(dtype), y.astype(dtype)
-
-
-# ---------------------------------------------------------------- training
-
-
-def build_model(cell, D, outputs, config):
-    """Sequential([cell(H), Dense]), the gated cells' keep gates set by config.keep_bias."""
-    from unrolled.layers import GRU, LSTM, Dense, SimpleRNN
-    from unrolled.models import Sequential
-    from unrolled.optimizers import Adam
-
-    layer = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}[cell]
-    H = config.hidden
-    recall = config.task == "recall"
-    model = Sequential(
-        [
-            layer(H, input_shape=(None, D)),
-            Dense(outputs, activation="softmax" if recall else None),
-        ]
-    )
-    bias, B = model.layers[0].params.get("bias"), config.keep_bias
-    if B is not None and cell == "lstm":  # gate order i, f, c, o; written in place (flat buffer)
-        bias[:H], bias[H : 2 * H] = -B, B  # write little, forget little
-    elif B is not None and cell == "gru":
-        bias[0, :H] = B  # gate order z, r, h; z = 1 keeps the old state
-    model.compile(
-        optimizer=Adam(config.learning_rate, global_clipnorm=config.clipnorm),
-        loss="sparse_categorical_crossentropy" if recall else "mse",
-        metrics=["accuracy"] if recall else None,
-    )
-    return model
-
-
-def _solved(config, logs):
-    """Stop early once the training set is clearly solved (saves time, changes no budget)."""
-    if config.task == "recall":
-        return logs.get("accuracy", 0.0) >= 0.995
-    return logs.get("loss", math.inf) <= 2e-4  # RMS error 0.014, well inside 0.04
-
-
-def train_one(cell, T, config, repeat=0, bar=None):
-    """Train a fresh model on one length and score it on held-out data; returns a Run."""
-    from unrolled.callbacks import Callback
-
-    data_rng = np.random.default_rng([config.seed, 1, T, repeat])  # the same data for every cell
-    test_rng = np.random.default_rng([config.seed, 2, T])
-    if config.task == "recall":
-        x, y = recall_data(config.train, T, config.symbols, data_rng)
-        x_test, y_test = recall_data(config.test, T, config.symbols, test_rng)
-        D, outputs = config.symbols + 1, config.symbols
-    else:
-        x, y = adding_data(config.train, T, data_rng)
-        x_test, y_test = adding_data(config.test, T, test_rng)
-        D, outputs = 2, 1
-    unrolled_config.set_seed([config.seed, 3, CELLS.index(cell), T, repeat])  # weights, shuffling
-    model = build_model(cell, D, outputs, config)
-    steps = math.ceil(config.train / config.batch_size)
-
-    class Watch(Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            if bar is not None:
-                bar.update(1)
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.epochs = epoch + 1
-            if _solved(config, logs):
-                self.model.stop_training = True
-
-    watch = Watch()
-    started = time.perf_counter()
-    model.fit(
-        x, y, batch_size=config.batch_size, epochs=config.epochs, verbose=0, callbacks=[watch]
-    )
-    seconds = time.perf_counter() - started
-    if bar is not None:
-        bar.update(steps * (config.epochs - watch.epochs))  # the budget a solved run left over
-    pred = model.predict(x_test, batch_size=256)
-    if config.task == "recall":
-        score, mse = float((pred.argmax(axis=-1) == y_test).mean()), None
-    else:
-        err = pred[:, 0] - y_test[:, 0]
-        score, mse = float((np.abs(err) < HIT).mean()), float((err * err).mean())
-    return Run(cell, T, repeat, score, mse, watch.epochs, seconds, watch.epochs * config.train * T)
 
 
 def _check(config):

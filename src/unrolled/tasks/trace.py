@@ -15,8 +15,9 @@ y_2 = [1.90607732, 1.13779113, 0.95666016, 1.27422602], and the untrained net pr
 dL/dh from step t+1 into step t (`dh_future`), and checks the summed gradients against
 central finite differences. `--cell lstm|gru` traces a gated cell with seeded random weights;
 `--model FILE --input TEXT` traces the first recurrent layer of a model another task saved.
-The math and its records (`Step`, `BackStep`) live in trace_steps.py, the text output in
-trace_report.py; this module builds the network, runs it and writes JSON.
+The networks live in trace_nets.py, the math and its records (`Step`, `BackStep`) in
+trace_steps.py, the text output in trace_report.py; this module picks the network, runs it
+and writes JSON.
 """
 
 import json
@@ -30,25 +31,11 @@ from unrolled.tasks._common import (
     add_task_parser,
     check_writable,
     config_from,
-    load_model_file,
 )
+from unrolled.tasks.trace_nets import model_net, random_net, tutorial_net
 from unrolled.tasks.trace_steps import Net, backward, check_gradients, forward, total_loss
 
 CELLS = ("rnn", "lstm", "gru")
-TUTORIAL_VOCAB = ("h", "e", "l", "o")
-TUTORIAL_W_XH = [  # (H, V) = (3, 4): the tutorial's W_xh, column v = symbol v's weights
-    [0.287027, 0.84606, 0.572392, 0.486813],
-    [0.902874, 0.871522, 0.691079, 0.18998],
-    [0.537524, 0.09224, 0.558159, 0.491528],
-]
-TUTORIAL_W_HY = [  # (V, H) = (4, 3)
-    [0.37168, 0.974829459, 0.830034886],
-    [0.39141, 0.282585823, 0.659835709],
-    [0.64985, 0.09821557, 0.334287084],
-    [0.91266, 0.32581642, 0.144630018],
-]
-TUTORIAL_W_HH, TUTORIAL_B = 0.42703, 0.567  # a scalar times I; one bias shared by every unit
-LAYER_KINDS = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
 
 
 @dataclass
@@ -104,111 +91,6 @@ def _plain(record, skip=()):
     if "parts" in fields:  # a step's intermediate vectors sit next to its h
         fields.update(fields.pop("parts"))
     return fields
-
-
-# ---------------------------------------------------------------- building the network
-
-
-def tutorial_net():
-    """The tutorial's hello network (float64)."""
-    H = 3
-    return Net(
-        kind="rnn",
-        vocab=list(TUTORIAL_VOCAB),
-        embed=np.eye(4),
-        Wx=np.array(TUTORIAL_W_XH).T.copy(),  # (D, H) Keras layout = W_xh^T
-        Wh=TUTORIAL_W_HH * np.eye(H),
-        b=np.full(H, TUTORIAL_B),
-        Wy=np.array(TUTORIAL_W_HY).T.copy(),  # (H, V)
-        by=None,
-        tutorial=True,
-        about=[
-            "the tutorial's worked example",
-            f"W_xh (3x4) and W_hy (4x3) as printed there, W_hh = {TUTORIAL_W_HH} * I, "
-            f"b = {TUTORIAL_B} in every unit, no output bias",
-        ],
-    )
-
-
-def random_net(kind, seed, H=3):
-    """A `kind` cell over the tutorial's vocabulary with N(0, 0.5^2) weights drawn from `seed`."""
-    rng = np.random.default_rng(seed)
-    V = len(TUTORIAL_VOCAB)
-    G = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
-    b = np.zeros((2, G * H)) if kind == "gru" else np.zeros(G * H)
-    if kind == "lstm":
-        b[H : 2 * H] = 1.0  # forget-gate bias 1, as Keras's unit_forget_bias
-    return Net(
-        kind=kind,
-        vocab=list(TUTORIAL_VOCAB),
-        embed=np.eye(V),
-        Wx=rng.normal(0, 0.5, (V, G * H)),
-        Wh=rng.normal(0, 0.5, (H, G * H)),
-        b=b,
-        Wy=rng.normal(0, 0.5, (H, V)),
-        by=None,
-        about=[f"random weights N(0, 0.5^2), seed {seed}; hidden size {H}"]
-        + (
-            ["forget-gate bias 1 (Keras's unit_forget_bias), other biases 0"]
-            if kind == "lstm"
-            else []
-        ),
-    )
-
-
-def model_net(path):
-    """The first recurrent layer of a saved model, with what feeds it and what reads it."""
-    from unrolled.data.vocab import Vocabulary
-
-    model, extras = load_model_file(path, "--model")
-    if not extras or "vocabulary" not in extras:
-        raise invalid("--model", "a model file with a vocabulary in its extras", str(path))
-    vocab = Vocabulary.from_state(extras["vocabulary"])
-    layers = list(model.layers)
-    names = [type(layer).__name__ for layer in layers]
-    first = next((k for k, n in enumerate(names) if n in LAYER_KINDS), None)
-    if first is None or first > 1 or (first == 1 and names[0] != "Embedding"):
-        raise invalid(
-            "--model",
-            "a model whose first recurrent layer takes one-hot input or follows an Embedding",
-            " -> ".join(names),
-        )
-    if names[-1] != "Dense":
-        raise invalid("--model", "a model that ends in a Dense layer", " -> ".join(names))
-    cell, dense = layers[first], layers[-1]
-    cfg, dense_cfg = cell.get_config(), dense.get_config()
-    if dense_cfg.get("activation") not in (None, "linear", "softmax"):
-        raise invalid("--model", "a softmax or linear output layer", dense_cfg.get("activation"))
-    if cfg.get("go_backwards"):
-        raise invalid("--model", "a recurrent layer that reads forwards", "go_backwards=True")
-    V = len(vocab)
-    embed = layers[0].params["embeddings"] if first == 1 else np.eye(V)
-    if cell.params["kernel"].shape[0] != embed.shape[1] or dense.params["kernel"].shape[1] != V:
-        raise invalid(
-            "--model",
-            f"one-hot or embedded inputs and {V} outputs (its vocabulary)",
-            f"kernel shapes {cell.params['kernel'].shape} ... {dense.params['kernel'].shape}",
-        )
-
-    def f64(a):
-        return None if a is None else np.array(a, dtype=np.float64)
-
-    return Net(
-        kind=LAYER_KINDS[names[first]],
-        vocab=list(vocab.symbols_),
-        embed=f64(embed),
-        Wx=f64(cell.params["kernel"]),
-        Wh=f64(cell.params["recurrent_kernel"]),
-        b=f64(cell.params.get("bias")),
-        Wy=f64(dense.params["kernel"]),
-        by=f64(dense.params.get("bias")),
-        activation=cfg.get("activation") or "linear",
-        recurrent_activation=cfg.get("recurrent_activation") or "sigmoid",
-        head=layers[first + 1 : -1],
-        level=vocab.level,
-        tokenize=vocab.tokenize,
-        about=[f"model {path}: " + " -> ".join(names)],
-    )
 
 
 # ---------------------------------------------------------------- run

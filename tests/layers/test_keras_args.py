@@ -1,0 +1,155 @@
+"""Arguments written for Keras that unrolled does not take as they are.
+
+Keras 3.15 itself (checked with KERAS_BACKEND=torch):
+- Embedding(input_length=...) warns "Argument `input_length` is deprecated" and ignores it;
+- `batch_input_shape` and `time_major` are unrecognized (ValueError) on every layer;
+- `input_dim=D` means input_shape=(D,), so a recurrent layer then fails on its 2-d input;
+- LSTM and GRU accept `implementation`, SimpleRNN does not; all three accept `unroll`;
+- regularizers, constraints and `seed` are accepted (and change training).
+Here: what changes no result is accepted and gives the same layer, the rest is one InputError
+naming the argument.
+"""
+
+import numpy as np
+import pytest
+
+import unrolled
+from unrolled.errors import InputError
+from unrolled.layers import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Layer,
+    SimpleRNN,
+    deserialize,
+    serialize,
+)
+
+RECURRENT = [SimpleRNN, LSTM, GRU]
+X = np.linspace(-1, 1, 2 * 5 * 3).reshape(2, 5, 3)  # (N, T, D)
+
+
+def built(make, shape=(None, 5, 3)):
+    """A layer made with a fixed seed and built for `shape`."""
+    unrolled.set_seed(0)
+    layer = make()
+    layer.build(shape)
+    return layer
+
+
+def assert_same_layer(a, b, x=X):
+    config_a, config_b = a.get_config(), b.get_config()
+    config_a.pop("name"), config_b.pop("name")
+    assert config_a == config_b
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    np.testing.assert_array_equal(a.forward(x), b.forward(x))
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [
+        (LSTM, {"implementation": 1, "unroll": True, "use_cudnn": False}),
+        (GRU, {"implementation": 2, "unroll": False, "use_cudnn": "auto"}),
+        (SimpleRNN, {"unroll": True}),
+        (LSTM, {"kernel_regularizer": None, "recurrent_constraint": None, "seed": None}),
+        (GRU, {"trainable": True, "activity_regularizer": None, "zero_output_for_mask": True}),
+    ],
+)
+def test_arguments_that_change_no_result_are_accepted(cls, kwargs):
+    assert_same_layer(
+        built(lambda: cls(4, return_sequences=True, **kwargs)),
+        built(lambda: cls(4, return_sequences=True)),
+    )
+
+
+def test_embedding_input_length_warns_and_is_ignored_as_in_keras():
+    ids = np.array([[1, 2, 0, 7], [3, 3, 9, 1]])
+    with pytest.warns(UserWarning, match="`input_length` is deprecated and ignored"):
+        with_length = built(lambda: Embedding(10, 3, input_length=4), (None, 4))
+    assert_same_layer(with_length, built(lambda: Embedding(10, 3), (None, 4)), ids)
+
+
+def test_embedding_weights_start_the_table():
+    E = np.linspace(0, 1, 30).reshape(10, 3)
+    layer = Embedding(10, 3, weights=[E], dtype="float64")
+    layer.build((None, 4))
+    np.testing.assert_array_equal(layer.get_weights()[0], E)
+    E[0] = 5.0  # the layer holds its own copy
+    assert layer.get_weights()[0][0, 0] == 0.0
+    with pytest.raises(InputError, match=r"`weights`, expected \[a finite array of shape"):
+        Embedding(10, 3, weights=[np.zeros((3, 10))])
+
+
+def test_input_dim_means_input_shape_d_as_in_keras():
+    assert Layer(input_dim=3).input_shape == (3,)
+    assert Dense(4, input_dim=3).input_shape == (3,)
+    with pytest.raises(InputError, match="got both input_shape=.* and input_dim=3; pass one"):
+        Layer(input_shape=(3,), input_dim=3)
+    with pytest.raises(InputError, match="`input_dim`, expected a positive integer"):
+        Layer(input_dim=0)
+
+
+@pytest.mark.parametrize("cls", RECURRENT)
+def test_input_dim_on_a_recurrent_layer_says_what_to_write(cls):
+    match = r"takes input of shape \(timesteps, features\).*use input_shape=\(None, 3\)"
+    with pytest.raises(InputError, match=match):
+        cls(4, input_dim=3)
+
+
+@pytest.mark.parametrize("cls", RECURRENT)
+def test_batch_input_shape_says_what_to_write(cls):
+    match = r"unknown argument `batch_input_shape`.*use input_shape=\(5, 3\)"
+    with pytest.raises(InputError, match=match):
+        cls(4, batch_input_shape=(2, 5, 3))
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: LSTM(4, foo=1), r"^LSTM got an unknown argument `foo` \(= 1\); it accepts units"),
+        (lambda: SimpleRNN(4, implementation=1), "SimpleRNN got an unknown argument `implem"),
+        (lambda: GRU(4, time_major=True), "unknown argument `time_major`.*batch, timesteps"),
+        (lambda: Embedding(10, 3, batch_input_shape=(None, 4)), r"input_shape=\(4,\)"),
+        (lambda: Embedding(10, 3, foo=1), "Embedding got an unknown argument `foo`"),
+        (lambda: LSTM(4, kernel_regularizer="l2"), "`kernel_regularizer`, expected None .*'l2'"),
+        (lambda: GRU(4, bias_constraint="non_neg"), "`bias_constraint`, expected None"),
+        (lambda: LSTM(4, seed=1), "`seed`, expected None .*set_seed"),
+        (lambda: LSTM(4, trainable=False), "`trainable`, expected True"),
+        (lambda: LSTM(4, zero_output_for_mask=False), "`zero_output_for_mask`, expected True"),
+        (lambda: Embedding(10, 3, embeddings_regularizer="l2"), "`embeddings_regularizer`"),
+        (lambda: LSTM(4, implementation=3), "`implementation`, expected 1 or 2"),
+        (lambda: GRU(4, unroll="yes"), "`unroll`, expected a bool"),
+        (lambda: LSTM(4, use_cudnn=1), "`use_cudnn`, expected 'auto', True or False"),
+        (
+            lambda: Dense(4, foo=1),
+            r"^Dense got an unknown argument `foo` \(= 1\); it accepts units",
+        ),
+        (lambda: Dropout(0.5, batch_input_shape=(2, 3)), r"input_shape=\(3,\)"),
+        (lambda: Bidirectional(LSTM(4), kernel_constraint="x"), "`kernel_constraint`, exp"),
+    ],
+)
+def test_other_arguments_are_one_line_errors(make, match):
+    with pytest.raises(InputError, match=match) as info:
+        make()
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("cls", RECURRENT)
+def test_from_config_treats_keras_keys_like_the_constructor(cls):
+    config = serialize(cls(4))
+    assert_same_layer(
+        built(lambda: deserialize({**config, "config": {**config["config"], "unroll": True}})),
+        built(lambda: deserialize(config)),
+    )
+    with pytest.raises(InputError, match="unknown argument `foo`"):
+        cls.from_config({**config["config"], "foo": 1})
+
+
+def test_embedding_from_config_with_input_length_warns():
+    config = Embedding(10, 3).get_config()
+    with pytest.warns(UserWarning, match="input_length"):
+        Embedding.from_config({**config, "input_length": 4})
