@@ -1,6 +1,8 @@
-"""The seed workload: the tutorial's Google-stock LSTM, trained for 200 epochs, three ways.
+"""The seed workload: the tutorial's Google-stock LSTM, trained for 200 epochs, five ways.
 
     unrolled   Sequential([LSTM(4, activation="sigmoid"), Dense(1)]), adam, mse (our fit)
+    functional the same model from our functional cells and our Adam, driven by a plain loop:
+               our math without the layers, the model and fit (same weights, same updates)
     torch      a hand-written PyTorch loop with the same model: the LSTM cell in torch ops
                (torch.nn.LSTM cannot use a sigmoid cell activation), torch.optim.Adam
     keras      the same script in Keras 3 with the torch backend
@@ -13,7 +15,7 @@ Same data (Open column scaled to [0, 1], lookback 1: 1257 samples of shape (1, 1
 32, 200 epochs, shuffled, one thread everywhere. Each variant runs in its own subprocess so
 its peak memory (getrusage maxrss: interpreter, libraries and data included) is its own.
 
-    python benchmarks/seed_workload.py                      # all three, a table
+    python benchmarks/seed_workload.py                      # all five, a table
     python benchmarks/seed_workload.py --only unrolled --repeats 3
     python benchmarks/seed_workload.py --keras-python /work/venv-keras/bin/python
 
@@ -58,6 +60,49 @@ def run_unrolled(X, y, epochs, seed):
     start = time.perf_counter()
     history = model.fit(X, y, batch_size=32, epochs=epochs, verbose=0)
     return time.perf_counter() - start, history.history["loss"][-1]
+
+
+def run_functional(X, y, epochs, seed):
+    import numpy as np
+
+    import unrolled
+    from unrolled.functional.dense import dense_backward, dense_forward
+    from unrolled.functional.losses import mean_squared_error
+    from unrolled.functional.lstm import lstm_backward, lstm_forward
+    from unrolled.layers import LSTM, Dense
+    from unrolled.models import Sequential
+
+    unrolled.set_seed(seed)  # the model only provides the initial weights and the flat arrays
+    model = Sequential([LSTM(units=4, activation="sigmoid", input_shape=(None, 1)), Dense(1)])
+    model.compile(optimizer="adam", loss="mean_squared_error")
+    lstm, dense = model.layers
+    Wx, Wh, b = (lstm.params[k] for k in ("kernel", "recurrent_kernel", "bias"))
+    W, bd = dense.params["kernel"], dense.params["bias"]
+    grads = [lstm.grads[k] for k in ("kernel", "recurrent_kernel", "bias")]
+    adam, params, flat_grads = model.optimizer, model._params, model._grads
+    adam.build(params, model._sizes)
+    rng = unrolled.config.default_rng()
+    start = time.perf_counter()
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        epoch_x, epoch_y, total = X[order], y[order], 0.0
+        for s in range(0, len(X), 32):
+            x, target = epoch_x[s : s + 32], epoch_y[s : s + 32]
+            _, h, _, cache = lstm_forward(
+                x, None, None, Wx, Wh, b, "sigmoid", return_sequences=False
+            )
+            pred, dense_cache = dense_forward(h, W, bd)
+            loss, dpred = mean_squared_error(target, pred)
+            total += loss * len(x)
+            dh, _, _ = dense_backward(
+                dpred, dense_cache, True, (dense.grads["kernel"], dense.grads["bias"])
+            )
+            *_, dWx, dWh, db = lstm_backward(None, dh, None, cache, input_gradient=False)
+            for g, new in zip(grads, (dWx, dWh, db), strict=True):
+                g[...] = new
+            assert np.isfinite(loss)
+            adam.apply(params, flat_grads)
+    return time.perf_counter() - start, total / len(X)
 
 
 def run_torch(X, y, epochs, seed):
@@ -194,7 +239,13 @@ def run_keras(X, y, epochs, seed):
     return time.perf_counter() - start, history.history["loss"][-1]
 
 
-RUNNERS = {"unrolled": run_unrolled, "bare": run_bare, "torch": run_torch, "keras": run_keras}
+RUNNERS = {
+    "unrolled": run_unrolled,
+    "functional": run_functional,
+    "bare": run_bare,
+    "torch": run_torch,
+    "keras": run_keras,
+}
 
 
 def child(variant, epochs, repeats):
