@@ -14,6 +14,9 @@
 Same data (Open column scaled to [0, 1], lookback 1: 1257 samples of shape (1, 1)), batch
 32, 200 epochs, shuffled, one thread everywhere. Each variant runs in its own subprocess so
 its peak memory (getrusage maxrss: interpreter, libraries and data included) is its own.
+The subprocesses run in rounds, every variant once per round in a rotating order, and each
+variant's figure is its best fit over all rounds: a shared machine's speed drifts by tens of
+percent over minutes, and interleaving gives every variant the same chance at a quiet one.
 
     python benchmarks/seed_workload.py                      # all five, a table
     python benchmarks/seed_workload.py --only unrolled --repeats 3
@@ -283,34 +286,51 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(RUNNERS), action="append")
     parser.add_argument("--epochs", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=3, help="fits per variant (keras: 1)")
+    parser.add_argument("--repeats", type=int, default=3, help="fits per subprocess (keras: 1)")
+    parser.add_argument("--rounds", type=int, default=3, help="subprocesses per variant")
     parser.add_argument("--keras-python", default=KERAS_PYTHON)
     parser.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child, args.epochs, args.repeats)
         return 0
-    results = {}
-    for variant in args.only or list(RUNNERS):
-        python = sys.executable
-        if variant == "keras":
-            if not Path(args.keras_python).exists():
-                results[variant] = {"error": f"no Keras environment at {args.keras_python}"}
-                continue
-            python = args.keras_python
-        repeats = 1 if variant == "keras" else args.repeats
-        results[variant] = measure(variant, python, args.epochs, repeats)
-        print(json.dumps(results[variant]), file=sys.stderr)
-    ours = min(results.get("unrolled", {}).get("seconds", [float("nan")]))
-    print(f"{'variant':<10} {'fit s (best)':>12} {'x ours':>7} {'final loss':>11} {'peak MiB':>9}")
-    for variant, r in results.items():
-        if "error" in r:
-            print(f"{variant:<10} {r['error']}")
-            continue
-        best = min(r["seconds"])
-        row = f"{variant:<10} {best:>12.2f} {best / ours:>7.1f} {r['loss'][0]:>11.3e}"
-        print(f"{row} {r['peak_mib']:>9.0f}")
+    variants = args.only or list(RUNNERS)
+    results = {variant: [] for variant in variants}
+    for r in range(args.rounds):  # rounds interleave the variants, in a rotating order
+        for variant in variants[r % len(variants) :] + variants[: r % len(variants)]:
+            python = sys.executable
+            if variant == "keras":
+                if not Path(args.keras_python).exists():
+                    results[variant] = [{"error": f"no Keras environment at {args.keras_python}"}]
+                    continue
+                python = args.keras_python
+            repeats = 1 if variant == "keras" else args.repeats
+            results[variant].append(measure(variant, python, args.epochs, repeats))
+            print(json.dumps(results[variant][-1]), file=sys.stderr)
+    print_table(results)
     return 0
+
+
+def print_table(results):
+    """Each variant's best fit over all its rounds, against ours; then every round's best."""
+    best = {
+        variant: min(s for r in runs for s in r["seconds"])
+        for variant, runs in results.items()
+        if runs and "error" not in runs[0]
+    }
+    ours = best.get("unrolled", float("nan"))
+    print(f"{'variant':<10} {'fit s (best)':>12} {'x ours':>7} {'final loss':>11} {'peak MiB':>9}")
+    for variant, runs in results.items():
+        if variant not in best:
+            print(f"{variant:<10} {runs[0]['error'] if runs else 'skipped'}")
+            continue
+        loss, peak = runs[0]["loss"][0], max(r["peak_mib"] for r in runs)
+        row = f"{variant:<10} {best[variant]:>12.2f} {best[variant] / ours:>7.1f} {loss:>11.3e}"
+        print(f"{row} {peak:>9.0f}")
+    print("best fit of each round, s: ", end="")
+    print(
+        "; ".join(f"{v} " + " ".join(f"{min(r['seconds']):.2f}" for r in results[v]) for v in best)
+    )
 
 
 if __name__ == "__main__":
