@@ -12,7 +12,8 @@ no_grad(). Each measurement runs in a fresh subprocess, the two sides alternatin
 table row is the median over the repeats. Throughput is tokens per second, N*T / seconds.
 
 --floor (1 thread) times only the matrix products our forward and backward do, next to both
-sides' whole steps in the same subprocess: the best speed ratio NumPy's BLAS allows us.
+sides' whole steps in the same subprocess: the best speed ratio NumPy's BLAS allows us with
+our current GEMM shapes and layouts.
 """
 
 import argparse

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from unrolled import metrics as metrics_module
-from unrolled.errors import InputError, invalid
+from unrolled.errors import InputError, invalid, positive_int
 from unrolled.layers import Bidirectional, Embedding
 
 
@@ -128,20 +128,8 @@ def format_shape(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
-def positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-        raise invalid(name, "a positive integer", value)
-    return int(value)
-
-
-def non_negative_int(value, name):
-    """A non-negative integer (an epoch index)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise invalid(name, "a non-negative integer", value)
-    return int(value)
-
-
 def check_verbose(verbose):
+    """verbose as 0, 1 or 2 (Keras's "auto" is 1), or the standard error."""
     if verbose == "auto":
         return 1
     if verbose not in (0, 1, 2):

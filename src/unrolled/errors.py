@@ -1,4 +1,6 @@
-"""Errors a user can cause, and the helper that words them the same way everywhere."""
+"""Errors a user can cause, and the helpers that word them the same way everywhere."""
+
+import numpy as np
 
 
 class InputError(ValueError):
@@ -15,3 +17,19 @@ def invalid(argument, expected, received):
         f"Received an invalid value for argument `{argument}`, expected {expected}, "
         f"got {received!r}."
     )
+
+
+def positive_int(value, argument):
+    """`value` as an int, or the standard error unless it is an integer >= 1."""
+    return _int_at_least(value, argument, 1, "a positive integer")
+
+
+def non_negative_int(value, argument):
+    """`value` as an int, or the standard error unless it is an integer >= 0 (an index)."""
+    return _int_at_least(value, argument, 0, "a non-negative integer")
+
+
+def _int_at_least(value, argument, low, expected):
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise invalid(argument, expected, value)
+    return int(value)

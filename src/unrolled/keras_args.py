@@ -8,40 +8,48 @@ names the argument and says what to write instead.
 
 import inspect
 
+import numpy as np
+
 from unrolled.errors import InputError, invalid
 
-# Keras arguments unrolled does not implement, each with the value that leaves the math as it
-# is: that value passes (so code and configs written for Keras load), any other is an error.
+# Keras arguments unrolled does not implement, each with the values that leave the math as it
+# is: those pass (so code and configs written for Keras load), any other is an error.
 LAYER_NO_OPS = {
-    "trainable": (True, "every layer trains"),
-    "seed": (None, "dropout draws from the default generator: use unrolled.set_seed(n)"),
-    "zero_output_for_mask": (True, "a skipped step outputs zeros"),
+    "trainable": ((True,), "every layer trains"),
+    "seed": ((None,), "dropout draws from the default generator: use unrolled.set_seed(n)"),
+    "zero_output_for_mask": (
+        (True,),
+        "a skipped step always outputs zeros here; Keras's default, False, repeats the last output",
+    ),
     **{
-        f"{w}_{kind}": (None, f"unrolled has no {kind}s")
+        f"{w}_{kind}": ((None,), f"unrolled has no {kind}s")
         for w in ("kernel", "recurrent", "bias", "embeddings")
         for kind in ("regularizer", "constraint")
     },
-    "activity_regularizer": (None, "unrolled has no regularizers"),
-    "lora_rank": (None, "unrolled has no LoRA"),
-    "lora_alpha": (None, "unrolled has no LoRA"),
-    "quantization_config": (None, "unrolled does not quantize"),
+    "activity_regularizer": ((None,), "unrolled has no regularizers"),
+    "lora_rank": ((None,), "unrolled has no LoRA"),
+    "lora_alpha": ((None,), "unrolled has no LoRA"),
+    "quantization_config": ((None,), "unrolled does not quantize"),
 }
 
-# Keras 3 optimizer arguments unrolled does not implement, each with its no-op value: that
-# value passes (Keras code and configs load), any other is an error saying what is missing
 OPTIMIZER_NO_OPS = {
-    "weight_decay": (None, "no weight decay here"),
-    "use_ema": (False, "no moving average of the weights here"),
-    "ema_momentum": (0.99, "no moving average of the weights here"),
-    "ema_overwrite_frequency": (None, "no moving average of the weights here"),
-    "loss_scale_factor": (None, "no loss scaling here"),
-    "gradient_accumulation_steps": (None, "one update per batch here"),
-    "amsgrad": (False, "Adam without the AMSGrad variant here"),
+    "decay": ((None, 0), "no built-in decay here: use callbacks.LearningRateScheduler"),
+    "weight_decay": ((None, 0), "no weight decay here"),
+    "use_ema": ((False,), "no moving average of the weights here"),
+    "ema_momentum": ((0.99,), "no moving average of the weights here"),
+    "ema_overwrite_frequency": ((None,), "no moving average of the weights here"),
+    "loss_scale_factor": ((None,), "no loss scaling here"),
+    "gradient_accumulation_steps": ((None, 1), "one update per batch here"),
+    "amsgrad": ((False,), "no AMSGrad variant here"),
 }
 
 # Keras 2 arguments that Keras 3 rejects too, with what to write instead
 KERAS_2_HINTS = {
-    "batch_input_shape": lambda v: f"use input_shape={tuple(v)[1:]}, without the batch dimension",
+    "batch_input_shape": lambda v: (
+        f"use input_shape={tuple(v)[1:]}, without the batch dimension"
+        if isinstance(v, list | tuple)
+        else "use input_shape=(timesteps, features), without the batch dimension"
+    ),
     "time_major": lambda v: "inputs are always (batch, timesteps, features)",
     "lr": lambda v: f"use learning_rate={v!r}",
 }
@@ -66,9 +74,10 @@ def check_extra_arguments(owner, extra, no_ops=LAYER_NO_OPS):
     cls = type(owner).__name__
     for name, value in extra.items():
         if name in no_ops:
-            expected, why = no_ops[name]
-            if value is not expected and value != expected:
-                raise invalid(name, f"{expected!r} in {cls} ({why})", value)
+            values, why = no_ops[name]
+            if not any(_same(value, v) for v in values):
+                expected = " or ".join(map(repr, values))
+                raise invalid(name, f"{expected} in {cls} ({why})", value)
         elif name in KERAS_2_HINTS:
             raise InputError(
                 f"{cls} got an unknown argument `{name}` (Keras 2, removed in Keras 3); "
@@ -79,3 +88,10 @@ def check_extra_arguments(owner, extra, no_ops=LAYER_NO_OPS):
             raise InputError(
                 f"{cls} got an unknown argument `{name}` (= {value!r}); it accepts {accepted}."
             )
+
+
+def _same(value, no_op):
+    """value is the no-op value (None, a bool or a number), never an array compared whole."""
+    if no_op is None or isinstance(no_op, bool):
+        return value is no_op or (isinstance(value, np.bool_) and value == no_op)
+    return np.ndim(value) == 0 and not isinstance(value, bool | str) and value == no_op

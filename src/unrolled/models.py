@@ -14,8 +14,8 @@ import numpy as np
 
 from unrolled import losses, optimizers
 from unrolled import metrics as metrics_module
-from unrolled.data_checks import check_verbose, format_shape, positive_int
-from unrolled.errors import InputError, invalid
+from unrolled.data_checks import check_verbose, format_shape
+from unrolled.errors import InputError, invalid, positive_int
 from unrolled.layers import Layer
 from unrolled.training import Training
 

@@ -20,7 +20,6 @@ Source: keras/src/optimizers/{sgd,rmsprop,adagrad,adam,base_optimizer}.py (Keras
 """
 
 import math
-import warnings
 from numbers import Real
 
 import numpy as np
@@ -38,13 +37,6 @@ class Optimizer:
         self, learning_rate, clipnorm=None, clipvalue=None, global_clipnorm=None, **keras_args
     ):
         keras_args.pop("name", None)  # Keras's label for the optimizer: changes nothing here
-        if keras_args.pop("decay", None) is not None:  # Keras 3 warns and ignores it
-            warnings.warn(
-                "Argument `decay` is no longer supported and is ignored (as in Keras 3); for a "
-                "decaying learning rate use callbacks.LearningRateScheduler.",
-                UserWarning,
-                stacklevel=3,
-            )
         check_extra_arguments(self, keras_args, OPTIMIZER_NO_OPS)
         self.learning_rate = _positive("learning_rate", learning_rate)
         self.clipnorm = _positive("clipnorm", clipnorm, optional=True)

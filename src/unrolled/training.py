@@ -24,13 +24,8 @@ import numpy as np
 
 from unrolled import config
 from unrolled.callbacks import History
-from unrolled.data_checks import (
-    DataChecks,
-    check_verbose,
-    non_negative_int,
-    positive_int,
-    split_validation,
-)
+from unrolled.data_checks import DataChecks, check_verbose, split_validation
+from unrolled.errors import non_negative_int, positive_int
 from unrolled.hooks import CallbackList
 from unrolled.layers import Recurrent
 from unrolled.progress import Progress

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from unrolled.errors import InputError, invalid
+from unrolled.errors import InputError, invalid, positive_int
 
 __all__ = [
     "char_rnn_batches",
@@ -24,12 +24,6 @@ __all__ = [
     "sliding_windows",
     "train_val_split",
 ]
-
-
-def _positive_int(value, argument):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise invalid(argument, "a positive integer", value)
-    return int(value)
 
 
 def _as_ids(ids):
@@ -58,7 +52,7 @@ def lm_windows(ids, context):
         X: (W, context) int64, y: (W,) int64, with W = T - context.
     """
     ids = _as_ids(ids)
-    context = _positive_int(context, "context")
+    context = positive_int(context, "context")
     T = ids.shape[0]
     if context >= T:
         raise _too_short(T, context + 1, f"windows of context={context}")
@@ -80,8 +74,8 @@ def sequence_chunks(ids, seq_len, step=None):
         (fewer than a chunk) are dropped.
     """
     ids = _as_ids(ids)
-    L = _positive_int(seq_len, "seq_len")
-    step = L if step is None else _positive_int(step, "step")
+    L = positive_int(seq_len, "seq_len")
+    step = L if step is None else positive_int(step, "step")
     T = ids.shape[0]
     if T < L + 1:
         raise _too_short(T, L + 1, f"chunks of seq_len={L}")
@@ -107,8 +101,8 @@ def char_rnn_batches(ids, batch_size, seq_len):
         X, Y: (K, B, L) int64.
     """
     ids = _as_ids(ids)
-    B = _positive_int(batch_size, "batch_size")
-    L = _positive_int(seq_len, "seq_len")
+    B = positive_int(batch_size, "batch_size")
+    L = positive_int(seq_len, "seq_len")
     T = ids.shape[0]
     S = (T - 1) // B  # ids per stream
     K = S // L  # chunks per stream
@@ -131,7 +125,7 @@ def train_val_split(n, val_fraction):
     Returns:
         (train, val): two `slice` objects, usable on arrays and lists: X[train], X[val].
     """
-    n = _positive_int(n, "n")
+    n = positive_int(n, "n")
     if (
         isinstance(val_fraction, bool)
         or not isinstance(val_fraction, (int, float))
@@ -178,8 +172,8 @@ def sliding_windows(series, lookback, horizon=1, target_col=0):
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)
     T, F = arr.shape
-    lookback = _positive_int(lookback, "lookback")
-    horizon = _positive_int(horizon, "horizon")
+    lookback = positive_int(lookback, "lookback")
+    horizon = positive_int(horizon, "horizon")
     if (
         isinstance(target_col, bool)
         or not isinstance(target_col, (int, np.integer))

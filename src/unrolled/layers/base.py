@@ -20,7 +20,7 @@ from collections import defaultdict
 import numpy as np
 
 from unrolled import config
-from unrolled.errors import InputError, invalid
+from unrolled.errors import InputError, invalid, positive_int
 from unrolled.keras_args import check_extra_arguments
 
 # per base name, how many layers took it: "lstm", "lstm_1", "lstm_2" ... (as Keras names them)
@@ -37,13 +37,6 @@ def snake_case(class_name):
     """ "SimpleRNN" -> "simple_rnn", "LSTM" -> "lstm" (Keras's default layer names)."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
-
-
-def positive_int(value, argument):
-    """`value` as an int, or the standard error unless it is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-        raise invalid(argument, "a positive integer", value)
-    return int(value)
 
 
 def check_rate(value, argument):

@@ -7,10 +7,10 @@ the Jacobian-vector product dz = y * (dy - sum(dy * y)) along the last axis.
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import invalid
+from unrolled.errors import invalid, positive_int
 from unrolled.functional import activations
 from unrolled.functional.dense import dense_backward, dense_forward
-from unrolled.layers.base import Layer, positive_int
+from unrolled.layers.base import Layer
 
 _NAMES = sorted([*activations.ACTIVATIONS, "softmax"])
 

@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import invalid
+from unrolled.errors import invalid, positive_int
 from unrolled.functional.embedding import embedding_backward, embedding_forward
-from unrolled.layers.base import Layer, positive_int
+from unrolled.layers.base import Layer
 
 
 class Embedding(Layer):
@@ -39,15 +39,23 @@ class Embedding(Layer):
         self._initial_embeddings = None
         if weights is not None:
             arrays = list(weights) if isinstance(weights, list | tuple) else [weights]
-            shapes, shape = [np.shape(w) for w in arrays], (self.input_dim, self.output_dim)
-            if shapes != [shape] or not np.all(np.isfinite(arrays[0])):
-                raise invalid("weights", f"[a finite array of shape {shape}]", shapes)
-            self._initial_embeddings = np.array(arrays[0])
+            shape = (self.input_dim, self.output_dim)
+            E = np.asarray(arrays[0]) if len(arrays) == 1 else None
+            if (
+                E is None
+                or E.shape != shape
+                or E.dtype.kind not in "biuf"
+                or not np.isfinite(E).all()
+            ):
+                got = [np.shape(w) for w in arrays] if E is None else f"{E.dtype} {E.shape}"
+                raise invalid("weights", f"[a finite array of shape {shape}]", got)
+            self._initial_embeddings = np.array(E)
 
     def _make_params(self, input_shape, rng):
         shape = (self.input_dim, self.output_dim)  # (V, D)
         if self._initial_embeddings is not None:
-            return {"embeddings": self._initial_embeddings.astype(self.dtype)}  # a copy
+            E, self._initial_embeddings = self._initial_embeddings, None  # used once: let it go
+            return {"embeddings": E.astype(self.dtype)}
         return {"embeddings": self.embeddings_initializer(shape, rng, self.dtype)}
 
     def compute_output_shape(self, input_shape):

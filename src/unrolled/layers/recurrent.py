@@ -17,9 +17,9 @@ NumPy calls (microseconds of overhead on top of the two GEMVs).
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import InputError, invalid
+from unrolled.errors import InputError, invalid, positive_int
 from unrolled.functional import activations
-from unrolled.layers.base import Layer, check_rate, dropout_mask, positive_int
+from unrolled.layers.base import Layer, check_rate, dropout_mask
 
 
 def _add(a, b):
