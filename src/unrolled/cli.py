@@ -36,6 +36,16 @@ class _Parser(argparse.ArgumentParser):
         kwargs["formatter_class"] = HelpFormatter
         super().__init__(*args, **kwargs)
 
+    def parse_known_args(self, args=None, namespace=None):
+        # argparse hands a subcommand's leftovers up to the top parser, which would report
+        # them as "unrolled: ..."; the parser that met them reports them ("unrolled trace: ...")
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        if not hasattr(namespace, "prog"):  # the innermost parser runs first: "unrolled trace"
+            namespace.prog = self.prog
+        return namespace, extras
+
     def error(self, message):
         raise InputError(f"{self.prog}: {message}")
 
@@ -61,11 +71,23 @@ def _version():
 
 def main(argv=None):
     """Run the command line; returns the exit code."""
+    prog = None
     try:
         args = build_parser().parse_args(argv)
+        prog = args.prog
         return args.func(args) or 0
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        # the tasks check their output paths before any work; a file system that refuses a
+        # write later still gets one line, not a traceback (an OSError without a file is a bug)
+        if error.filename is None or prog is None:
+            raise
+        print(
+            f"error: {prog}: cannot write {error.filename}: {error.strerror}",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

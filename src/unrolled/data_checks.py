@@ -23,8 +23,7 @@ class DataChecks:
     def _inputs(self, x):
         """x as an array for the first layer: ids for an Embedding, else finite floats."""
         x = _array(x, "x")
-        if x.ndim < 2:
-            raise InputError(f"x needs a batch axis and at least one more, got shape {x.shape}")
+        self._check_x_shape(x.shape)
         self._ensure_built(x)
         if isinstance(self.layers[0], Embedding):
             return x
@@ -39,6 +38,7 @@ class DataChecks:
         """(x, y) checked against each other and the model's output; resolves metrics."""
         x = self._inputs(x)
         y = _array(y, "y")
+        given = y.shape  # the shape to report: y is reshaped below
         if len(x) == 0:
             raise InputError("x has no samples: its first (batch) axis has length 0")
         if y.ndim == 0:
@@ -68,9 +68,78 @@ class DataChecks:
             if not np.isfinite(y).all():
                 raise InputError("y contains non-finite values (nan or inf)")
         if not _fits(y.shape, expected, x.shape[1] if len(out) == 3 else None):
-            raise InputError(f"y has shape {y.shape}, but the model outputs {format_shape(out)}")
+            raise InputError(self._target_mismatch(given, x.shape))
         self._metric_fns = [metrics_module.get(m, y.ndim, out) for m in self.metrics]
         return x, y
+
+    def _input_spec(self):
+        """The shape x must have (None: any size), or None when nothing is known yet.
+
+        Only a T the user declared (the first layer's input_shape) is enforced: a model built
+        from the first data it sees keeps taking sequences of any length, as tasks rely on.
+        """
+        if not self.layers:
+            return None
+        first = self.layers[0]
+        if first.input_shape is not None:
+            return (None, *first.input_shape)
+        if not self.built:
+            rank = first.input_ndim
+            return None if rank is None else (None,) * rank
+        if isinstance(first, Embedding):
+            return (None,) * len(self.input_shape)  # ids: any length
+        return (None,) * (len(self.input_shape) - 1) + self.input_shape[-1:]  # features fixed
+
+    def _check_x_shape(self, shape):
+        """x's whole shape against the model's, before any batching, with a hint to fix it."""
+        spec = self._input_spec()
+        if spec is None:
+            if len(shape) < 2:
+                raise InputError(f"x needs a batch axis and at least one more, got shape {shape}")
+            return
+        if _fits(shape, spec):
+            return
+        ids = isinstance(self.layers[0], Embedding)
+        axes = _AXES.get((len(spec), ids), "(batch, ...)")
+        if any(d is not None for d in spec):
+            axes += f" = {format_shape(spec)}"
+        message = f"x has shape {shape}, but the model takes {axes}"
+        declared = self.layers[0].input_shape
+        timed = len(spec) == 3 or ids  # axis 1 is time
+        if timed and len(shape) == len(spec) and _fits((*shape[:1], spec[1], *shape[2:]), spec):
+            message += (
+                f": its first layer declared input_shape={declared} (declare "
+                f"input_shape={(None, *declared[1:])} to take sequences of any length)"
+            )
+        elif len(shape) == len(spec) - 1:
+            sample, feature = (1, *shape), (*shape, 1)
+            if _fits(sample, spec) and (ids or spec[-1] is not None or shape[-1] == 1):
+                message += f"; for one sample add the batch axis: x.reshape{sample}"
+            elif _fits(feature, spec) and not ids:
+                message += f"; for one feature reshape it: x.reshape{feature}"
+        raise InputError(message)
+
+    def _target_mismatch(self, shape, x_shape):
+        """Why y of `shape` (as passed) does not fit the outputs, with the likely fix."""
+        out = self.output_shape
+        if len(out) == 3:
+            out = (out[0], x_shape[1], *out[2:])  # one target per step of x
+        message = f"y has shape {shape}, but the model outputs {format_shape(out)}"
+        one_hot = "(N, " + ", ".join(map(str, out[1:])) + ")"
+        if self.loss.name == "categorical_crossentropy" and (
+            len(shape) == len(out) - 1 or (len(shape) == len(out) and shape[-1] == 1)
+        ):
+            return (
+                f"y has shape {shape}, but categorical_crossentropy needs one-hot targets of "
+                f"shape {one_hot}; for integer class ids use "
+                "loss='sparse_categorical_crossentropy'"
+            )
+        if len(out) == 3 and len(shape) == 2 and not self.loss.sparse:
+            message += (
+                " (one target per time step: the last recurrent layer has return_sequences="
+                "True; set it to False for one target per sequence)"
+            )
+        return message
 
     def _check_tbptt(self, tbptt, x):
         if tbptt is None:
@@ -112,13 +181,22 @@ def _array(a, name):
         raise InputError(f"{name} could not be read as an array: {error}") from None
 
 
-def _fits(shape, expected, T):
-    """y's shape matches the output's (None matches anything); sequence targets have x's T."""
+def _fits(shape, expected, T=None):
+    """shape matches `expected` (None matches anything) past the batch axis; T, when given,
+    is the time axis's length (sequence targets have x's T)."""
     if len(shape) != len(expected):
         return False
     if T is not None and shape[1] != T:
         return False
     return all(e is None or s == e for s, e in zip(shape[1:], expected[1:], strict=True))
+
+
+# what the axes of x mean, by (rank, first layer is an Embedding)
+_AXES = {
+    (3, False): "(batch, timesteps, features)",
+    (2, True): "(batch, timesteps)",
+    (2, False): "(batch, features)",
+}
 
 
 def format_shape(shape):

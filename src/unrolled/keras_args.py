@@ -6,6 +6,7 @@ argument, a Keras 2 name that Keras 3 removed too, or an unknown name is one Inp
 names the argument and says what to write instead.
 """
 
+import difflib
 import inspect
 
 import numpy as np
@@ -43,6 +44,25 @@ OPTIMIZER_NO_OPS = {
     "amsgrad": ((False,), "no AMSGrad variant here"),
 }
 
+# Keras's fit/evaluate/predict arguments, by the same rule
+FIT_NO_OPS = {
+    "sample_weight": ((None,), "unrolled does not support sample weights"),
+    "class_weight": ((None,), "unrolled does not support class weights"),
+    "steps_per_epoch": ((None,), "an epoch is always one pass over x"),
+    "validation_steps": ((None,), "validation always uses all of validation_data"),
+    "validation_batch_size": ((None,), "validation uses batch_size"),
+    "validation_freq": ((1,), "validation runs after every epoch"),
+    # Keras 2 only: loading from generators; arrays need none of it
+    "max_queue_size": ((10,), "unrolled does not load data from generators"),
+    "workers": ((1,), "unrolled does not load data from generators"),
+    "use_multiprocessing": ((False,), "unrolled does not load data from generators"),
+}
+PREDICT_NO_OPS = {
+    "steps": ((None,), "it always covers all of x"),
+    "callbacks": ((None,), "only fit runs callbacks here"),
+}
+EVALUATE_NO_OPS = {**PREDICT_NO_OPS, "sample_weight": FIT_NO_OPS["sample_weight"]}
+
 # Keras 2 arguments that Keras 3 rejects too, with what to write instead
 KERAS_2_HINTS = {
     "batch_input_shape": lambda v: (
@@ -74,20 +94,42 @@ def check_extra_arguments(owner, extra, no_ops=LAYER_NO_OPS):
     cls = type(owner).__name__
     for name, value in extra.items():
         if name in no_ops:
-            values, why = no_ops[name]
-            if not any(_same(value, v) for v in values):
-                expected = " or ".join(map(repr, values))
-                raise invalid(name, f"{expected} in {cls} ({why})", value)
+            _require_no_op(cls, name, value, no_ops[name])
         elif name in KERAS_2_HINTS:
             raise InputError(
                 f"{cls} got an unknown argument `{name}` (Keras 2, removed in Keras 3); "
                 f"{KERAS_2_HINTS[name](value)}."
             )
         else:
-            accepted = ", ".join(accepted_arguments(type(owner)))
-            raise InputError(
-                f"{cls} got an unknown argument `{name}` (= {value!r}); it accepts {accepted}."
-            )
+            raise _unknown(cls, name, value, accepted_arguments(type(owner)))
+
+
+def check_call_arguments(method, extra, no_ops):
+    """The same for a method (fit, evaluate, predict): `extra` is what its **keras_args got."""
+    owner = f"{method.__name__}()"
+    for name, value in extra.items():
+        if name not in no_ops:
+            params = inspect.signature(method).parameters.values()
+            accepted = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+            raise _unknown(owner, name, value, accepted)
+        _require_no_op(owner, name, value, no_ops[name])
+
+
+def _require_no_op(owner, name, value, no_op):
+    values, why = no_op
+    if not any(_same(value, v) for v in values):
+        expected = " or ".join(map(repr, values))
+        raise invalid(name, f"{expected} in {owner} ({why})", value)
+
+
+def _unknown(owner, name, value, accepted):
+    """The error for an unknown keyword: what `owner` accepts, and the closest name."""
+    close = difflib.get_close_matches(name, accepted, n=1)
+    guess = f"did you mean `{close[0]}`? It" if close else "it"
+    return InputError(
+        f"{owner} got an unknown argument `{name}` (= {value!r}); {guess} accepts "
+        f"{', '.join(accepted)}."
+    )
 
 
 def _same(value, no_op):

@@ -16,6 +16,7 @@ from unrolled import losses, optimizers
 from unrolled import metrics as metrics_module
 from unrolled.data_checks import check_verbose, format_shape
 from unrolled.errors import InputError, invalid, positive_int
+from unrolled.keras_args import PREDICT_NO_OPS, check_call_arguments
 from unrolled.layers import Layer
 from unrolled.training import Training
 
@@ -145,11 +146,12 @@ class Sequential(Training):
         for k in reversed(range(len(self.layers))):
             dy = self.layers[k].backward(dy, input_gradient=k > 0)
 
-    def predict(self, x, batch_size=None, verbose=0):
+    def predict(self, x, batch_size=None, verbose=0, **keras_args):
         """Outputs for every sample of x, computed in batches (32 by default) in inference mode.
 
         `verbose` is accepted for Keras code and checked; prediction shows no progress bar.
         """
+        check_call_arguments(self.predict, keras_args, PREDICT_NO_OPS)
         check_verbose(verbose)
         x = self._inputs(x)
         batch_size = positive_int(batch_size or DEFAULT_BATCH, "batch_size")

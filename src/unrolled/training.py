@@ -27,6 +27,7 @@ from unrolled.callbacks import History
 from unrolled.data_checks import DataChecks, check_verbose, split_validation
 from unrolled.errors import non_negative_int, positive_int
 from unrolled.hooks import CallbackList
+from unrolled.keras_args import EVALUATE_NO_OPS, FIT_NO_OPS, check_call_arguments
 from unrolled.layers import Recurrent
 from unrolled.progress import Progress
 
@@ -41,13 +42,16 @@ class Training(DataChecks):
     def fit(
         self, x, y, batch_size=32, epochs=1, verbose="auto", validation_split=0.0,
         validation_data=None, shuffle=True, callbacks=None, initial_epoch=0, tbptt=None,
+        **keras_args,
     ):  # fmt: skip
         """Train on (x, y) for `epochs` epochs; returns a History (`.history`, `.epoch`, `.params`).
 
         x (N, T, D) or (N, T) ids; y (N, M), (N, T, M), or ids for sparse losses.
         validation_split takes the *last* fraction of x and y, before any shuffling.
         tbptt: chunk length K for truncated BPTT (module docstring), None for full BPTT.
+        keras_args: Keras's other fit arguments, accepted only at their no-op values.
         """
+        check_call_arguments(self.fit, keras_args, FIT_NO_OPS)
         self._require_compiled("fit")
         x, y = self._data(x, y)
         x, y, validation = split_validation(x, y, validation_split, validation_data, self._data)
@@ -161,11 +165,12 @@ class Training(DataChecks):
                 layer.stateful = False
                 layer.reset_states()
 
-    def evaluate(self, x, y, batch_size=32, verbose="auto", return_dict=False):
+    def evaluate(self, x, y, batch_size=32, verbose="auto", return_dict=False, **keras_args):
         """Mean loss on (x, y) in inference mode; [loss, *metrics] when compiled with metrics.
 
         return_dict=True gives {"loss": ..., metric: ...} instead, as Keras does.
         """
+        check_call_arguments(self.evaluate, keras_args, EVALUATE_NO_OPS)
         self._require_compiled("evaluate")
         batch_size, verbose = positive_int(batch_size, "batch_size"), check_verbose(verbose)
         x, y = self._data(x, y)

@@ -89,6 +89,10 @@ def test_shared_datasets_are_read_from_the_shared_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("UNROLLED_DATA_DIR", str(tmp_path))
     with pytest.raises(InputError, match=r"'google_train' is not built in and .* was not found"):
         data.dataset_path("google_train")
+    with pytest.raises(
+        InputError, match=r"\(source: https://raw\.githubusercontent\.com/karpathy/"
+    ):
+        data.dataset_path("tinyshakespeare")
     (tmp_path / "tinyshakespeare.txt").write_text("First Citizen:\n")
     assert data.load_text("tinyshakespeare") == "First Citizen:\n"
 

@@ -327,7 +327,7 @@ def test_fit_with_a_stateful_layer_carries_state_across_batches(rng):
         ({"validation_split": 0.95}, "leaves no training or no validation"),
         ({"validation_data": np.zeros(3)}, "validation_data"),
         ({"tbptt": 0}, "tbptt"),
-        ({"x": np.zeros((10, 3, 2))}, "expects input of shape"),
+        ({"x": np.zeros((10, 3, 2))}, r"x has shape \(10, 3, 2\), but the model takes"),
     ],
 )
 def test_fit_rejects_bad_input_with_one_clear_error(rng, kwargs, match, tutorial_model):

@@ -259,3 +259,34 @@ def test_errors(trained, tmp_path, capsys):
     assert "not saved by `unrolled charlm`" in error_of(["sample", "--model", str(other)], capsys)
     with pytest.raises(InputError, match="`--dropout`"):
         charlm.train(TrainConfig(dropout=1.5))
+
+
+@pytest.mark.parametrize("text", ["a", "ab", "abcdefghij"])
+def test_a_text_too_short_for_one_stream_says_how_long_it_must_be(text, tmp_path, capsys):
+    short = tmp_path / "short.txt"
+    short.write_text(text, encoding="utf-8")
+    err = error_of(["train", "--text", str(short)], capsys)
+    n = len(text)
+    assert f"is too short: it has {n} character{'' if n == 1 else 's'}, and --seq-len 25" in err
+    assert "needs at least 29 (26 to train on, 2 to validate on)" in err
+    assert "or less" not in err
+
+
+def test_a_validation_part_too_short_suggests_a_larger_val_fraction(tmp_path, capsys):
+    text = tmp_path / "t.txt"
+    text.write_text("x" * 50, encoding="utf-8")
+    err = error_of(["train", "--text", str(text), "--val-fraction", "0.01"], capsys)
+    assert "needs at least 101" in err and "a larger --val-fraction" in err
+
+
+@pytest.mark.parametrize("L", [1, 2, 25, 100])
+@pytest.mark.parametrize("f", [0.01, 0.1, 0.5, 0.9])
+def test_the_shortest_text_is_exactly_long_enough(L, f):
+    from unrolled.tasks.charlm_train import make_batches, shortest_text
+
+    n = shortest_text(L, f)
+    config = TrainConfig(seq_len=L, batch_size=1, val_fraction=f)
+    text = "ab" * n
+    make_batches(text[:n], config)  # n characters: batches
+    with pytest.raises(InputError, match="too short"):
+        make_batches(text[: n - 1], config)

@@ -44,6 +44,7 @@ class _Entry:
     kind: str  # "text" or "prices"
     builtin: bool  # shipped as package data, or read from the shared data folder
     description: str  # one line for list_datasets()
+    source: str = ""  # where to get a file that is not built in
 
 
 _REGISTRY = {
@@ -66,6 +67,7 @@ _REGISTRY = {
         False,
         "Google (GOOG) daily OHLCV 2012-01-03..2016-12-30 (1258 days); not built in, "
         "read from ../shared/data",
+        "the 'Deep Learning A-Z' course data; public copies on GitHub, e.g. Renu-coder2002/Dataset",
     ),
     "google_test": _Entry(
         "Google_Stock_Price_Test.csv",
@@ -73,6 +75,7 @@ _REGISTRY = {
         False,
         "Google (GOOG) daily OHLCV 2017-01-03..2017-01-31 (20 days); not built in, "
         "read from ../shared/data",
+        "the 'Deep Learning A-Z' course data; public copies on GitHub, e.g. Renu-coder2002/Dataset",
     ),
     "tinyshakespeare": _Entry(
         "tinyshakespeare.txt",
@@ -80,6 +83,7 @@ _REGISTRY = {
         False,
         "Karpathy's tiny shakespeare, 1,115,394 characters (65 symbols); not built in, "
         "read from ../shared/data",
+        "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
     ),
 }
 
@@ -116,7 +120,8 @@ def dataset_path(name):
     if not path.is_file():
         raise InputError(
             f"Dataset {name!r} is not built in and {str(path)!r} was not found; put "
-            f"{entry.file} there or set UNROLLED_DATA_DIR to the folder that holds it."
+            f"{entry.file} there or set UNROLLED_DATA_DIR to the folder that holds it "
+            f"(source: {entry.source})."
         )
     return path
 

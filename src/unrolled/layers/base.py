@@ -64,6 +64,8 @@ class Layer:
     `forward`, `backward`, `step` and `compute_output_shape`.
     """
 
+    input_ndim = None  # the rank of x this layer takes, batch included (None: any)
+
     def __init__(self, input_shape=None, name=None, dtype=None, **keras_args):
         if "input_dim" in keras_args:  # Keras: input_dim=D stands for input_shape=(D,)
             input_dim = keras_args.pop("input_dim")

@@ -44,6 +44,7 @@ class Recurrent(Layer):
     kind = None  # "rnn" | "lstm" | "gru"
     gates = 1  # G: the kernel is (D, G*H)
     state_names = ("h",)  # the carried states, in Keras's return_state order
+    input_ndim = 3  # (N, T, D)
 
     def __init__(
         self, units, activation="tanh", use_bias=True, return_sequences=False,

@@ -2,7 +2,8 @@
 
 The tasks differ in their math; these parts they have in common, so they are written once and
 behave (and word their one-line errors) the same way everywhere:
-    flags      --seed, --out DIR, --quiet, --json; a Config built from the parsed flags
+    flags      --seed, --out DIR, --quiet, --json; a Config built from the parsed flags;
+               the shared ones checked (check_common) before any work
     printing   facts to stdout, or to stderr when stdout carries --json
     files      a text file, a model file saved by a task, an output folder or file
     training   BLAS on one thread: our GEMMs are too small to share between threads
@@ -11,7 +12,9 @@ behave (and word their one-line errors) the same way everywhere:
 import argparse
 import contextlib
 import dataclasses
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +62,18 @@ def add_common_flags(
         parser.add_argument("--json", action="store_true", help=json)
 
 
+def check_common(config, task=None):
+    """Before any work: --seed an integer >= 0, and the output folder one that can be made and
+    written: --out, or (given `task`, for tasks that always write) runs/<task>-<time>/."""
+    check_integer(config.seed, "--seed", low=0)
+    out = getattr(config, "out", None)
+    if out is None and task is not None:
+        from unrolled.files import run_dir
+
+        out = run_dir(None, task)
+    check_writable(out, "--out", folder=True)
+
+
 def config_from(cls, args):
     """The `cls` dataclass from parsed flags: one field per flag; fields without one keep
     their defaults, and flags without a field (func, ...) are left out."""
@@ -82,8 +97,8 @@ def comma_list(kind, what):
 
 def check_integer(value, argument, low=1, high=None):
     """The standard error unless `value` is an integer in [low, high] (no upper end: None)."""
-    inside = low <= value and (high is None or value <= high)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not inside:
+    integer = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+    if not integer or value < low or (high is not None and value > high):
         expected = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
         raise invalid(argument, expected, value)
 
@@ -124,6 +139,10 @@ def read_text(path, argument="--text"):
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(f"Argument `{argument}`: {str(p)!r} is not UTF-8 text.") from None
+    except OSError as error:
+        raise InputError(
+            f"Argument `{argument}`: cannot read {str(p)!r}: {error.strerror}."
+        ) from None
     if not text.strip():
         raise InputError(f"Argument `{argument}`: file {str(p)!r} is empty.")
     return text
@@ -152,7 +171,8 @@ def load_task_model(path, task, argument="--model"):
 
 def check_writable(path, argument, folder):
     """Before any work: an error if `path` cannot become a folder (folder=True) or a file,
-    because a file stands where a folder must be, or a folder where the file must go."""
+    because a file stands where a folder must be, a folder where the file must go, or the
+    nearest existing folder refuses a new file (probed with a temporary file, then removed)."""
     if path is None:
         return
     p = Path(path)
@@ -165,7 +185,21 @@ def check_writable(path, argument, folder):
                     f"Argument `{argument}`: {str(above)!r} is a file, so it cannot hold "
                     f"{'the run folder' if folder else 'the file'}."
                 )
+            _probe(above, p, argument)
             return
+
+
+def _probe(folder, path, argument):
+    """One line unless a file can be created (and removed) in `folder`, on the way to `path`."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".unrolled-probe-", suffix=".tmp")
+    except OSError as error:
+        raise InputError(
+            f"Argument `{argument}`: cannot write {str(path)!r}: creating a file in "
+            f"{str(folder)!r} failed ({error.strerror})."
+        ) from None
+    os.close(fd)
+    os.remove(probe)
 
 
 # -- training ----------------------------------------------------------------------------------

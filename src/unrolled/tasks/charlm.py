@@ -31,6 +31,7 @@ from unrolled.generate import check_sampling, generate
 from unrolled.tasks._common import (
     add_common_flags,
     add_task_parser,
+    check_common,
     check_integer,
     config_from,
     load_task_model,
@@ -157,6 +158,7 @@ def sample(config):
     """Load a model file and stream `length` characters after the prime; returns all the text."""
     check_sampling(config.temperature, config.top_k, ("--temperature", "--top-k"))
     check_integer(config.length, "--length", low=0)
+    check_common(config)
     model, vocab, _ = load(config.model)
     prime = prime_text(config.prime, vocab)
     rng = np.random.default_rng(config.seed)

@@ -22,8 +22,8 @@ from unrolled.errors import InputError, invalid
 from unrolled.files import run_dir, write_json
 from unrolled.generate import check_sampling
 from unrolled.tasks._common import (
+    check_common,
     check_integer,
-    check_writable,
     flag,
     one_blas_thread,
     printer,
@@ -75,34 +75,53 @@ def _check(config):
         if not getattr(config, name) > 0:
             raise invalid(f"--{name}", "a positive number", getattr(config, name))
     check_sampling(config.temperature, None, ("--temperature", "--top-k"))
-    check_writable(config.out, "--out", folder=True)
+    check_common(config, TASK)
 
 
-def make_batches(text, config):
+def _plural(n, word):
+    """`n` and `word`, plural unless n is 1: "1 character", "2 characters"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def shortest_text(L, val_fraction):
+    """The fewest characters that leave L + 1 to train on (one stream of L inputs and their
+    targets) and 2 to validate on, once train_val_split holds out ceil(n * val_fraction)."""
+    n = max(L + 2, math.floor(1 / val_fraction))  # below 1 / val_fraction, 1 is held out
+    while n - _held_out(n, val_fraction) < L + 1 or _held_out(n, val_fraction) < 2:
+        n += 1
+    return n
+
+
+def _held_out(n, val_fraction):
+    return math.ceil(round(n * val_fraction, 9))  # as train_val_split counts them
+
+
+def make_batches(text, config, source="the text"):
     """Vocabulary and batches: train X, Y (K, B, L); validation Xv, Yv (Kv, Bv, L)."""
+    B, L, f = config.batch_size, config.seq_len, config.val_fraction
     vocab = Vocabulary(level="char").fit(text)
     ids = vocab.encode(text)  # (T,)
-    train, val = train_val_split(len(ids), config.val_fraction)
-    train_ids, val_ids = ids[train], ids[val]
-    B, L = config.batch_size, config.seq_len
-    if len(train_ids) - 1 < B * L:
-        most = (len(train_ids) - 1) // L  # the most streams of L that fit
-        hint = (
-            f"use --batch-size {most} or less, or a shorter --seq-len"
-            if most
-            else f"use --seq-len {len(train_ids) - 1} or less"
-        )
+    T, need = len(ids), shortest_text(L, f)
+    if need > T:
+        hint = "use a longer text or a shorter --seq-len"
+        if _held_out(T, f) < 2 and T - 2 >= L + 1:  # only the validation part is too small
+            hint = "use a longer text or a larger --val-fraction"
         raise InputError(
-            f"Argument `--text`: {len(train_ids)} training characters are too few for "
-            f"--batch-size {B} streams of --seq-len {L} (needs {B * L + 1}); {hint}."
+            f"Argument `--text`: {source} is too short: it has {_plural(T, 'character')}, and "
+            f"--seq-len {L} with --val-fraction {f:g} needs at least {need:,} ({L + 1} to "
+            f"train on, 2 to validate on); {hint}."
+        )
+    train, val = train_val_split(T, f)
+    train_ids, val_ids = ids[train], ids[val]
+    if len(train_ids) - 1 < B * L:
+        most = (len(train_ids) - 1) // L  # the most streams of L that fit (>= 1, see above)
+        raise InputError(
+            f"Argument `--text`: {_plural(len(train_ids), 'training character')} are too few "
+            f"for --batch-size {B} streams of --seq-len {L} (needs {B * L + 1:,}); use "
+            f"--batch-size {most} or less, or a shorter --seq-len."
         )
     # validation: as many streams as it can fill (at most B), chunks shortened if it is tiny
-    Lv = min(L, len(val_ids) - 1)
-    if Lv < 1:
-        raise InputError(
-            f"Argument `--val-fraction`: {len(val_ids)} validation character is too few; "
-            "raise --val-fraction or use a longer text."
-        )
+    Lv = min(L, len(val_ids) - 1)  # >= 1: shortest_text leaves 2 validation characters
     Bv = max(1, min(B, (len(val_ids) - 1) // Lv))
     return vocab, char_rnn_batches(train_ids, B, L), char_rnn_batches(val_ids, Bv, Lv)
 
@@ -156,7 +175,7 @@ def train(config):
     # 1) + 2) text, vocabulary and the streams; user errors come before anything is written
     text = fable_text() if config.text is None else read_text(config.text)
     source = "the built-in fable" if config.text is None else repr(config.text)
-    vocab, (X, Y), (Xv, Yv) = make_batches(text, config)
+    vocab, (X, Y), (Xv, Yv) = make_batches(text, config, source)
     K, B, L = X.shape
     total = config.steps or (config.epochs * K if config.epochs else DEFAULT_STEPS)
     model = build_model(len(vocab), config)

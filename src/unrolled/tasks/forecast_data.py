@@ -17,7 +17,7 @@ import numpy as np
 
 from unrolled.data import datasets, load_prices, sliding_windows
 from unrolled.errors import InputError, invalid
-from unrolled.tasks._common import check_integer, check_writable, existing_file, flag
+from unrolled.tasks._common import check_common, check_integer, existing_file, flag
 from unrolled.tasks.forecast_scaling import TARGETS, check_positive
 
 __all__ = [
@@ -68,7 +68,7 @@ def check_settings(config):
     for name in ("csv", "test_csv"):
         if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
             existing_file(getattr(config, name), flag(name))  # a folder: one clear line
-    check_writable(config.out, "--out", folder=True)
+    check_common(config, "forecast")
     if config.test_csv is not None and config.test_from is not None:
         raise InputError("Pass either --test-csv FILE or --test-from DATE, not both.")
     n_inputs = len(input_columns(config))

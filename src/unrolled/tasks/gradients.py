@@ -40,8 +40,8 @@ from unrolled.tasks._common import (
     add_common_flags,
     add_task_parser,
     check_cells,
+    check_common,
     check_integer,
-    check_writable,
     comma_list,
     config_from,
     flag,
@@ -235,7 +235,7 @@ def _check(config):
         raise invalid("--input-scale", "a number >= 0", config.input_scale)
     if not (math.isfinite(config.clip) and config.clip > 0):
         raise invalid("--clip", "a number > 0", config.clip)
-    check_writable(config.out, "--out", folder=True)
+    check_common(config, "gradients")
 
 
 def run(config):

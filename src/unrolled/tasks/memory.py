@@ -48,8 +48,8 @@ from unrolled.tasks._common import (
     add_common_flags,
     add_task_parser,
     check_cells,
+    check_common,
     check_integer,
-    check_writable,
     comma_list,
     config_from,
     flag,
@@ -139,7 +139,7 @@ def _check(config):
     B = config.keep_bias
     if B is not None and not (isinstance(B, (int, float)) and math.isfinite(B)):
         raise invalid("--keep-bias", "a finite number or 'keras'", B)
-    check_writable(config.out, "--out", folder=True)
+    check_common(config, "memory")
 
 
 def run(config):

@@ -31,6 +31,7 @@ from unrolled.generate import check_sampling
 from unrolled.tasks._common import (
     add_common_flags,
     add_task_parser,
+    check_common,
     check_integer,
     check_writable,
     config_from,
@@ -120,7 +121,7 @@ def _check(config):
         if config.model is not None and getattr(config, other) is not None:
             raise InputError(f"Pass either --model FILE (reuse a model) or --{other}, not both.")
     check_writable(config.save, "--save", folder=False)
-    check_writable(config.out, "--out", folder=True)
+    check_common(config)  # --out only when given: nothing is written without it
 
 
 def _load(path):

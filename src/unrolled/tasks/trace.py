@@ -29,7 +29,7 @@ from unrolled.errors import InputError, invalid
 from unrolled.tasks._common import (
     add_common_flags,
     add_task_parser,
-    check_writable,
+    check_common,
     config_from,
 )
 from unrolled.tasks.trace_nets import model_net, random_net, tutorial_net
@@ -113,7 +113,7 @@ def _symbols(net, text, argument):
 
 
 def _validate(config):
-    check_writable(config.out, "--out", folder=True)
+    check_common(config)  # --out only when given: trace writes nothing without it
     if config.cell not in CELLS:
         raise invalid("--cell", f"one of {', '.join(CELLS)}", config.cell)
     if config.model is None and config.input is not None:
