@@ -198,4 +198,6 @@ def _read(path, formats):
 
 
 def _corrupt(path, reason):
-    return InputError(f"cannot load {path!r}: the file is truncated or corrupt ({reason})")
+    return InputError(
+        f"cannot load {os.fspath(path)!r}: the file is truncated or corrupt ({reason})"
+    )

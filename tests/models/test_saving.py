@@ -204,3 +204,34 @@ def test_every_bad_file_gives_one_clear_error(tmp_path, make, match):
 def test_unbuilt_models_cannot_be_saved(tmp_path):
     with pytest.raises(InputError, match="build the model"):
         Sequential([LSTM(2)]).save(tmp_path / "m.npz")
+
+
+def _rewrite(path, edit_document=None, drop=None):
+    """Rewrite a saved model file by hand: edit its JSON document, drop arrays by prefix."""
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files if not (drop and k.startswith(drop))}
+    document = json.loads(str(arrays["__document__"]))
+    if edit_document:
+        edit_document(document)
+    arrays["__document__"] = np.array(json.dumps(document))
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+@pytest.mark.parametrize(
+    "edit, drop, match",
+    [
+        (None, "weights/0/", r"no weight 'kernel' for layer 0"),
+        (lambda d: d["compile"].update(optimizer={"name": "nope"}), None, "optimizer state"),
+    ],
+)
+def test_a_hand_edited_file_is_named_as_the_user_wrote_it(tmp_path, edit, drop, match):
+    path = tmp_path / "m.npz"
+    model = Sequential([LSTM(2, input_shape=(3, 1)), Dense(1)])
+    model.compile("adam", "mse")
+    model.save(path)
+    _rewrite(path, edit, drop)
+    with pytest.raises(InputError, match=match) as raised:
+        load_model(path)  # a pathlib.Path, printed as the plain path, never PosixPath('...')
+    assert str(raised.value).startswith(f"cannot load {str(path)!r}: ")
+    assert "Path(" not in str(raised.value)

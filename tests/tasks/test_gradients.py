@@ -83,11 +83,23 @@ def test_cli_table_and_json(capsys, tmp_path):
     assert json.loads(capsys.readouterr().out) == doc
 
 
+def test_every_column_has_a_header_even_at_two_steps(capsys, tmp_path):
+    argv = ["gradients", "--steps", "2", "--cells", "rnn", "--scales", "0.5,3", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    header, rule, *rows = capsys.readouterr().out.splitlines()
+    assert header.split() == ["cell", "scale", "radius", "k=1", "per", "step", "trend"]
+    assert [row.split()[-1] for row in rows] == ["vanishes", "explodes"]
+    assert len(rule.split()) == 6 and "-" not in [row.split()[-2] for row in rows]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--cells", "rnn,tree"], "`--cells`, expected cells from rnn, lstm, gru, got 'rnn,tree'"),
-        (["--steps", "0"], "`--steps`, expected an integer in [1, 100000], got 0"),
+        (["--steps", "0"], "`--steps`, expected an integer in [2, 100000], got 0"),
+        (["--steps", "1"], "`--steps`, expected an integer in [2, 100000], got 1"),
+        (["--scales", "1,1"], "`--scales`, expected distinct values, got '1.0,1.0'"),
+        (["--cells", "rnn,rnn"], "`--cells`, expected distinct values, got 'rnn,rnn'"),
         (["--clip", "0"], "`--clip`, expected a number > 0, got 0.0"),
         (["--clip", "-1"], "`--clip`, expected a number > 0, got -1.0"),
         (["--scales", "1,x"], "argument --scales: expected comma-separated numbers, got '1,x'"),

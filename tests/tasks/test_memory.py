@@ -104,6 +104,18 @@ def test_adding_problem_quick(tmp_path, capsys):
         (["--task", "copy"], "`--task`, expected one of recall, adding, got 'copy'"),
         (["--clipnorm", "0"], "`--clipnorm`, expected a number > 0, got 0.0"),
         (["--symbols", "1"], "`--symbols`, expected an integer >= 2, got 1"),
+        (["--lengths", "5,5"], "`--lengths`, expected distinct values, got '5,5'"),
+        (["--cells", "lstm,rnn,lstm"], "`--cells`, expected distinct values, got 'lstm,rnn,lstm'"),
+        (
+            ["--task", "adding", "--symbols", "3"],
+            "`--symbols`: only --task recall has symbols, expected it left out with --task "
+            "adding; got --symbols 3.",
+        ),
+        (
+            ["--cells", "rnn", "--keep-bias", "keras"],
+            "`--keep-bias`: only the gated cells have one, expected --cells with lstm or gru; "
+            "got --cells rnn.",
+        ),
     ],
 )
 def test_bad_arguments(argv, message, capsys, tmp_path):
@@ -111,3 +123,17 @@ def test_bad_arguments(argv, message, capsys, tmp_path):
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("bias", "text"),
+    [
+        ("-1", "keep bias -1 (LSTM forget -1 / input +1, GRU update -1)"),
+        ("2.5", "keep bias 2.5 (LSTM forget +2.5 / input -2.5, GRU update +2.5)"),
+        ("0", "keep bias 0 (LSTM forget +0 / input +0, GRU update +0)"),
+    ],
+)
+def test_keep_bias_signs_read_well(bias, text, capsys, tmp_path):
+    argv = ["memory", "--quick", "--cells", "lstm", "--lengths", "2", "--epochs", "1"]
+    assert main([*argv, "--keep-bias", bias, "--quiet", "--out", str(tmp_path)]) == 0
+    assert text in capsys.readouterr().out

@@ -196,3 +196,44 @@ def test_bad_settings_and_model_files(tiny, tmp_path, capsys):
     assert "not saved by `unrolled nextword`" in error_of(["--model", str(other)], capsys)
     with pytest.raises(InputError, match="either --model FILE"):
         run(Config(model=str(model), text="x.txt"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--units", "4", "--context", "5"],
+            "Argument `--context`, `--units`: a saved model is used as it was trained, so "
+            "expected them left out; got --context 5 --units 4.",
+        ),
+        (["--no-lower"], "Argument `--no-lower`: a saved model is used as it was trained"),
+        (["--epochs", "3"], "Argument `--epochs`: a saved model is used as it was trained"),
+    ],
+)
+def test_model_shape_and_training_flags_with_a_model_are_an_error(tiny, argv, message, capsys):
+    _, model, _ = tiny
+    assert message in error_of(["--model", str(model), "--prompt", "the lazy", *argv], capsys)
+
+
+def test_a_model_without_a_prompt_says_what_to_pass(tiny, capsys):
+    _, model, _ = tiny
+    assert error_of(["--model", str(model)], capsys) == (
+        "error: Argument `--model`: a saved model answers prompts, expected --prompt WORDS or "
+        "--interactive with it, got neither.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--length", "5"], "Argument `--length`: it only shapes answers to --prompt or"),
+        (["--temperature", "1"], "Argument `--temperature`: it only shapes answers"),
+        (
+            ["--prompt", "had a general", "--top-k", "3"],
+            "Argument `--top-k`: only used when sampling, expected --temperature > 0 with it, "
+            "got --temperature 0 (greedy).",
+        ),
+    ],
+)
+def test_generation_flags_that_would_do_nothing_are_an_error(argv, message, capsys):
+    assert message in error_of(argv, capsys)  # before any training

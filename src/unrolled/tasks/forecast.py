@@ -24,6 +24,7 @@ from pathlib import Path
 from unrolled import config as unrolled_config
 from unrolled.tasks import (
     baselines,
+    forecast_config,
     forecast_data,
     forecast_model,
     forecast_report,
@@ -46,17 +47,20 @@ class Result:
     model: object  # the trained (or loaded) model
 
 
-def run(config, saved=None):
+def run(config, saved=None, given=None):
     """Run one forecast (see the module docstring) and write its folder; returns a Result.
 
     saved: an already loaded (model, extras) pair, else loaded from config.model if given.
+    given: the fields the user set (flags on the command line); None -> those that differ
+    from Config's defaults. --tutorial and --model refuse a given flag they would override.
     """
     started = time.perf_counter()
-    config = resolve(config)
+    given = forecast_config.given(config) if given is None else set(given)
+    config = resolve(config, given)
     if config.model is not None and saved is None:
         saved = forecast_model.load(config.model)
     if saved is not None:
-        config = forecast_model.settings_from_file(config, saved[1])
+        config = forecast_config.settings_from_file(config, saved[1], given)
     forecast_data.check_settings(config)
     say = printer(config.json, config.quiet)
     unrolled_config.set_seed(config.seed)
@@ -174,5 +178,5 @@ def _main(args):
         for name, description in list_datasets().items():
             print(f"  {name:16s} {description}")
         return 0
-    run(config_from(Config, args))
+    run(config_from(Config, args), given=forecast_config.given(None, args))
     return 0

@@ -1,14 +1,19 @@
-"""The settings of `unrolled forecast`: the Config dataclass, the tutorial's recipe and the
-command-line flags, one per Config field, with Config's defaults shown in --help.
+"""The settings of `unrolled forecast`: the Config dataclass, the tutorial's recipe, the
+command-line flags (one per Config field, with Config's defaults shown in --help) and the
+settings a model file carries. A flag the user gives is never silently replaced: where
+--tutorial or --model fixes a setting, a different value given for it is a one-line error.
 """
 
 import argparse
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+
+from unrolled.errors import InputError
 from unrolled.tasks import forecast_data
-from unrolled.tasks._common import add_common_flags, comma_list
-from unrolled.tasks.forecast_scaling import TARGETS
+from unrolled.tasks._common import add_common_flags, comma_list, flag
+from unrolled.tasks.forecast_scaling import TARGETS, WindowScaler
 
 
 @dataclass
@@ -41,7 +46,7 @@ class Config:
     patience: int = 10  # epochs without a better validation loss before stopping
     ma_window: int = 20  # days in the moving-average baseline (about a trading month)
     backtest: int = 0  # walk-forward folds over the test period (refit per fold); 0 -> none
-    predict_next: int = 0  # also forecast this many trading days past the data's end
+    predict_next: int = 0  # forecast this many trading days past the end (<= the test rows)
     model: str | None = None  # forecast with a saved model file instead of training
     tutorial: bool = False  # the tutorial's exact recipe (see TUTORIAL)
     seed: int = 0  # same seed, same weights, same numbers
@@ -74,12 +79,155 @@ TUTORIAL = dict(
 TUTORIAL_BUILTIN = dict(rows=1278, test_size=20, test_from=None)
 
 
-def resolve(config):
-    """The settings actually used: with --tutorial, the tutorial's recipe replaces the flags."""
-    if config.tutorial:
-        data = TUTORIAL_BUILTIN if config.csv is None else {"rows": 0}  # the whole training file
-        config = dataclasses.replace(config, **TUTORIAL, **data)
-    return config
+# the settings a model file fixes: with --model they replace the command line's
+FILE_SETTINGS = (
+    "column",
+    "features",
+    "lookback",
+    "horizon",
+    "strategy",
+    "cell",
+    "units",
+    "layers",
+    "activation",
+    "dropout",
+    "target",
+)
+# settings that only shape training: with --model nothing is trained, so giving one is an error
+TRAINING_ONLY = ("epochs", "batch_size", "learning_rate", "validation", "patience", "seed")
+
+
+def given(config, args=None):
+    """The fields the user set: the flags on the command line (`args`, parsed by add_flags's
+    parser), or from Python the fields that differ from Config's defaults."""
+    if args is not None:
+        return set(getattr(args, "given", ()))
+    d = Config()
+    return {
+        f.name for f in dataclasses.fields(config) if getattr(config, f.name) != getattr(d, f.name)
+    }
+
+
+def resolve(config, given=()):
+    """The settings actually used: with --tutorial, the tutorial's recipe fills every setting it
+    fixes; a flag in `given` that asks for something else is an error, never ignored."""
+    if not config.tutorial:
+        return config
+    if config.model is not None:
+        raise InputError(
+            f"Argument `--model`: {str(config.model)!r} is an already trained model, but "
+            "--tutorial trains the tutorial's recipe from scratch; pass one or the other."
+        )
+    data = TUTORIAL_BUILTIN if config.csv is None else {"rows": 0}  # the whole training file
+    recipe = {**TUTORIAL, **data}
+    for key, value in recipe.items():
+        if key in given and getattr(config, key) != value:
+            raise InputError(
+                f"Argument `{flag(key)}`: --tutorial runs the tutorial's recipe, which uses "
+                f"{value!r}, got {getattr(config, key)!r}; leave {flag(key)} out, or drop "
+                "--tutorial to choose it."
+            )
+    return dataclasses.replace(config, **recipe)
+
+
+def settings_from_file(config, found, given):
+    """The config with the model file's window and network settings (see FILE_SETTINGS).
+
+    A flag in `given` that disagrees with the file, sets how to train (TRAINING_ONLY) or asks
+    for a backtest (which trains a model per fold) is an error: the file's model is used as is.
+    """
+    path = repr(str(config.model)) if config.model is not None else "file"
+    settings = dict(found["settings"], features=tuple(found["settings"]["features"]))
+    for key, saved in settings.items():
+        if key in given and getattr(config, key) != saved:
+            raise InputError(
+                f"Argument `{flag(key)}`: {getattr(config, key)!r} disagrees with the model "
+                f"file, which was trained with {saved!r}; leave {flag(key)} out to use the "
+                "model's setting."
+            )
+    training = [f"`{flag(k)}`" for k in TRAINING_ONLY if k in given]
+    if training:
+        one = len(training) == 1
+        raise InputError(
+            f"Argument{'' if one else 's'} {', '.join(training)}: "
+            f"{'sets' if one else 'set'} how a model is trained, but --model {path} is already "
+            f"trained and is not trained again; leave {'it' if one else 'them'} out, or drop "
+            "--model."
+        )
+    if config.backtest:
+        raise InputError(
+            f"Argument `--backtest`: a walk-forward backtest trains a new model per fold, but "
+            f"--model {path} is already trained; run the backtest without --model."
+        )
+    return dataclasses.replace(config, **settings)
+
+
+def check_file(path, model, found):
+    """One line naming --model and the file unless the forecast model file is usable: every
+    setting present and valid and matching its network, its scaler and training span intact."""
+
+    def bad(what):
+        return InputError(
+            f"Argument `--model`: the model file {str(path)!r} {what}; it cannot be used."
+        )
+
+    s = found.get("settings")
+    keys = [k for k in ("columns", "train_from", "train_to", "scaler") if k not in found]
+    if not isinstance(s, dict):
+        raise bad("has no forecast settings (extras.settings)")
+    keys += [f"settings.{k}" for k in FILE_SETTINGS if k not in s]
+    if keys:
+        raise bad(f"has no {', '.join(keys)}")
+    expect = {k: ("an integer >= 1", _positive) for k in ("lookback", "horizon", "units", "layers")}
+    expect.update({k: (f"one of {', '.join(v)}", v.__contains__) for k, v in _CHOICES.items()})
+    expect["dropout"] = ("a number in [0, 1)", lambda v: _number(v) and 0 <= v < 1)
+    expect["column"] = expect["activation"] = ("a name", lambda v: isinstance(v, str) and v)
+    expect["features"] = ("a list of column names", _names)
+    for key, (expected, ok) in expect.items():
+        if not ok(s[key]):
+            raise bad(f"has {key} {s[key]!r} in its settings, expected {expected}")
+    for key in ("train_from", "train_to"):
+        try:
+            np.datetime64(str(found[key]), "D")
+        except ValueError:
+            raise bad(f"has {key} {found[key]!r}, expected a date like 2018-01-02") from None
+    n_out = s["horizon"] if s["strategy"] == "direct" else 1
+    shape = (s["lookback"], len(s["features"]), n_out)
+    if (*model.input_shape[1:], model.output_shape[-1]) != shape:
+        raise bad(
+            f"says lookback {shape[0]}, {shape[1]} input(s) and {n_out} output(s), but its "
+            f"network reads {model.input_shape[1:]} and writes {model.output_shape[-1]}"
+        )
+    try:
+        scaler = WindowScaler.from_state(found["scaler"])
+        fitted = hasattr(scaler.x_, "n_features_in_") and hasattr(scaler.y_, "n_features_in_")
+    except (InputError, KeyError, TypeError, ValueError, AttributeError):
+        fitted = False
+    if not fitted or scaler.target != s["target"]:
+        raise bad(f"has no fitted scaler for --target {s['target']} (extras.scaler is damaged)")
+
+
+_CHOICES = {"strategy": forecast_data.STRATEGIES, "cell": forecast_data.CELLS, "target": TARGETS}
+
+
+def _number(v):
+    return not isinstance(v, bool) and isinstance(v, int | float)
+
+
+def _names(v):
+    return isinstance(v, list) and v and all(isinstance(c, str) for c in v)
+
+
+def _positive(v):
+    return not isinstance(v, bool) and isinstance(v, int) and v >= 1
+
+
+class _Given(argparse.Action):
+    """Store a flag's value and note that the user gave it (a default is never "given")."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given = {*getattr(namespace, "given", ()), self.dest}
 
 
 def _test_size(text):
@@ -99,6 +247,7 @@ def add_flags(parser):
     def add(flag, help, **kwargs):
         name = flag[2:].replace("-", "_")
         if kwargs.get("action") != "store_true":
+            kwargs["action"] = _Given
             kwargs.setdefault("default", getattr(d, name))
             default = getattr(d, name)
             kwargs.setdefault("type", str if default is None else type(default))
@@ -134,11 +283,13 @@ def add_flags(parser):
     add("--patience", "early stopping: epochs without improvement")
     add("--ma-window", "days in the moving-average baseline")
     add("--backtest", "walk-forward folds over the test period, refit per fold", metavar="N")
-    add("--predict-next", "also forecast N trading days past the data's end", metavar="N")
+    add("--predict-next", "forecast N days past the end (N <= test rows)", metavar="N")
     add("--model", "forecast with a saved model file instead of training", metavar="FILE")
     add("--tutorial", "the tutorial's exact recipe (see docs/forecast.md)", action="store_true")
+    add("--seed", "random seed")
     add_common_flags(
         parser,
+        seed=None,
         quiet="print only the results table",
         json="print metrics.json to stdout (the rest goes to stderr)",
     )

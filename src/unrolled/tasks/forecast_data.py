@@ -159,16 +159,35 @@ def min_train_rows(lookback, horizon, validation):
 
 
 def _check_length(T, s, config, train_horizon):
+    """Before any training: the test period holds a whole horizon (and every asked-for
+    backtest fold, forecast ahead and baseline window fits), the training part a window."""
+    n_test, H = T - s, config.horizon
+    if n_test < H:
+        if config.model is not None:
+            raise InputError(
+                f"Argument `--model`: the model file {str(config.model)!r} forecasts {H} days "
+                f"ahead, more than the {n_test}-row test period; lengthen the test period "
+                "(--test-size, --test-from or --test-csv)."
+            )
+        raise InputError(
+            f"Received an invalid value for argument `--horizon`, expected at most the "
+            f"{n_test} rows of the test period (each test forecast is checked against the "
+            f"{H} days after it), got {H}; use a shorter --horizon or a longer test period."
+        )
     need_train = min_train_rows(config.lookback, train_horizon, config.validation)
-    n_test = T - s
-    if s < need_train or n_test < config.horizon:
-        need_test = max(n_test, config.horizon)
+    if s < need_train:
         raise InputError(
             f"Not enough rows: the data has {T} ({s} for training, {n_test} for testing), but "
-            f"lookback={config.lookback}, horizon={config.horizon} and a {need_test}-row test "
-            f"period need at least {need_train + need_test} ({need_train} for training, "
-            f"{need_test} for testing)."
+            f"lookback={config.lookback}, horizon={H} and a {n_test}-row test period need at "
+            f"least {need_train + n_test} ({need_train} for training, {n_test} for testing)."
         )
+    if config.backtest:
+        fold_bounds(s, T, config.backtest, H)
+    if config.predict_next > n_test:
+        expected = f"at most {n_test} (the test period's rows)"
+        raise invalid("--predict-next", expected, config.predict_next)
+    if config.ma_window > s:
+        raise invalid("--ma-window", f"at most the {s} training rows", config.ma_window)
 
 
 def _split_jumps(dates, y, name):

@@ -21,24 +21,11 @@ from unrolled.models import Sequential
 from unrolled.optimizers import Adam
 from unrolled.tasks import baselines, forecast_data
 from unrolled.tasks._common import load_model_file, one_blas_thread
+from unrolled.tasks.forecast_config import FILE_SETTINGS, check_file
 from unrolled.tasks.forecast_scaling import WindowScaler
 
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
 NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
-# the settings a model file fixes: with --model they replace the command line's
-FILE_SETTINGS = (
-    "column",
-    "features",
-    "lookback",
-    "horizon",
-    "strategy",
-    "cell",
-    "units",
-    "layers",
-    "activation",
-    "dropout",
-    "target",
-)
 FORMAT = "unrolled.forecast/1"
 
 
@@ -258,27 +245,8 @@ def load(path):
             f"Argument `--model`: {str(path)!r} is a model file but not a forecast model "
             "(no forecast settings)."
         )
+    check_file(path, model, found)
     return model, found
-
-
-def settings_from_file(config, found):
-    """The command line's config with the model file's window and network settings.
-
-    A setting the user changed from its default that disagrees with the file is an error:
-    the model can only be run the way it was trained.
-    """
-    settings = dict(found["settings"])
-    settings["features"] = tuple(settings["features"])
-    defaults = type(config)()
-    for key, saved in settings.items():
-        given = getattr(config, key)
-        if given != getattr(defaults, key) and given != saved:
-            flag = "--" + key.replace("_", "-")
-            raise InputError(
-                f"Argument `{flag}`: {given!r} disagrees with the model file, which was trained "
-                f"with {saved!r}; leave {flag} out to use the model's setting."
-            )
-    return dataclasses.replace(config, **settings)
 
 
 def scaler_from(found):

@@ -229,8 +229,13 @@ def _check(config):
             raise invalid("--scales", "positive numbers", s)
     if not config.scales:
         raise invalid("--scales", "at least one positive number", "")
-    for name, high in (("steps", 100_000), ("hidden", 1024), ("inputs", 1024), ("batch", 4096)):
-        check_integer(getattr(config, name), flag(name), 1, high)
+    for name, values in (("--cells", config.cells), ("--scales", config.scales)):
+        if len(set(values)) < len(values):  # a repeat would print the same rows twice
+            raise invalid(name, "distinct values", ",".join(map(str, values)))
+    # T >= 2: one step back (k = 1) and a per-step factor fitted through at least two norms
+    for name, low, high in (("steps", 2, 100_000), ("hidden", 1, 1024), ("inputs", 1, 1024)):
+        check_integer(getattr(config, name), flag(name), low, high)
+    check_integer(config.batch, "--batch", 1, 4096)
     if not (math.isfinite(config.input_scale) and config.input_scale >= 0):
         raise invalid("--input-scale", "a number >= 0", config.input_scale)
     if not (math.isfinite(config.clip) and config.clip > 0):

@@ -55,14 +55,14 @@ def verdict(factor):
 def format_table_text(result):
     T = result.config.steps
     ks = sorted({k for k in SHOW_K if k < T} | {T - 1})
-    headers = ["cell", "scale", "radius"] + [f"k={k}" for k in ks] + ["per step", ""]
+    headers = ["cell", "scale", "radius"] + [f"k={k}" for k in ks] + ["per step", "trend"]
     rows = [
         [NAMES[c.cell], f"{c.scale:g}", f"{c.spectral_radius:.2f}"]
         + [sci(c.log10_norms[k]) for k in ks]
         + ["-" if c.factor is None else f"x{c.factor:.3f}", verdict(c.factor)]
         for c in result.curves
     ]
-    return format_table(headers, rows)
+    return format_table(headers, rows, ["<"] + [">"] * (len(headers) - 2) + ["<"])  # words left
 
 
 def format_text(result):

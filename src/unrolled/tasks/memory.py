@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from unrolled.errors import invalid
+from unrolled.errors import InputError, invalid
 from unrolled.tasks import memory_report
 from unrolled.tasks._common import (
     add_cells_flag,
@@ -129,7 +129,21 @@ def _check(config):
         isinstance(T, bool) or not isinstance(T, int) or T < 1 for T in config.lengths
     ):
         raise invalid("--lengths", "sequence lengths T >= 1", ",".join(map(str, config.lengths)))
+    for name, values in (("--lengths", config.lengths), ("--cells", config.cells)):
+        if len(set(values)) < len(values):  # a repeat would show the same column or row twice
+            raise invalid(name, "distinct values", ",".join(map(str, values)))
     check_integer(config.symbols, "--symbols", low=2)
+    default = Config()
+    if config.task != "recall" and config.symbols != default.symbols:
+        raise InputError(
+            f"Argument `--symbols`: only --task recall has symbols, expected it left out with "
+            f"--task {config.task}; got --symbols {config.symbols}."
+        )
+    if config.keep_bias != default.keep_bias and not {"lstm", "gru"} & set(config.cells):
+        raise InputError(
+            "Argument `--keep-bias`: only the gated cells have one, expected --cells with lstm "
+            f"or gru; got --cells {','.join(config.cells)}."
+        )
     for name in ("hidden", "train", "epochs", "batch_size", "test", "repeats"):
         check_integer(getattr(config, name), flag(name))
     for name in ("learning_rate", "clipnorm"):

@@ -55,6 +55,9 @@ __all__ = ["Answer", "Config", "Result", "add_parser", "answer", "build_model", 
 
 TASK = "nextword"
 INPUTS = ("embedding", "onehot")
+NETWORK = ("context", "lower", "input", "embed_dim", "units", "layers")  # fixed by a model file
+TRAINING = ("epochs", "batch_size", "learning_rate")  # done when the model file was saved
+GENERATION = ("length", "temperature", "top_k")  # used only to answer prompts
 
 
 @dataclass
@@ -120,8 +123,30 @@ def _check(config):
     for other in ("save", "text"):
         if config.model is not None and getattr(config, other) is not None:
             raise InputError(f"Pass either --model FILE (reuse a model) or --{other}, not both.")
+    if config.model is not None:
+        _unused(config, NETWORK + TRAINING, "a saved model is used as it was trained")
+    if config.prompt is None and not config.interactive:
+        _unused(config, GENERATION, "it only shapes answers to --prompt or --interactive")
+    if config.top_k is not None and config.temperature == 0:
+        raise InputError(
+            "Argument `--top-k`: only used when sampling, expected --temperature > 0 with it, "
+            f"got --temperature {config.temperature:g} (greedy)."
+        )
     check_writable(config.save, "--save", folder=False)
     check_common(config)  # --out only when given: nothing is written without it
+
+
+def _unused(config, names, why):
+    """One line naming the flags of `names` set off their defaults (as forecast tells them)."""
+    default, shown = Config(), []
+    for n in (n for n in names if getattr(config, n) != getattr(default, n)):
+        v = getattr(config, n)  # a boolean is --lower / --no-lower
+        shown.append(f"--{'' if v else 'no-'}{n}" if isinstance(v, bool) else f"{flag(n)} {v}")
+    if shown:
+        raise InputError(
+            f"Argument {', '.join(f'`{s.split()[0]}`' for s in shown)}: {why}, so expected "
+            f"{'it' if len(shown) == 1 else 'them'} left out; got {' '.join(shown)}."
+        )
 
 
 def _load(path):
@@ -156,6 +181,11 @@ def run(config, stdin=None):
     # 1) + 2) vocabulary and windows, or a model file; a bad prompt fails before training
     if config.model is not None:
         model, vocab, extras = _load(config.model)
+        if config.prompt is None and not config.interactive:
+            raise InputError(
+                "Argument `--model`: a saved model answers prompts, expected --prompt WORDS or "
+                "--interactive with it, got neither."
+            )
         settings = {"context": extras["context"], "input": extras["input"]}
     else:
         vocab, tokens, source = _prepare(config)

@@ -1,0 +1,177 @@
+"""`unrolled forecast` never ignores a flag: --tutorial and --model refuse the flags they would
+override, limits are checked before training, and a hand-edited model file is named in one line.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from unrolled.cli import main
+from unrolled.errors import InputError
+from unrolled.tasks import forecast_model
+from unrolled.tasks.forecast import Config, run
+from unrolled.tasks.forecast_config import resolve
+
+from .test_forecast import TINY, csv_lines, prices, write_csv
+
+
+@pytest.fixture(scope="module")
+def csv_file(tmp_path_factory):
+    """120 weekdays: 96 training rows, a 24-row test period (the default 20%)."""
+    return write_csv(tmp_path_factory.mktemp("data") / "prices.csv", csv_lines(*prices()))
+
+
+@pytest.fixture(scope="module")
+def model_file(csv_file, tmp_path_factory):
+    """A tiny model trained on csv_file (lookback 5)."""
+    out = tmp_path_factory.mktemp("first")
+    assert main(["forecast", "--csv", str(csv_file), "--out", str(out), *TINY]) == 0
+    return out / "model.npz"
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Every check below must fire before training: training is an error here."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("trained before the flags were checked")
+
+    monkeypatch.setattr(forecast_model, "fit", refuse)
+
+
+def one_error(argv, tmp_path, capsys):
+    """Run forecast; one line on stderr, exit code 2, no output folder; that line."""
+    out = tmp_path / "out"
+    assert main(["forecast", *argv, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert not out.exists()
+    return err
+
+
+# ---- --tutorial fixes its recipe: a flag asking for something else is refused --------------
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["--lookback", "5"], "--lookback"),
+        (["--epochs", "3"], "--epochs"),
+        (["--units", "8"], "--units"),
+        (["--test-size", "50"], "--test-size"),  # the built-in tutorial test month
+    ],
+)
+def test_tutorial_refuses_a_flag_its_recipe_fixes(argv, flag, tmp_path, capsys, no_training):
+    err = one_error(["--tutorial", *argv], tmp_path, capsys)
+    assert f"Argument `{flag}`: --tutorial runs the tutorial's recipe" in err
+    assert f"got {argv[1]}" in err
+
+
+def test_tutorial_accepts_the_recipe_values_and_other_flags():
+    config = Config(tutorial=True, lookback=1, epochs=200, ma_window=5)
+    resolved = resolve(config, {"tutorial", "lookback", "epochs", "ma_window"})
+    assert (resolved.lookback, resolved.epochs, resolved.ma_window) == (1, 200, 5)
+    with pytest.raises(InputError, match="`--lookback`: --tutorial"):
+        run(Config(tutorial=True, lookback=5))  # from Python too
+
+
+# ---- --model: the file's model is used as is; training flags and backtests are refused -----
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--epochs", "5"],
+        ["--epochs", "100"],  # the default value, given explicitly: still not used
+        ["--batch-size", "8"],
+        ["--learning-rate", "0.01"],
+        ["--validation", "0.2"],
+        ["--patience", "3"],
+        ["--seed", "1"],
+    ],
+)
+def test_model_refuses_training_flags(argv, csv_file, model_file, tmp_path, capsys):
+    err = one_error(["--csv", str(csv_file), "--model", str(model_file), *argv], tmp_path, capsys)
+    assert f"Argument `{argv[0]}`: sets how a model is trained" in err
+    assert f"--model {str(model_file)!r} is already trained" in err
+
+
+def test_model_names_every_training_flag_given(csv_file, model_file, tmp_path, capsys):
+    argv = ["--csv", str(csv_file), "--model", str(model_file), "--epochs", "5"]
+    err = one_error([*argv, "--batch-size", "8"], tmp_path, capsys)
+    assert "Arguments `--epochs`, `--batch-size`: set how a model is trained" in err
+
+
+def test_model_refuses_a_backtest(csv_file, model_file, tmp_path, capsys):
+    argv = ["--csv", str(csv_file), "--model", str(model_file), "--backtest", "2"]
+    err = one_error(argv, tmp_path, capsys)
+    assert "Argument `--backtest`: a walk-forward backtest trains a new model per fold" in err
+
+
+def test_model_refuses_tutorial_naming_the_model(csv_file, model_file, tmp_path, capsys):
+    argv = ["--csv", str(csv_file), "--model", str(model_file), "--tutorial"]
+    err = one_error(argv, tmp_path, capsys)
+    assert f"Argument `--model`: {str(model_file)!r} is an already trained model" in err
+    assert "--column" not in err
+
+
+# ---- limits that depend on the data: checked once it is read, before training --------------
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--horizon", "30"],
+            "argument `--horizon`, expected at most the 24 rows of the test period",
+        ),
+        (["--backtest", "100"], "--backtest 100 cuts the 24-row test period into blocks of 0"),
+        (["--ma-window", "100000"], "`--ma-window`, expected at most the 96 training rows"),
+        (["--predict-next", "100000"], "`--predict-next`, expected at most 24"),
+    ],
+)
+def test_limits_are_checked_before_training(argv, message, csv_file, tmp_path, capsys, no_training):
+    err = one_error(["--csv", str(csv_file), *TINY[:-1], *argv], tmp_path, capsys)
+    assert message in err
+
+
+# ---- a hand-edited model file: one line naming --model and the file ------------------------
+
+
+def _rewrite(src, dst, edit=None, drop=None):
+    with np.load(src, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files if not (drop and k.startswith(drop))}
+    document = json.loads(str(arrays["__document__"]))
+    if edit:
+        edit(document["extras"])
+    arrays["__document__"] = np.array(json.dumps(document))
+    np.savez(dst, **arrays)
+    return dst
+
+
+def _set(key, value):
+    return lambda extras: extras["settings"].update({key: value})
+
+
+@pytest.mark.parametrize(
+    "edit, drop, message",
+    [
+        (lambda e: e.pop("scaler"), None, "has no scaler"),
+        (lambda e: e["scaler"].update(x={"class": "Foo"}), None, "has no fitted scaler"),
+        (lambda e: e.pop("settings"), None, "has no forecast settings"),
+        (lambda e: e["settings"].pop("lookback"), None, "has no settings.lookback"),
+        (_set("lookback", 0), None, "has lookback 0 in its settings, expected an integer >= 1"),
+        (_set("lookback", 7), None, "says lookback 7, 1 input(s) and 1 output(s), but its"),
+        (_set("cell", "xyz"), None, "has cell 'xyz' in its settings, expected one of lstm"),
+        (lambda e: e.update(train_to="soon"), None, "has train_to 'soon', expected a date"),
+        (None, "weights/0/", "truncated or corrupt (no weight 'kernel' for layer 0"),
+    ],
+)
+def test_a_hand_edited_model_file_is_one_line_naming_model(
+    edit, drop, message, csv_file, model_file, tmp_path, capsys
+):
+    path = _rewrite(model_file, tmp_path / "edited.npz", edit, drop)
+    err = one_error(["--csv", str(csv_file), "--model", str(path)], tmp_path, capsys)
+    assert err.startswith("error: Argument `--model`: ") and str(path) in err, err
+    assert message in err and "Path(" not in err and "`--lookback`" not in err
