@@ -152,6 +152,18 @@ class DataChecks:
                     "sequences backwards, so it cannot be trained in chunks"
                 )
 
+    def _check_stateful(self, n_samples, batch_size, what="x"):
+        """A stateful layer carries one state per row of the batch, so every batch must be
+        full: the number of samples a multiple of batch_size (Keras asks the same)."""
+        stateful = [layer.name for layer in self.layers if getattr(layer, "stateful", False)]
+        if stateful and n_samples % batch_size:
+            raise InputError(
+                f"layer '{stateful[0]}' is stateful, so every batch needs batch_size="
+                f"{batch_size} samples, but {what} has {n_samples} (not a multiple); drop the "
+                f"last {n_samples % batch_size} samples or choose a batch_size that divides "
+                f"{n_samples}"
+            )
+
 
 def split_validation(x, y, validation_split, validation_data, prepare):
     """Training arrays and validation (x, y) or None. A split takes the last fraction (Keras)."""

@@ -18,6 +18,7 @@ from unrolled.data_checks import check_verbose, format_shape
 from unrolled.errors import InputError, invalid, positive_int
 from unrolled.keras_args import PREDICT_NO_OPS, check_call_arguments
 from unrolled.layers import Layer
+from unrolled.saving import load_model  # noqa: F401  (keras.models.load_model's place)
 from unrolled.training import Training
 
 DEFAULT_BATCH = 32  # predict's batch size when none is given (Keras's default)

@@ -57,6 +57,9 @@ class Training(DataChecks):
         x, y, validation = split_validation(x, y, validation_split, validation_data, self._data)
         self._check_tbptt(tbptt, x)
         batch_size, verbose = positive_int(batch_size, "batch_size"), check_verbose(verbose)
+        self._check_stateful(len(x), batch_size)
+        if validation is not None:
+            self._check_stateful(len(validation[0]), batch_size, "the validation data")
         epochs, initial_epoch = (
             positive_int(epochs, "epochs"),
             non_negative_int(initial_epoch, "initial_epoch"),

@@ -136,3 +136,24 @@ def test_unknown_keywords_list_what_is_accepted():
         model.evaluate(X[:8], Y[:8], steps=2)
     with pytest.raises(InputError, match=r"^predict\(\) got an unknown .*`batch_size`\?"):
         model.predict(X[:8], batchsize=2)
+
+
+def test_a_stateful_model_needs_full_batches_checked_before_training():
+    unrolled.set_seed(0)
+    model = unrolled.Sequential([LSTM(4, stateful=True, input_shape=(5, 1)), Dense(1)])
+    model.compile("adam", "mse")
+    before = [w.copy() for w in model.get_weights()]
+    x, y = np.ones((10, 5, 1)), np.ones((10, 1))
+    with pytest.raises(InputError, match="'lstm.*' is stateful.*x has 10.*drop the last 2"):
+        model.fit(x, y, batch_size=4, verbose=0)
+    with pytest.raises(InputError, match="the validation data has 2"):
+        model.fit(x, y, batch_size=4, validation_split=0.2, verbose=0)  # 8 train, 2 validation
+    for w, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(w, b)  # nothing trained
+    model.fit(x[:8], y[:8], batch_size=4, verbose=0)
+
+
+def test_load_model_is_where_keras_users_look_for_it():
+    from unrolled.models import load_model
+
+    assert load_model is unrolled.load_model
