@@ -1,6 +1,8 @@
 """User mistakes every task handles the same way: one line on stderr, exit code 2, no files."""
 
+import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,14 @@ from unrolled import files
 from unrolled.cli import main
 from unrolled.errors import InputError
 from unrolled.tasks import charlm, forecast, gradients, memory, nextword, trace
+from unrolled.tasks._common import (
+    Given,
+    GivenBoolean,
+    GivenTrue,
+    add_common_flags,
+    given_fields,
+    refuse_given,
+)
 
 FAST = {
     "trace": ["trace"],
@@ -196,3 +206,62 @@ def test_an_os_error_without_a_file_is_a_bug_and_keeps_its_traceback(folder, mon
 def test_unrecognized_arguments_name_the_subcommand(argv, prog, folder, capsys):
     err = one_error(argv, capsys)
     assert err.startswith(f"error: {prog}: unrecognized arguments: ")
+
+
+# ---- the flags the user gave: noted by the parser, or off the defaults from Python ----------
+
+
+@dataclass
+class Settings:
+    units: int = 8
+    lower: bool = True
+    interactive: bool = False
+    seed: int = 0
+    out: str | None = None
+    quiet: bool = False
+
+
+def settings_parser():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--units", action=Given, type=int, default=8)
+    parser.add_argument("--lower", action=GivenBoolean, default=True)
+    parser.add_argument("--interactive", action=GivenTrue)
+    add_common_flags(parser, json=None)
+    return parser
+
+
+@pytest.mark.parametrize(
+    "argv, given",
+    [
+        ([], set()),
+        (["--units", "8", "--seed", "0"], {"units", "seed"}),  # the defaults, given explicitly
+        (["--lower", "--interactive", "--quiet"], {"lower", "interactive", "quiet"}),
+        (["--no-lower", "--out", "x"], {"lower", "out"}),
+    ],
+)
+def test_the_parser_notes_every_flag_given_even_with_its_default(argv, given):
+    args = settings_parser().parse_args(argv)
+    assert given_fields(None, args) == given
+    assert args.interactive is ("--interactive" in argv) and args.lower is (
+        "--no-lower" not in argv
+    )
+
+
+def test_from_python_the_fields_off_the_defaults_are_given():
+    assert given_fields(Settings(units=8, seed=0)) == set()
+    assert given_fields(Settings(units=4, lower=False, out="x")) == {"units", "lower", "out"}
+
+
+def test_refusing_given_flags_names_them_as_typed_in_the_order_of_names():
+    def words(one, flags, typed):
+        return f"{one}|{flags}|{typed}"
+
+    config = Settings(units=4, lower=False, seed=3)
+    refuse_given(config, ("units", "seed"), {"lower"}, words)  # none of them given: nothing
+    with pytest.raises(InputError) as error:
+        refuse_given(config, ("seed", "lower", "units"), {"units", "lower", "seed"}, words)
+    assert (
+        str(error.value) == "False|`--seed`, `--no-lower`, `--units`|--seed 3 --no-lower --units 4"
+    )
+    with pytest.raises(InputError, match=r"^True\|`--lower`\|--lower$"):
+        refuse_given(Settings(), ("lower",), {"lower"}, words)

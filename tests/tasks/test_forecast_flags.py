@@ -89,6 +89,7 @@ def test_tutorial_accepts_the_recipe_values_and_other_flags():
         ["--validation", "0.2"],
         ["--patience", "3"],
         ["--seed", "1"],
+        ["--seed", "0"],  # the default, given explicitly (--seed comes from add_common_flags)
     ],
 )
 def test_model_refuses_training_flags(argv, csv_file, model_file, tmp_path, capsys):

@@ -208,6 +208,14 @@ def test_bad_settings_and_model_files(tiny, tmp_path, capsys):
         ),
         (["--no-lower"], "Argument `--no-lower`: a saved model is used as it was trained"),
         (["--epochs", "3"], "Argument `--epochs`: a saved model is used as it was trained"),
+        # the defaults' values, given explicitly: still flags the saved model leaves unused
+        (
+            ["--units", "512"],
+            "Argument `--units`: a saved model is used as it was trained, so expected it left "
+            "out; got --units 512.",
+        ),
+        (["--lower"], "Argument `--lower`: a saved model is used as it was trained"),
+        (["--lr", "0.003"], "Argument `--learning-rate`: a saved model is used as it was"),
     ],
 )
 def test_model_shape_and_training_flags_with_a_model_are_an_error(tiny, argv, message, capsys):
@@ -228,6 +236,7 @@ def test_a_model_without_a_prompt_says_what_to_pass(tiny, capsys):
     [
         (["--length", "5"], "Argument `--length`: it only shapes answers to --prompt or"),
         (["--temperature", "1"], "Argument `--temperature`: it only shapes answers"),
+        (["--length", "10"], "Argument `--length`: it only shapes answers"),  # the default
         (
             ["--prompt", "had a general", "--top-k", "3"],
             "Argument `--top-k`: only used when sampling, expected --temperature > 0 with it, "
@@ -237,3 +246,13 @@ def test_a_model_without_a_prompt_says_what_to_pass(tiny, capsys):
 )
 def test_generation_flags_that_would_do_nothing_are_an_error(argv, message, capsys):
     assert message in error_of(argv, capsys)  # before any training
+
+
+def test_from_python_only_settings_off_the_defaults_count_as_given(tiny):
+    _, model, _ = tiny
+    result = run(Config(model=str(model), prompt="the lazy", units=512, length=1, quiet=True))
+    assert len(result.answers) == 1  # units=512 is the default: nothing to refuse
+    with pytest.raises(InputError, match="`--units`: a saved model is used as it was trained"):
+        run(Config(model=str(model), prompt="the lazy", units=4))
+    with pytest.raises(InputError, match="`--units`: a saved model"):  # or as the CLI tells
+        run(Config(model=str(model), prompt="the lazy"), given={"units"})

@@ -3,7 +3,8 @@
 The tasks differ in their math; these parts they have in common, so they are written once and
 behave (and word their one-line errors) the same way everywhere:
     flags      --seed, --out DIR, --quiet, --json; a Config built from the parsed flags;
-               the shared ones checked (check_common) before any work
+               the shared ones checked (check_common) before any work; which flags the user
+               gave (noted by the Given actions), and the error for those a situation ignores
     printing   facts to stdout, or to stderr when stdout carries --json
     files      a text file, a model file saved by a task, an output folder or file
     training   BLAS on one thread: our GEMMs are too small to share between threads
@@ -53,13 +54,13 @@ def add_common_flags(
 ):
     """Add --seed, --out DIR, --quiet and --json with these help texts; None leaves one out."""
     if seed is not None:
-        parser.add_argument("--seed", type=int, default=0, help=seed)
+        parser.add_argument("--seed", action=Given, type=int, default=0, help=seed)
     if out is not None:
-        parser.add_argument("--out", metavar="DIR", help=out)
+        parser.add_argument("--out", action=Given, metavar="DIR", help=out)
     if quiet is not None:
-        parser.add_argument("--quiet", action="store_true", help=quiet)
+        parser.add_argument("--quiet", action=GivenTrue, help=quiet)
     if json is not None:
-        parser.add_argument("--json", action="store_true", help=json)
+        parser.add_argument("--json", action=GivenTrue, help=json)
 
 
 def check_common(config, task=None):
@@ -79,6 +80,74 @@ def config_from(cls, args):
     their defaults, and flags without a field (func, ...) are left out."""
     names = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: v for k, v in vars(args).items() if k in names})
+
+
+# -- flags the user gave -----------------------------------------------------------------------
+# A flag the user gives is never silently ignored or replaced: where a situation (a saved model,
+# a fixed recipe) makes a flag meaningless, giving it is a one-line error, even with the
+# default's value. On the command line the parser notes each flag given (in args.given); from
+# Python, a field counts as given when it differs from the Config's default.
+def _note(namespace, dest):
+    namespace.given = {*getattr(namespace, "given", ()), dest}
+
+
+class Given(argparse.Action):
+    """Store a flag's value and note that the user gave it (a default is never "given")."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        _note(namespace, self.dest)
+
+
+class GivenTrue(Given):
+    """A switch like action="store_true" (default False, given: True), noted like Given."""
+
+    def __init__(self, option_strings, dest, default=False, help=None):
+        super().__init__(option_strings, dest, nargs=0, const=True, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        super().__call__(parser, namespace, self.const, option_string)
+
+
+class GivenBoolean(argparse.BooleanOptionalAction):
+    """--name / --no-name (argparse.BooleanOptionalAction), noted like Given."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        super().__call__(parser, namespace, values, option_string)
+        _note(namespace, self.dest)
+
+
+def given_fields(config, args=None):
+    """The fields the user set: the flags on the command line (`args`, parsed with the Given
+    actions), or from Python (no `args`) the fields of `config` that differ from its class's
+    defaults."""
+    if args is not None:
+        return set(getattr(args, "given", ()))
+    default = type(config)()
+    return {
+        f.name
+        for f in dataclasses.fields(config)
+        if getattr(config, f.name) != getattr(default, f.name)
+    }
+
+
+def refuse_given(config, names, given, words):
+    """The one-line InputError if the user gave (`given`) any field of `names`; else nothing.
+
+    words(one, flags, typed) is its text, where one: a single flag; flags: the flags, in the
+    order of `names`, as "`--units`, `--no-lower`"; typed: as given, "--units 4 --no-lower".
+    """
+    typed = [_typed(n, getattr(config, n)) for n in names if n in given]
+    if typed:
+        flags = ", ".join(f"`{t.split()[0]}`" for t in typed)
+        raise InputError(words(len(typed) == 1, flags, " ".join(typed)))
+
+
+def _typed(name, value):
+    """A field as its flag is typed: --units 4; a boolean --lower / --no-lower."""
+    if isinstance(value, bool):
+        return flag(name if value else f"no_{name}")
+    return f"{flag(name)} {value}"
 
 
 def comma_list(kind, what):

@@ -30,7 +30,7 @@ from unrolled.tasks import (
     forecast_report,
     forecast_tables,
 )
-from unrolled.tasks._common import add_task_parser, config_from, printer
+from unrolled.tasks._common import add_task_parser, config_from, given_fields, printer
 from unrolled.tasks.forecast_config import TUTORIAL, Config, add_flags, resolve
 
 __all__ = ["TUTORIAL", "Config", "Result", "add_parser", "run"]
@@ -55,7 +55,7 @@ def run(config, saved=None, given=None):
     from Config's defaults. --tutorial and --model refuse a given flag they would override.
     """
     started = time.perf_counter()
-    given = forecast_config.given(config) if given is None else set(given)
+    given = given_fields(config) if given is None else set(given)
     config = resolve(config, given)
     if config.model is not None and saved is None:
         saved = forecast_model.load(config.model)
@@ -178,5 +178,6 @@ def _main(args):
         for name, description in list_datasets().items():
             print(f"  {name:16s} {description}")
         return 0
-    run(config_from(Config, args), given=forecast_config.given(None, args))
+    config = config_from(Config, args)
+    run(config, given=given_fields(config, args))
     return 0

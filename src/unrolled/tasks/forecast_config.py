@@ -12,7 +12,14 @@ import numpy as np
 
 from unrolled.errors import InputError
 from unrolled.tasks import forecast_data
-from unrolled.tasks._common import add_common_flags, comma_list, flag
+from unrolled.tasks._common import (
+    Given,
+    GivenTrue,
+    add_common_flags,
+    comma_list,
+    flag,
+    refuse_given,
+)
 from unrolled.tasks.forecast_scaling import TARGETS, WindowScaler
 
 
@@ -97,17 +104,6 @@ FILE_SETTINGS = (
 TRAINING_ONLY = ("epochs", "batch_size", "learning_rate", "validation", "patience", "seed")
 
 
-def given(config, args=None):
-    """The fields the user set: the flags on the command line (`args`, parsed by add_flags's
-    parser), or from Python the fields that differ from Config's defaults."""
-    if args is not None:
-        return set(getattr(args, "given", ()))
-    d = Config()
-    return {
-        f.name for f in dataclasses.fields(config) if getattr(config, f.name) != getattr(d, f.name)
-    }
-
-
 def resolve(config, given=()):
     """The settings actually used: with --tutorial, the tutorial's recipe fills every setting it
     fixes; a flag in `given` that asks for something else is an error, never ignored."""
@@ -145,15 +141,16 @@ def settings_from_file(config, found, given):
                 f"file, which was trained with {saved!r}; leave {flag(key)} out to use the "
                 "model's setting."
             )
-    training = [f"`{flag(k)}`" for k in TRAINING_ONLY if k in given]
-    if training:
-        one = len(training) == 1
-        raise InputError(
-            f"Argument{'' if one else 's'} {', '.join(training)}: "
-            f"{'sets' if one else 'set'} how a model is trained, but --model {path} is already "
-            f"trained and is not trained again; leave {'it' if one else 'them'} out, or drop "
-            "--model."
-        )
+    refuse_given(
+        config,
+        TRAINING_ONLY,
+        given,
+        lambda one, flags, _: (
+            f"Argument{'' if one else 's'} {flags}: {'sets' if one else 'set'} how a model is "
+            f"trained, but --model {path} is already trained and is not trained again; leave "
+            f"{'it' if one else 'them'} out, or drop --model."
+        ),
+    )
     if config.backtest:
         raise InputError(
             f"Argument `--backtest`: a walk-forward backtest trains a new model per fold, but "
@@ -222,14 +219,6 @@ def _positive(v):
     return not isinstance(v, bool) and isinstance(v, int) and v >= 1
 
 
-class _Given(argparse.Action):
-    """Store a flag's value and note that the user gave it (a default is never "given")."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        namespace.given = {*getattr(namespace, "given", ()), self.dest}
-
-
 def _test_size(text):
     try:
         value = float(text)
@@ -245,11 +234,11 @@ def add_flags(parser):
     d = Config()
 
     def add(flag, help, **kwargs):
-        name = flag[2:].replace("-", "_")
-        if kwargs.get("action") != "store_true":
-            kwargs["action"] = _Given
-            kwargs.setdefault("default", getattr(d, name))
-            default = getattr(d, name)
+        default = getattr(d, flag[2:].replace("-", "_"))
+        if default is False:  # a switch
+            kwargs["action"] = GivenTrue
+        else:
+            kwargs.update(action=Given, default=default)
             kwargs.setdefault("type", str if default is None else type(default))
         parser.add_argument(flag, help=help, **kwargs)
 
@@ -285,11 +274,9 @@ def add_flags(parser):
     add("--backtest", "walk-forward folds over the test period, refit per fold", metavar="N")
     add("--predict-next", "forecast N days past the end (N <= test rows)", metavar="N")
     add("--model", "forecast with a saved model file instead of training", metavar="FILE")
-    add("--tutorial", "the tutorial's exact recipe (see docs/forecast.md)", action="store_true")
-    add("--seed", "random seed")
+    add("--tutorial", "the tutorial's exact recipe (see docs/forecast.md)")
     add_common_flags(
         parser,
-        seed=None,
         quiet="print only the results table",
         json="print metrics.json to stdout (the rest goes to stderr)",
     )

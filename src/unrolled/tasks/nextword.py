@@ -14,11 +14,11 @@ followed by different words in different places.
 The network, its training and the prompt answers live in nextword_model.py.
 """
 
-import argparse
 import dataclasses
 import json
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,9 @@ from unrolled.errors import InputError, invalid
 from unrolled.files import run_dir, write_json
 from unrolled.generate import check_sampling
 from unrolled.tasks._common import (
+    Given,
+    GivenBoolean,
+    GivenTrue,
     add_common_flags,
     add_task_parser,
     check_common,
@@ -36,9 +39,11 @@ from unrolled.tasks._common import (
     check_writable,
     config_from,
     flag,
+    given_fields,
     load_task_model,
     printer,
     read_text,
+    refuse_given,
 )
 from unrolled.tasks.nextword_model import (
     Answer,
@@ -110,8 +115,8 @@ class Result:
         return d
 
 
-def _check(config):
-    """Validate every setting once, before any file is read."""
+def _check(config, given):
+    """Validate every setting once, before any file is read; `given`: the fields the user set."""
     for name in ("context", "embed_dim", "units", "layers", "epochs", "batch_size"):
         check_integer(getattr(config, name), flag(name))
     check_integer(config.length, "--length", low=0)
@@ -124,9 +129,9 @@ def _check(config):
         if config.model is not None and getattr(config, other) is not None:
             raise InputError(f"Pass either --model FILE (reuse a model) or --{other}, not both.")
     if config.model is not None:
-        _unused(config, NETWORK + TRAINING, "a saved model is used as it was trained")
+        _unused(config, NETWORK + TRAINING, given, "a saved model is used as it was trained")
     if config.prompt is None and not config.interactive:
-        _unused(config, GENERATION, "it only shapes answers to --prompt or --interactive")
+        _unused(config, GENERATION, given, "it only shapes answers to --prompt or --interactive")
     if config.top_k is not None and config.temperature == 0:
         raise InputError(
             "Argument `--top-k`: only used when sampling, expected --temperature > 0 with it, "
@@ -136,17 +141,16 @@ def _check(config):
     check_common(config)  # --out only when given: nothing is written without it
 
 
-def _unused(config, names, why):
-    """One line naming the flags of `names` set off their defaults (as forecast tells them)."""
-    default, shown = Config(), []
-    for n in (n for n in names if getattr(config, n) != getattr(default, n)):
-        v = getattr(config, n)  # a boolean is --lower / --no-lower
-        shown.append(f"--{'' if v else 'no-'}{n}" if isinstance(v, bool) else f"{flag(n)} {v}")
-    if shown:
-        raise InputError(
-            f"Argument {', '.join(f'`{s.split()[0]}`' for s in shown)}: {why}, so expected "
-            f"{'it' if len(shown) == 1 else 'them'} left out; got {' '.join(shown)}."
-        )
+def _unused(config, names, given, why):
+    """One line naming the flags of `names` the user gave, which `why` leaves unused."""
+    refuse_given(
+        config,
+        names,
+        given,
+        lambda one, flags, typed: (
+            f"Argument {flags}: {why}, so expected {'it' if one else 'them'} left out; got {typed}."
+        ),
+    )
 
 
 def _load(path):
@@ -169,12 +173,13 @@ def _prepare(config):
     return vocab.fit(tokens), tokens, source
 
 
-def run(config, stdin=None):
+def run(config, stdin=None, given=None):
     """Train (or load) a next-word model, score it and answer prompts; returns a Result.
 
-    stdin: where --interactive reads prompts from (default sys.stdin).
+    stdin: where --interactive reads prompts from (default sys.stdin); given: the fields the
+    user set (command-line flags; None -> those off Config's defaults), refused where unused.
     """
-    _check(config)
+    _check(config, given_fields(config) if given is None else set(given))
     say = printer(config.json, config.quiet)
     unrolled_config.set_seed(config.seed)
 
@@ -260,15 +265,10 @@ def add_parser(subparsers):
     help = "next-word prediction with an LSTM (the tutorial's 'Belling the Cat')"
     parser = add_task_parser(subparsers, TASK, help, __doc__)
     d = Config()
-    add = parser.add_argument
+    add = partial(parser.add_argument, action=Given)  # every flag noted when the user gives it
     add("--text", metavar="FILE", help="UTF-8 text to learn from (default: the built-in fable)")
     add("--context", type=int, default=d.context, help="words in, to predict the next one")
-    add(
-        "--lower",
-        action=argparse.BooleanOptionalAction,
-        default=d.lower,
-        help="lower-case the text",
-    )
+    add("--lower", action=GivenBoolean, default=d.lower, help="lower-case the text")
     add("--input", choices=INPUTS, default=d.input, help="how words enter the LSTM")
     add("--embed-dim", type=int, default=d.embed_dim, help="embedding width")
     add("--units", type=int, default=d.units, help="units per LSTM layer")
@@ -277,7 +277,7 @@ def add_parser(subparsers):
     add("--batch-size", type=int, default=d.batch_size, help="windows per step")
     add("--learning-rate", "--lr", type=float, default=d.learning_rate, help="RMSprop step size")
     add("--prompt", help="words to continue, e.g. 'had a general'")
-    add("--interactive", action="store_true", help="read prompts from stdin until EOF")
+    add("--interactive", action=GivenTrue, help="read prompts from stdin until EOF")
     add("--length", type=int, default=d.length, help="words to generate after a prompt")
     add("--temperature", type=float, default=d.temperature, help="0: greedy; > 0: sample")
     add("--top-k", type=int, default=d.top_k, help="sample among the k likeliest words")
@@ -294,5 +294,6 @@ def add_parser(subparsers):
 
 
 def _main(args):
-    run(config_from(Config, args))
+    config = config_from(Config, args)
+    run(config, given=given_fields(config, args))
     return 0
