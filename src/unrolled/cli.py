@@ -80,14 +80,11 @@ def main(argv=None):
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        # the tasks check their output paths before any work; a file system that refuses a
-        # write later still gets one line, not a traceback (an OSError without a file is a bug)
+        # the tasks check their paths before any work; a file system that refuses a read or
+        # a write later still gets one line, not a traceback (an OSError without a file is a bug)
         if error.filename is None or prog is None:
             raise
-        print(
-            f"error: {prog}: cannot write {error.filename}: {error.strerror}",
-            file=sys.stderr,
-        )
+        print(f"error: {prog}: {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -156,11 +156,13 @@ def _read(path, formats):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise InputError(f"cannot load {path!r}: no such file")
-    with open(path, "rb") as f:
-        if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip archive (or an empty one)
-            raise InputError(
-                f"cannot load {path!r}: not an unrolled model file (not a .npz archive)"
-            )
+    try:
+        with open(path, "rb") as f:
+            signature = f.read(4)
+    except OSError as error:  # unreadable: permissions, a special file
+        raise InputError(f"cannot load {path!r}: {error.strerror or error}") from None
+    if signature not in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip archive (or an empty one)
+        raise InputError(f"cannot load {path!r}: not an unrolled model file (not a .npz archive)")
     try:
         with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
             if DOCUMENT not in npz.files:

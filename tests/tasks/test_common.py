@@ -180,7 +180,7 @@ def test_a_write_that_fails_late_is_one_line_naming_the_file(folder, monkeypatch
 
     monkeypatch.setattr(files, "write_json", refuse)
     err = one_error([*FAST["memory"], "--out", "run"], capsys)  # memory has its own --task
-    expected = f"unrolled memory: cannot write {Path('run', 'memory.json')}: Permission denied"
+    expected = f"unrolled memory: {Path('run', 'memory.json')}: Permission denied"
     assert err == f"error: {expected}\n"
 
 

@@ -129,12 +129,37 @@ def test_model_refuses_tutorial_naming_the_model(csv_file, model_file, tmp_path,
         ),
         (["--backtest", "100"], "--backtest 100 cuts the 24-row test period into blocks of 0"),
         (["--ma-window", "100000"], "`--ma-window`, expected at most the 96 training rows"),
-        (["--predict-next", "100000"], "`--predict-next`, expected at most 24"),
+        (["--predict-next", "1001"], "`--predict-next`, expected at most 1000 trading days"),
     ],
 )
 def test_limits_are_checked_before_training(argv, message, csv_file, tmp_path, capsys, no_training):
     err = one_error(["--csv", str(csv_file), *TINY[:-1], *argv], tmp_path, capsys)
     assert message in err
+
+
+def test_predict_next_may_reach_past_a_short_test_period(model_file, csv_file, tmp_path):
+    """Forecasting past the end reads only the last `lookback` rows: the 24-row test period
+    does not limit it."""
+    out = tmp_path / "out"
+    argv = ["forecast", "--csv", str(csv_file), "--model", str(model_file), "--predict-next", "30"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    rows = (out / "predictions.csv").read_text().splitlines()
+    assert sum(row.endswith(",future") for row in rows) == 30
+
+
+def test_an_unreadable_model_file_is_one_line(tmp_path, capsys, monkeypatch):
+    locked = tmp_path / "locked.npz"
+    locked.write_bytes(b"PK\x03\x04")
+    real_open = open
+
+    def refuse(path, *args, **kwargs):
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refuse)
+    err = one_error(["--model", str(locked)], tmp_path, capsys)
+    assert f"cannot load {str(locked)!r}: Permission denied" in err and "--model" in err
 
 
 # ---- a hand-edited model file: one line naming --model and the file ------------------------

@@ -53,7 +53,7 @@ class Config:
     patience: int = 10  # epochs without a better validation loss before stopping
     ma_window: int = 20  # days in the moving-average baseline (about a trading month)
     backtest: int = 0  # walk-forward folds over the test period (refit per fold); 0 -> none
-    predict_next: int = 0  # forecast this many trading days past the end (<= the test rows)
+    predict_next: int = 0  # forecast this many trading days past the end (<= 1000)
     model: str | None = None  # forecast with a saved model file instead of training
     tutorial: bool = False  # the tutorial's exact recipe (see TUTORIAL)
     seed: int = 0  # same seed, same weights, same numbers
@@ -272,7 +272,7 @@ def add_flags(parser):
     add("--patience", "early stopping: epochs without improvement")
     add("--ma-window", "days in the moving-average baseline")
     add("--backtest", "walk-forward folds over the test period, refit per fold", metavar="N")
-    add("--predict-next", "forecast N days past the end (N <= test rows)", metavar="N")
+    add("--predict-next", "forecast N trading days past the end (N <= 1000)", metavar="N")
     add("--model", "forecast with a saved model file instead of training", metavar="FILE")
     add("--tutorial", "the tutorial's exact recipe (see docs/forecast.md)")
     add_common_flags(

@@ -20,6 +20,8 @@ from unrolled.errors import InputError, invalid
 from unrolled.tasks._common import check_common, check_integer, existing_file, flag
 from unrolled.tasks.forecast_scaling import TARGETS, check_positive
 
+MAX_PREDICT_NEXT = 1000  # --predict-next's cap: ~4 years of trading days
+
 __all__ = [
     "CELLS",
     "STRATEGIES",
@@ -183,8 +185,8 @@ def _check_length(T, s, config, train_horizon):
         )
     if config.backtest:
         fold_bounds(s, T, config.backtest, H)
-    if config.predict_next > n_test:
-        expected = f"at most {n_test} (the test period's rows)"
+    if config.predict_next > MAX_PREDICT_NEXT:  # a forecast that far out is only noise
+        expected = f"at most {MAX_PREDICT_NEXT} trading days (about four years)"
         raise invalid("--predict-next", expected, config.predict_next)
     if config.ma_window > s:
         raise invalid("--ma-window", f"at most the {s} training rows", config.ma_window)
