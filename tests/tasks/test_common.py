@@ -261,7 +261,26 @@ def test_refusing_given_flags_names_them_as_typed_in_the_order_of_names():
     with pytest.raises(InputError) as error:
         refuse_given(config, ("seed", "lower", "units"), {"units", "lower", "seed"}, words)
     assert (
-        str(error.value) == "False|`--seed`, `--no-lower`, `--units`|--seed 3 --no-lower --units 4"
+        str(error.value)
+        == "False|Arguments `--seed`, `--no-lower`, `--units`|--seed 3 --no-lower --units 4"
     )
-    with pytest.raises(InputError, match=r"^True\|`--lower`\|--lower$"):
+    with pytest.raises(InputError, match=r"^True\|Argument `--lower`\|--lower$"):
         refuse_given(Settings(), ("lower",), {"lower"}, words)
+
+
+def test_refusing_a_disagreement_with_a_file_shows_values_as_typed():
+    from unrolled.tasks._common import refuse_disagreeing
+
+    config = Settings(units=4, lower=False)
+    refuse_disagreeing(config, {"units": 4, "lower": True}, {"units"})  # agrees; lower not given
+    refuse_disagreeing(Settings(units=[1, 2]), {"units": (1, 2)}, {"units"})  # list == tuple
+    with pytest.raises(InputError) as error:
+        refuse_disagreeing(config, {"units": 8, "lower": True}, {"units", "lower"})
+    assert str(error.value) == (
+        "Argument `--units`: 4 disagrees with the model file, which was trained with 8; "
+        "leave --units out to use the model's setting."
+    )
+    with pytest.raises(InputError, match=r"`--units`: High,Open disagrees .* with Open;"):
+        refuse_disagreeing(Settings(units=("High", "Open")), {"units": ["Open"]}, {"units"})
+    with pytest.raises(InputError, match="`--lower`: --no-lower disagrees .* with --lower;"):
+        refuse_disagreeing(config, {"lower": True}, {"lower"})

@@ -11,7 +11,7 @@ from unrolled.cli import main
 from unrolled.errors import InputError
 from unrolled.tasks import forecast_model
 from unrolled.tasks.forecast import Config, run
-from unrolled.tasks.forecast_config import resolve
+from unrolled.tasks.forecast_config import resolve, settings_from_file
 
 from .test_forecast import TINY, csv_lines, prices, write_csv
 
@@ -74,6 +74,17 @@ def test_tutorial_accepts_the_recipe_values_and_other_flags():
     assert (resolved.lookback, resolved.epochs, resolved.ma_window) == (1, 200, 5)
     with pytest.raises(InputError, match="`--lookback`: --tutorial"):
         run(Config(tutorial=True, lookback=5))  # from Python too
+
+
+def test_tutorial_accepts_its_own_column_as_features_and_shows_values_as_typed(
+    tmp_path, capsys, no_training
+):
+    resolved = resolve(Config(tutorial=True, features=("Open",)), {"tutorial", "features"})
+    assert resolved.features is None  # Open alone: what the recipe uses
+    err = one_error(["--tutorial", "--features", "High,Open"], tmp_path, capsys)
+    assert "which uses Open, got High,Open; leave --features out" in err
+    err = one_error(["--tutorial", "--column", "Close"], tmp_path, capsys)
+    assert "which uses Open, got Close;" in err
 
 
 # ---- --model: the file's model is used as is; training flags and backtests are refused -----
@@ -201,3 +212,16 @@ def test_a_hand_edited_model_file_is_one_line_naming_model(
     err = one_error(["--csv", str(csv_file), "--model", str(path)], tmp_path, capsys)
     assert err.startswith("error: Argument `--model`: ") and str(path) in err, err
     assert message in err and "Path(" not in err and "`--lookback`" not in err
+
+
+def test_model_features_compare_as_a_list_or_a_tuple_and_show_as_typed():
+    found = {"settings": {"column": "Open", "features": ["Open", "High"], "lookback": 5}}
+    config = Config(model="m.npz", features=["Open", "High"], lookback=5)  # a list, from Python
+    used = settings_from_file(config, found, {"features", "lookback"})
+    assert used.features == ("Open", "High")
+    with pytest.raises(InputError) as error:
+        settings_from_file(Config(model="m.npz", features=("High", "Open")), found, {"features"})
+    assert str(error.value) == (
+        "Argument `--features`: High,Open disagrees with the model file, which was trained "
+        "with Open,High; leave --features out to use the model's setting."
+    )

@@ -1,6 +1,7 @@
 """`unrolled memory`: the data, the quick experiment's outcome, outputs and errors."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -111,6 +112,13 @@ def test_adding_problem_quick(tmp_path, capsys):
             "`--symbols`: only --task recall has symbols, expected it left out with --task "
             "adding; got --symbols 3.",
         ),
+        # the default's value, typed, where it does nothing: refused all the same
+        (
+            ["--task", "adding", "--quick", "--symbols", "8"],
+            "Argument `--symbols`: only --task recall has symbols, expected it left out with "
+            "--task adding; got --symbols 8.",
+        ),
+        (["--cells", "rnn", "--keep-bias", "4"], "Argument `--keep-bias`: only the gated cells"),
         (
             ["--cells", "rnn", "--keep-bias", "keras"],
             "`--keep-bias`: only the gated cells have one, expected --cells with lstm or gru; "
@@ -137,3 +145,11 @@ def test_keep_bias_signs_read_well(bias, text, capsys, tmp_path):
     argv = ["memory", "--quick", "--cells", "lstm", "--lengths", "2", "--epochs", "1"]
     assert main([*argv, "--keep-bias", bias, "--quiet", "--out", str(tmp_path)]) == 0
     assert text in capsys.readouterr().out
+
+
+def test_quick_keeps_the_values_given_even_the_defaults(tmp_path):
+    given = {"quick", "epochs", "cells", "lengths", "train", "test"}
+    config = Config(quick=True, epochs=20, cells=("rnn",), lengths=(2,), train=64, test=50)
+    result = run(replace(config, quiet=True, out=str(tmp_path)), given=given | {"quiet", "out"})
+    assert result.config.epochs == 20  # typed --epochs 20 (the default) is not QUICK's 10
+    assert result.config.repeats == 1  # not given: QUICK's

@@ -202,25 +202,53 @@ def test_bad_settings_and_model_files(tiny, tmp_path, capsys):
     ("argv", "message"),
     [
         (
-            ["--units", "4", "--context", "5"],
-            "Argument `--context`, `--units`: a saved model is used as it was trained, so "
-            "expected them left out; got --context 5 --units 4.",
+            ["--units", "4", "--context", "2"],  # --context 2 agrees: --units is named
+            "Argument `--units`: 4 disagrees with the model file, which was trained with 32; "
+            "leave --units out to use the model's setting.",
         ),
-        (["--no-lower"], "Argument `--no-lower`: a saved model is used as it was trained"),
-        (["--epochs", "3"], "Argument `--epochs`: a saved model is used as it was trained"),
-        # the defaults' values, given explicitly: still flags the saved model leaves unused
         (
-            ["--units", "512"],
-            "Argument `--units`: a saved model is used as it was trained, so expected it left "
-            "out; got --units 512.",
+            ["--context", "3"],
+            "`--context`: 3 disagrees with the model file, which was trained with 2",
         ),
-        (["--lower"], "Argument `--lower`: a saved model is used as it was trained"),
+        (
+            ["--no-lower"],
+            "`--lower`: --no-lower disagrees with the model file, which was trained with --lower",
+        ),
+        (
+            ["--input", "onehot"],
+            "`--input`: onehot disagrees with the model file, which was trained with embedding",
+        ),
+        (
+            ["--embed-dim", "64"],
+            "`--embed-dim`: 64 disagrees with the model file, which was trained with 16",
+        ),
+        (
+            ["--layers", "2"],
+            "`--layers`: 2 disagrees with the model file, which was trained with 1",
+        ),
+        (["--epochs", "3"], "Argument `--epochs`: a saved model is used as it was trained"),
+        # training flags are refused even with the defaults' values
         (["--lr", "0.003"], "Argument `--learning-rate`: a saved model is used as it was"),
+        (
+            ["--epochs", "40", "--batch-size", "16"],
+            "Arguments `--epochs`, `--batch-size`: a saved model is used as it was trained, so "
+            "expected them left out; got --epochs 40 --batch-size 16.",
+        ),
     ],
 )
-def test_model_shape_and_training_flags_with_a_model_are_an_error(tiny, argv, message, capsys):
+def test_network_flags_must_agree_with_a_model_and_training_flags_are_an_error(
+    tiny, argv, message, capsys
+):
     _, model, _ = tiny
     assert message in error_of(["--model", str(model), "--prompt", "the lazy", *argv], capsys)
+
+
+def test_network_flags_that_agree_with_the_model_file_are_accepted(tiny, capsys):
+    _, model, _ = tiny
+    argv = ["--context", "2", "--lower", "--input", "embedding", "--embed-dim", "16"]
+    argv += ["--units", "32", "--layers", "1", "--length", "1", "--quiet"]
+    assert main(["nextword", "--model", str(model), "--prompt", "the lazy", *argv]) == 0
+    assert "the lazy" in capsys.readouterr().out
 
 
 def test_a_model_without_a_prompt_says_what_to_pass(tiny, capsys):
@@ -252,7 +280,9 @@ def test_from_python_only_settings_off_the_defaults_count_as_given(tiny):
     _, model, _ = tiny
     result = run(Config(model=str(model), prompt="the lazy", units=512, length=1, quiet=True))
     assert len(result.answers) == 1  # units=512 is the default: nothing to refuse
-    with pytest.raises(InputError, match="`--units`: a saved model is used as it was trained"):
+    with pytest.raises(InputError, match="`--units`: 4 disagrees with the model file"):
         run(Config(model=str(model), prompt="the lazy", units=4))
-    with pytest.raises(InputError, match="`--units`: a saved model"):  # or as the CLI tells
+    with pytest.raises(InputError, match="`--units`: 512 disagrees"):  # or as the CLI tells
         run(Config(model=str(model), prompt="the lazy"), given={"units"})
+    with pytest.raises(InputError, match="`--epochs`: a saved model"):
+        run(Config(model=str(model), prompt="the lazy"), given={"epochs"})

@@ -2,9 +2,8 @@
 
 The tasks differ in their math; these parts they have in common, so they are written once and
 behave (and word their one-line errors) the same way everywhere:
-    flags      --seed, --out DIR, --quiet, --json; a Config built from the parsed flags;
-               the shared ones checked (check_common) before any work; which flags the user
-               gave (noted by the Given actions), and the error for those a situation ignores
+    flags      --seed, --out DIR, --quiet, --json, checked before any work; a Config from the
+               flags; the flags given (Given actions), refused where they would do nothing
     printing   facts to stdout, or to stderr when stdout carries --json
     files      a text file, a model file saved by a task, an output folder or file
     training   BLAS on one thread: our GEMMs are too small to share between threads
@@ -33,6 +32,7 @@ def add_cells_flag(parser, cells):
     """--cells a,b,c: the recurrent cells to compare (checked by `check_cells`)."""
     parser.add_argument(
         "--cells",
+        action=Given,
         type=comma_list(str, "names"),
         default=",".join(cells),
         help=f"comma-separated cells: {', '.join(cells)}",
@@ -83,10 +83,9 @@ def config_from(cls, args):
 
 
 # -- flags the user gave -----------------------------------------------------------------------
-# A flag the user gives is never silently ignored or replaced: where a situation (a saved model,
-# a fixed recipe) makes a flag meaningless, giving it is a one-line error, even with the
-# default's value. On the command line the parser notes each flag given (in args.given); from
-# Python, a field counts as given when it differs from the Config's default.
+# A flag the user gives is never silently ignored or replaced: where a saved model or a fixed
+# recipe makes it meaningless, giving it (even with the default's value) is a one-line error.
+# The parser notes each flag given in args.given; from Python, a field off Config's default.
 def _note(namespace, dest):
     namespace.given = {*getattr(namespace, "given", ()), dest}
 
@@ -119,35 +118,50 @@ class GivenBoolean(argparse.BooleanOptionalAction):
 
 def given_fields(config, args=None):
     """The fields the user set: the flags on the command line (`args`, parsed with the Given
-    actions), or from Python (no `args`) the fields of `config` that differ from its class's
-    defaults."""
+    actions), or from Python (no `args`) the fields of `config` off its class's defaults."""
     if args is not None:
         return set(getattr(args, "given", ()))
-    default = type(config)()
-    return {
-        f.name
-        for f in dataclasses.fields(config)
-        if getattr(config, f.name) != getattr(default, f.name)
-    }
+    default = dataclasses.asdict(type(config)())
+    return {k for k, v in dataclasses.asdict(config).items() if v != default[k]}
 
 
 def refuse_given(config, names, given, words):
     """The one-line InputError if the user gave (`given`) any field of `names`; else nothing.
-
-    words(one, flags, typed) is its text, where one: a single flag; flags: the flags, in the
-    order of `names`, as "`--units`, `--no-lower`"; typed: as given, "--units 4 --no-lower".
-    """
-    typed = [_typed(n, getattr(config, n)) for n in names if n in given]
+    words(one, flags, typed) is its text, where one: a single flag; flags: in the order of
+    `names`, "Arguments `--units`, `--no-lower`" ("Argument `--units`" for one); typed: as
+    given, "--units 4 --no-lower"."""
+    typed = [shown(n, getattr(config, n), typed=True) for n in names if n in given]
     if typed:
         flags = ", ".join(f"`{t.split()[0]}`" for t in typed)
+        flags = f"Argument{'' if len(typed) == 1 else 's'} {flags}"
         raise InputError(words(len(typed) == 1, flags, " ".join(typed)))
 
 
-def _typed(name, value):
-    """A field as its flag is typed: --units 4; a boolean --lower / --no-lower."""
+def refuse_disagreeing(config, saved, given):
+    """The one-line InputError for the first field of `saved` (what a model file fixes) that
+    the user gave (`given`) with another value; a list equals the tuple of its items."""
+    for name, value in saved.items():
+        if name in given and not same(getattr(config, name), value):
+            raise InputError(
+                f"Argument `{flag(name)}`: {shown(name, getattr(config, name))} disagrees with "
+                f"the model file, which was trained with {shown(name, value)}; leave "
+                f"{flag(name)} out to use the model's setting."
+            )
+
+
+def same(a, b):
+    """a == b, where a list equals the tuple of its items."""
+    return (tuple(a) if isinstance(a, list) else a) == (tuple(b) if isinstance(b, list) else b)
+
+
+def shown(name, value, typed=False):
+    """A value as typed: High,Open; a boolean --lower / --no-lower; None: none. typed: after
+    its flag (--units 4, --features High,Open; a boolean as before)."""
     if isinstance(value, bool):
         return flag(name if value else f"no_{name}")
-    return f"{flag(name)} {value}"
+    text = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    text = "none" if value is None else text
+    return f"{flag(name)} {text}" if typed else text
 
 
 def comma_list(kind, what):

@@ -18,7 +18,10 @@ from unrolled.tasks._common import (
     add_common_flags,
     comma_list,
     flag,
+    refuse_disagreeing,
     refuse_given,
+    same,
+    shown,
 )
 from unrolled.tasks.forecast_scaling import TARGETS, WindowScaler
 
@@ -116,12 +119,13 @@ def resolve(config, given=()):
         )
     data = TUTORIAL_BUILTIN if config.csv is None else {"rows": 0}  # the whole training file
     recipe = {**TUTORIAL, **data}
-    for key, value in recipe.items():
-        if key in given and getattr(config, key) != value:
+    uses = dict(recipe, features=(recipe["column"],))  # features None: the target alone
+    for key, value in uses.items():
+        if key in given and not same(getattr(config, key), value):
             raise InputError(
                 f"Argument `{flag(key)}`: --tutorial runs the tutorial's recipe, which uses "
-                f"{value!r}, got {getattr(config, key)!r}; leave {flag(key)} out, or drop "
-                "--tutorial to choose it."
+                f"{shown(key, value)}, got {shown(key, getattr(config, key))}; leave "
+                f"{flag(key)} out, or drop --tutorial to choose it."
             )
     return dataclasses.replace(config, **recipe)
 
@@ -134,19 +138,13 @@ def settings_from_file(config, found, given):
     """
     path = repr(str(config.model)) if config.model is not None else "file"
     settings = dict(found["settings"], features=tuple(found["settings"]["features"]))
-    for key, saved in settings.items():
-        if key in given and getattr(config, key) != saved:
-            raise InputError(
-                f"Argument `{flag(key)}`: {getattr(config, key)!r} disagrees with the model "
-                f"file, which was trained with {saved!r}; leave {flag(key)} out to use the "
-                "model's setting."
-            )
+    refuse_disagreeing(config, settings, given)  # a list of features equals their tuple
     refuse_given(
         config,
         TRAINING_ONLY,
         given,
         lambda one, flags, _: (
-            f"Argument{'' if one else 's'} {flags}: {'sets' if one else 'set'} how a model is "
+            f"{flags}: {'sets' if one else 'set'} how a model is "
             f"trained, but --model {path} is already trained and is not trained again; leave "
             f"{'it' if one else 'them'} out, or drop --model."
         ),

@@ -38,12 +38,15 @@ import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
-from unrolled.errors import InputError, invalid
+from unrolled.errors import invalid
 from unrolled.tasks import memory_report
 from unrolled.tasks._common import (
+    Given,
+    GivenTrue,
     add_cells_flag,
     add_common_flags,
     add_task_parser,
@@ -53,7 +56,9 @@ from unrolled.tasks._common import (
     comma_list,
     config_from,
     flag,
+    given_fields,
     one_blas_thread,
+    refuse_given,
 )
 from unrolled.tasks.memory_report import HIT, NAMES
 from unrolled.tasks.memory_train import CELLS, train_one
@@ -76,7 +81,7 @@ class Config:
     keep_bias: float | None = 4.0  # gated cells' initial keep bias (module doc); None: Keras's
     test: int = 1000  # held-out sequences per T
     repeats: int = 3  # independent runs (data, weights) per (cell, T): the table shows the mean
-    quick: bool = False  # a seconds-long run for tests: QUICK replaces the defaults left as is
+    quick: bool = False  # a seconds-long run for tests: QUICK sets the fields not given
     seed: int = 0  # same seed, same data, weights and numbers
     out: str | None = None  # folder for memory.png and memory.json; None: runs/memory-<time>
     quiet: bool = False  # no progress bar, just the table
@@ -121,7 +126,8 @@ def _metric(config):
     return "accuracy" if config.task == "recall" else f"share within {HIT} of the sum"
 
 
-def _check(config):
+def _check(config, given):
+    """Every setting, before any work; `given`: the fields the user set."""
     if config.task not in TASKS:
         raise invalid("--task", f"one of {', '.join(TASKS)}", config.task)
     check_cells(config.cells, CELLS)
@@ -133,16 +139,25 @@ def _check(config):
         if len(set(values)) < len(values):  # a repeat would show the same column or row twice
             raise invalid(name, "distinct values", ",".join(map(str, values)))
     check_integer(config.symbols, "--symbols", low=2)
-    default = Config()
-    if config.task != "recall" and config.symbols != default.symbols:
-        raise InputError(
-            f"Argument `--symbols`: only --task recall has symbols, expected it left out with "
-            f"--task {config.task}; got --symbols {config.symbols}."
+    if config.task != "recall":  # even the default's value, typed: it would do nothing
+        refuse_given(
+            config,
+            ("symbols",),
+            given,
+            lambda _, flags, typed: (
+                f"{flags}: only --task recall has symbols, expected it left out with "
+                f"--task {config.task}; got {typed}."
+            ),
         )
-    if config.keep_bias != default.keep_bias and not {"lstm", "gru"} & set(config.cells):
-        raise InputError(
-            "Argument `--keep-bias`: only the gated cells have one, expected --cells with lstm "
-            f"or gru; got --cells {','.join(config.cells)}."
+    if not {"lstm", "gru"} & set(config.cells):
+        refuse_given(
+            config,
+            ("keep_bias",),
+            given,
+            lambda _, flags, typed: (
+                f"{flags}: only the gated cells have one, expected --cells with lstm or gru; "
+                f"got --cells {','.join(config.cells)}."
+            ),
         )
     for name in ("hidden", "train", "epochs", "batch_size", "test", "repeats"):
         check_integer(getattr(config, name), flag(name))
@@ -156,16 +171,18 @@ def _check(config):
     check_common(config, "memory")
 
 
-def run(config):
-    """Train every (cell, T), score on held-out data, write memory.png and memory.json."""
+def run(config, given=None):
+    """Train every (cell, T), score on held-out data, write memory.png and memory.json.
+
+    given: the fields the user set (command-line flags; None -> those off Config's defaults);
+    --quick replaces only the others, and a flag given where it does nothing is an error.
+    """
     from unrolled.files import run_dir, write_json
 
+    given = given_fields(config) if given is None else set(given)
     if config.quick:  # tiny settings, except where the caller chose a value
-        default = Config()
-        config = replace(
-            config, **{k: v for k, v in QUICK.items() if getattr(config, k) == getattr(default, k)}
-        )
-    _check(config)
+        config = replace(config, **{k: v for k, v in QUICK.items() if k not in given})
+    _check(config, given)
     chance = 1.0 / config.symbols if config.task == "recall" else _adding_chance()
     total = (
         config.epochs
@@ -222,22 +239,24 @@ def add_parser(subparsers):
     help = "long-term memory: SimpleRNN vs LSTM vs GRU as the gap grows"
     p = add_task_parser(subparsers, "memory", help, __doc__)
     d = Config()
-    p.add_argument("--task", default=d.task, help="recall or adding")
+    add = partial(p.add_argument, action=Given)  # every flag noted when the user gives it
+    add("--task", default=d.task, help="recall or adding")
     add_cells_flag(p, d.cells)
-    p.add_argument(
+    lengths = ",".join(map(str, d.lengths))
+    add(
         "--lengths",
         type=comma_list(int, "integers"),
-        default=",".join(map(str, d.lengths)),
+        default=lengths,
         help="comma-separated T values",
     )
-    p.add_argument("--symbols", "-K", type=int, default=d.symbols, help="recall alphabet size K")
-    p.add_argument("--hidden", type=int, default=d.hidden, help="hidden units (every cell)")
-    p.add_argument("--train", type=int, default=d.train, help="training sequences per run")
-    p.add_argument("--epochs", type=int, default=d.epochs, help="at most this many epochs")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help="batch size")
-    p.add_argument("--learning-rate", type=float, default=d.learning_rate, help="Adam's rate")
-    p.add_argument("--clipnorm", type=float, default=d.clipnorm, help="global clip norm")
-    p.add_argument(
+    add("--symbols", "-K", type=int, default=d.symbols, help="recall alphabet size K")
+    add("--hidden", type=int, default=d.hidden, help="hidden units (every cell)")
+    add("--train", type=int, default=d.train, help="training sequences per run")
+    add("--epochs", type=int, default=d.epochs, help="at most this many epochs")
+    add("--batch-size", type=int, default=d.batch_size, help="batch size")
+    add("--learning-rate", type=float, default=d.learning_rate, help="Adam's rate")
+    add("--clipnorm", type=float, default=d.clipnorm, help="global clip norm")
+    add(
         "--keep-bias",
         type=_bias,
         default=d.keep_bias,
@@ -245,16 +264,18 @@ def add_parser(subparsers):
         help="gated cells start keeping: LSTM forget bias +B, input bias -B, GRU "
         "update bias +B; 'keras' for Keras's defaults",
     )
-    p.add_argument("--test", type=int, default=d.test, help="held-out sequences per T")
-    p.add_argument("--repeats", type=int, default=d.repeats, help="runs per (cell, T)")
-    p.add_argument("--quick", action="store_true", help="tiny settings that run in seconds")
+    add("--test", type=int, default=d.test, help="held-out sequences per T")
+    add("--repeats", type=int, default=d.repeats, help="runs per (cell, T)")
+    quick = "tiny settings that run in seconds (the flags given keep their values)"
+    add("--quick", action=GivenTrue, help=quick)
     add_common_flags(p, quiet="no progress bar", json="print memory.json to stdout")
     p.set_defaults(func=main)
     return p
 
 
 def main(args):
-    result = run(config_from(Config, args))
+    config = config_from(Config, args)
+    result = run(config, given=given_fields(config, args))
     if result.config.json:
         print(json.dumps(result.to_json(), indent=2))
     else:

@@ -40,7 +40,6 @@ from unrolled.tasks._common import (
     config_from,
     flag,
     given_fields,
-    load_task_model,
     printer,
     read_text,
     refuse_given,
@@ -52,6 +51,7 @@ from unrolled.tasks.nextword_model import (
     build_model,
     format_answer,
     interactive,
+    load,
     prompt_ids,
     train,
 )
@@ -60,7 +60,6 @@ __all__ = ["Answer", "Config", "Result", "add_parser", "answer", "build_model", 
 
 TASK = "nextword"
 INPUTS = ("embedding", "onehot")
-NETWORK = ("context", "lower", "input", "embed_dim", "units", "layers")  # fixed by a model file
 TRAINING = ("epochs", "batch_size", "learning_rate")  # done when the model file was saved
 GENERATION = ("length", "temperature", "top_k")  # used only to answer prompts
 
@@ -129,7 +128,7 @@ def _check(config, given):
         if config.model is not None and getattr(config, other) is not None:
             raise InputError(f"Pass either --model FILE (reuse a model) or --{other}, not both.")
     if config.model is not None:
-        _unused(config, NETWORK + TRAINING, given, "a saved model is used as it was trained")
+        _unused(config, TRAINING, given, "a saved model is used as it was trained")
     if config.prompt is None and not config.interactive:
         _unused(config, GENERATION, given, "it only shapes answers to --prompt or --interactive")
     if config.top_k is not None and config.temperature == 0:
@@ -148,15 +147,9 @@ def _unused(config, names, given, why):
         names,
         given,
         lambda one, flags, typed: (
-            f"Argument {flags}: {why}, so expected {'it' if one else 'them'} left out; got {typed}."
+            f"{flags}: {why}, so expected {'it' if one else 'them'} left out; got {typed}."
         ),
     )
-
-
-def _load(path):
-    """(model, vocabulary, settings) from a nextword model file, or one clear line."""
-    model, extras = load_task_model(path, TASK)
-    return model, Vocabulary.from_state(extras["vocabulary"]), extras
 
 
 def _prepare(config):
@@ -179,13 +172,14 @@ def run(config, stdin=None, given=None):
     stdin: where --interactive reads prompts from (default sys.stdin); given: the fields the
     user set (command-line flags; None -> those off Config's defaults), refused where unused.
     """
-    _check(config, given_fields(config) if given is None else set(given))
+    given = given_fields(config) if given is None else set(given)
+    _check(config, given)
     say = printer(config.json, config.quiet)
     unrolled_config.set_seed(config.seed)
 
     # 1) + 2) vocabulary and windows, or a model file; a bad prompt fails before training
     if config.model is not None:
-        model, vocab, extras = _load(config.model)
+        model, vocab, extras = load(config, given)  # a network flag must agree with it
         if config.prompt is None and not config.interactive:
             raise InputError(
                 "Argument `--model`: a saved model answers prompts, expected --prompt WORDS or "

@@ -18,7 +18,7 @@ from unrolled.callbacks import Callback
 from unrolled.errors import InputError
 from unrolled.generate import generate, most_likely
 from unrolled.tables import format_table
-from unrolled.tasks._common import one_blas_thread
+from unrolled.tasks._common import load_task_model, one_blas_thread, refuse_disagreeing
 
 
 @dataclass
@@ -58,6 +58,33 @@ def build_model(V, config):
         metrics=["accuracy"],
     )
     return model
+
+
+def load(config, given, task="nextword"):
+    """(model, vocabulary, extras) from the model file config.model, or one clear line; a
+    network flag in `given` (context, lower, input, embed_dim, units, layers) that disagrees
+    with the file's is an error."""
+    from unrolled.data import Vocabulary
+
+    model, extras = load_task_model(config.model, task)
+    vocab = Vocabulary.from_state(extras["vocabulary"])
+    refuse_disagreeing(config, saved_settings(model, vocab, extras), given)
+    return model, vocab, extras
+
+
+def saved_settings(model, vocab, extras):
+    """The network settings (nextword's NETWORK fields) of a loaded model file: context and
+    input from its extras, lower from its vocabulary, the sizes from its layers."""
+    lstms = [layer for layer in model.layers if type(layer).__name__ == "LSTM"]
+    embedded = extras["input"] == "embedding"
+    return dict(
+        context=extras["context"],
+        lower=bool(vocab.lower),
+        input=extras["input"],
+        embed_dim=model.layers[0].output_dim if embedded else None,  # one-hot: no embedding
+        units=lstms[0].units if lstms else None,
+        layers=len(lstms),
+    )
 
 
 def model_inputs(X, V, kind):
