@@ -141,7 +141,7 @@ class DataChecks:
             )
         return message
 
-    def _check_tbptt(self, tbptt, x):
+    def _check_tbptt(self, tbptt):
         if tbptt is None:
             return
         positive_int(tbptt, "tbptt")

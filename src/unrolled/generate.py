@@ -24,9 +24,12 @@ def check_sampling(temperature, top_k=None, names=("temperature", "top_k")):
 
     names: how the caller calls the two arguments (a CLI passes ("--temperature", "--top-k")).
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)):
-        raise invalid(names[0], "a number >= 0", temperature)
-    if not np.isfinite(temperature) or temperature < 0:
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float, np.floating))
+        or not np.isfinite(temperature)
+        or temperature < 0
+    ):
         raise invalid(names[0], "a number >= 0", temperature)
     if top_k is not None and (
         isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1

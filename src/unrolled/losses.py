@@ -13,19 +13,30 @@ from unrolled.functional import losses as pure
 
 
 class Loss:
-    """Base: `compute(y_true, y_pred, mask=None) -> (loss, dy_pred)`."""
+    """Base: `compute(y_true, y_pred, mask=None) -> (loss, dy_pred)`.
+
+    A subclass names its pure function, and the one for logits if it takes them.
+    """
 
     name = "loss"
     sparse = False  # targets are integer class ids, not arrays of y_pred's shape
+    logits_function = None  # `function` on logits, used with from_logits; None: `function`
 
     def __init__(self, from_logits=False):
         self.from_logits = bool(from_logits)
+
+    @staticmethod
+    def function(y_true, y_pred, mask=None):
+        """The pure loss: (y_true, y_pred, mask) -> (loss, dy_pred)."""
+        raise NotImplementedError
 
     def __call__(self, y_true, y_pred, mask=None):
         return self.compute(y_true, y_pred, mask)[0]
 
     def compute(self, y_true, y_pred, mask=None):
-        raise NotImplementedError
+        if self.from_logits and self.logits_function is not None:
+            return self.logits_function(y_true, y_pred, mask)
+        return self.function(y_true, y_pred, mask)
 
     def get_config(self):
         return {"name": self.name, "from_logits": self.from_logits}
@@ -36,27 +47,20 @@ class Loss:
 
 class MeanSquaredError(Loss):
     name = "mean_squared_error"
-
-    def compute(self, y_true, y_pred, mask=None):
-        return pure.mean_squared_error(y_true, y_pred, mask)
+    function = staticmethod(pure.mean_squared_error)
 
 
 class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
-
-    def compute(self, y_true, y_pred, mask=None):
-        return pure.mean_absolute_error(y_true, y_pred, mask)
+    function = staticmethod(pure.mean_absolute_error)
 
 
 class CategoricalCrossentropy(Loss):
     """Targets one-hot (..., V); predictions probabilities, or logits with from_logits."""
 
     name = "categorical_crossentropy"
-
-    def compute(self, y_true, y_pred, mask=None):
-        if self.from_logits:
-            return pure.softmax_cross_entropy(y_true, y_pred, mask)
-        return pure.categorical_cross_entropy(y_true, y_pred, mask)
+    function = staticmethod(pure.categorical_cross_entropy)
+    logits_function = staticmethod(pure.softmax_cross_entropy)
 
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
@@ -70,11 +74,8 @@ class BinaryCrossentropy(Loss):
     """Targets 0/1 (..., K); predictions probabilities, or logits with from_logits."""
 
     name = "binary_crossentropy"
-
-    def compute(self, y_true, y_pred, mask=None):
-        if self.from_logits:
-            return pure.binary_cross_entropy_with_logits(y_true, y_pred, mask)
-        return pure.binary_cross_entropy(y_true, y_pred, mask)
+    function = staticmethod(pure.binary_cross_entropy)
+    logits_function = staticmethod(pure.binary_cross_entropy_with_logits)
 
 
 LOSSES = {

@@ -12,12 +12,12 @@ step is a few vectorised ops over all weights, not a Python loop over variables.
 
 import numpy as np
 
-from unrolled import losses, optimizers
+from unrolled import losses, optimizers, saving
 from unrolled import metrics as metrics_module
 from unrolled.data_checks import check_verbose, format_shape
 from unrolled.errors import InputError, invalid, positive_int
 from unrolled.keras_args import PREDICT_NO_OPS, check_call_arguments
-from unrolled.layers import Layer
+from unrolled.layers import Layer, serialize
 from unrolled.saving import load_model  # noqa: F401  (keras.models.load_model's place)
 from unrolled.training import Training
 
@@ -204,23 +204,15 @@ class Sequential(Training):
 
     def save(self, path, extras=None):
         """One .npz file: config, weights, optimizer state and a JSON-able `extras` dict."""
-        from unrolled import saving
-
         saving.save_model(self, path, extras)
 
     def save_weights(self, path):
-        from unrolled import saving
-
         saving.save_weights(self, path)
 
     def load_weights(self, path):
-        from unrolled import saving
-
         saving.load_weights(self, path)
 
     def get_config(self):
-        from unrolled.layers import serialize
-
         return {
             "name": self.name,
             "input_shape": None if self.input_shape is None else list(self.input_shape),

@@ -75,7 +75,7 @@ class Optimizer:
     def _clip(self, g):
         if self.clipnorm:
             # per variable: g <- g * c / max(||g||, c)
-            norms = np.sqrt(np.add.reduceat(g * g, self._starts))
+            norms = np.sqrt(np.add.reduceat(np.multiply(g, g, out=self._tmp), self._starts))
             if (norms > self.clipnorm).any():
                 g *= np.repeat(self.clipnorm / np.maximum(norms, self.clipnorm), self._sizes)
         elif self.global_clipnorm:

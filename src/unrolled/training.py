@@ -55,7 +55,7 @@ class Training(DataChecks):
         self._require_compiled("fit")
         x, y = self._data(x, y)
         x, y, validation = split_validation(x, y, validation_split, validation_data, self._data)
-        self._check_tbptt(tbptt, x)
+        self._check_tbptt(tbptt)
         batch_size, verbose = positive_int(batch_size, "batch_size"), check_verbose(verbose)
         self._check_stateful(len(x), batch_size)
         if validation is not None:
@@ -156,8 +156,9 @@ class Training(DataChecks):
     @contextmanager
     def _carry_states(self):
         """Make every recurrent layer carry its state across chunks for one batch."""
-        layers = [layer for layer in self.layers if isinstance(layer, Recurrent)]
-        carried = [layer for layer in layers if not layer.stateful]
+        carried = [
+            layer for layer in self.layers if isinstance(layer, Recurrent) and not layer.stateful
+        ]
         for layer in carried:
             layer.reset_states()
             layer.stateful = True

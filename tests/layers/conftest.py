@@ -1,4 +1,5 @@
-"""Helpers for the layer tests: a float64 gradient check through a random scalar loss."""
+"""Helpers for the layer tests: a float64 gradient check through a random scalar loss, and the
+check that backward without the input gradient changes nothing else."""
 
 import numpy as np
 import pytest
@@ -50,5 +51,22 @@ def max_gradient_error():
         errors = layer_gradient_errors(layer, x, **forward_kwargs)
         assert errors, "nothing was checked"
         return max(errors.values())
+
+    return check
+
+
+@pytest.fixture
+def backward_twice():
+    """One training forward, then backward with and without the input gradient: the second
+    returns None and writes the very same grads. Returns the first dx."""
+
+    def check(layer, x, dy):
+        layer.forward(x, training=True)
+        dx = layer.backward(dy)
+        grads = {k: g.copy() for k, g in layer.grads.items()}
+        assert layer.backward(dy, input_gradient=False) is None
+        for k, g in layer.grads.items():
+            np.testing.assert_array_equal(g, grads[k])
+        return dx
 
     return check

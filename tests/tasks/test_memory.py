@@ -126,10 +126,8 @@ def test_adding_problem_quick(tmp_path, capsys):
         ),
     ],
 )
-def test_bad_arguments(argv, message, capsys, tmp_path):
-    assert main(["memory", *argv, "--out", str(tmp_path / "run")]) == 2
-    err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1
+def test_bad_arguments(argv, message, cli_error, tmp_path):
+    assert message in cli_error(["memory", *argv, "--out", str(tmp_path / "run")])
     assert not (tmp_path / "run").exists()
 
 

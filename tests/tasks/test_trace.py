@@ -107,10 +107,8 @@ def test_json_document(capsys, tmp_path):
         (["--model", "m.npz", "--word", "hell", "--input", "x"], "cannot be combined"),
     ],
 )
-def test_bad_arguments_give_one_line_errors(argv, message, capsys):
-    assert main(["trace", *argv]) == 2
-    err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1
+def test_bad_arguments_give_one_line_errors(argv, message, cli_error):
+    assert message in cli_error(["trace", *argv])
 
 
 def test_word_outside_the_vocabulary_names_the_symbols():

@@ -147,8 +147,6 @@ def load_text(name):
         raise InputError(f"Dataset {name!r} is a price series; use load_dataset({name!r}).")
     if entry.file is None:
         return HELLO
-    if entry.builtin:
-        return resources.files("unrolled.data").joinpath("files", entry.file).read_text("utf-8")
     return dataset_path(name).read_text(encoding="utf-8")
 
 

@@ -157,7 +157,7 @@ class MinMaxScaler(_Scaler):
                 "Minimum of desired feature range must be smaller than maximum. "
                 f"Got {tuple(self.feature_range)!r}."
             )
-        arr = _check_array(X).astype(np.float64)
+        arr = _check_array(X).astype(np.float64, copy=False)
         self.data_min_ = arr.min(axis=0)
         self.data_max_ = arr.max(axis=0)
         self.data_range_ = self.data_max_ - self.data_min_
@@ -198,7 +198,7 @@ class StandardScaler(_Scaler):
 
     def fit(self, X):
         """Learn per-feature mean and variance from X (N, F); returns self."""
-        arr = _check_array(X).astype(np.float64)
+        arr = _check_array(X).astype(np.float64, copy=False)
         mean = arr.mean(axis=0)
         var = arr.var(axis=0)
         # a constant column would divide by ~0: give it scale 1 (exact test: max == min)

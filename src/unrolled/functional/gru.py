@@ -130,14 +130,16 @@ def gru_forward(
     gates = seq.project_inputs(xs, Wx, bx)  # (T, 3H, N): ax, then z, r, hh after the loop
     ah = np.empty((T if keep_cache else 1, 3 * H, N), dtype=dtype)  # Wh^T h_{t-1} + bh
     buf, rh = np.empty((H, N), dtype=dtype), np.empty((H, N), dtype=dtype)
+    # bh as a full (3H, N) array: adding it beats broadcasting a column, once per step
+    bh_ = None if bh is None else np.repeat(bh[:, None], N, axis=1)
     for t in range(T):
         a, ah_t, next_h = gates[t], ah[t if keep_cache else 0], hs[t + 1]
         if t >= first:
             np.dot(Wh.T, seq.recurrent_input(hs[t], rmask, buf), out=ah_t)
         else:
             ah_t.fill(0)
-        if bh is not None:
-            ah_t += bh[:, None]
+        if bh_ is not None:
+            ah_t += bh_
         zr = a[: 2 * H]
         zr += ah_t[: 2 * H]
         rec_(zr)  # z, r

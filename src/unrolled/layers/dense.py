@@ -78,9 +78,8 @@ class Dense(Layer):
         """x_t (N, D) -> (y_t (N, M), state unchanged); nothing cached."""
         if not self.built:
             self.build((None, np.shape(x_t)[-1]))
-        z = np.asarray(x_t, dtype=self.dtype) @ self.params["kernel"]
-        if self.use_bias:
-            z += self.params["bias"]
+        x_t = np.asarray(x_t, dtype=self.dtype)
+        z, _ = dense_forward(x_t, self.params["kernel"], self.params.get("bias"))
         return self._activate(z), state
 
     def get_config(self):

@@ -15,6 +15,8 @@ class GRU(Gated):
 
     kind = "gru"
     gates = 3
+    cell_forward = staticmethod(gru_forward)
+    cell_backward = staticmethod(gru_backward)
 
     def __init__(self, units, reset_after=True, **kwargs):
         if reset_after is not True:  # Keras's reset-before form is a different cell
@@ -25,17 +27,6 @@ class GRU(Gated):
 
     def _make_bias(self, rng):
         return self.bias_initializer((2, 3 * self.units), rng, self.dtype)  # (2, 3H)
-
-    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask, keep_cache):
-        h, last_h, cache = gru_forward(
-            x, states[0], Wx, Wh, b, self.activation, self.recurrent_activation, mask, rmask,
-            keep_cache, self.return_sequences,
-        )  # fmt: skip
-        return h, [last_h], cache
-
-    def _sequence_backward(self, dh, dstates, cache, input_gradient):
-        dx, dh0, dWx, dWh, db = gru_backward(dh, dstates[0], cache, input_gradient)
-        return dx, [dh0], dWx, dWh, db
 
     def _step(self, x, state, Wx, Wh, b):
         act_, _ = activations.ACTIVATIONS[self.activation]

@@ -17,6 +17,8 @@ class LSTM(Gated):
     kind = "lstm"
     gates = 4
     state_names = ("h", "c")
+    cell_forward = staticmethod(lstm_forward)
+    cell_backward = staticmethod(lstm_backward)
 
     def __init__(self, units, unit_forget_bias=True, **kwargs):
         super().__init__(units, **kwargs)
@@ -33,17 +35,6 @@ class LSTM(Gated):
             init((2 * H,), rng, self.dtype),
         ]
         return np.concatenate(parts)
-
-    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask, keep_cache):
-        h, last_h, last_c, cache = lstm_forward(
-            x, *states, Wx, Wh, b, self.activation, self.recurrent_activation, mask, rmask,
-            keep_cache, self.return_sequences,
-        )  # fmt: skip
-        return h, [last_h, last_c], cache
-
-    def _sequence_backward(self, dh, dstates, cache, input_gradient):
-        dx, dh0, dc0, dWx, dWh, db = lstm_backward(dh, *dstates, cache, input_gradient)
-        return dx, [dh0, dc0], dWx, dWh, db
 
     def _step(self, x, state, Wx, Wh, b):
         act_, _ = activations.ACTIVATIONS[self.activation]

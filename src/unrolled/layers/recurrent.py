@@ -30,18 +30,19 @@ def _add(a, b):
 
 
 class Recurrent(Layer):
-    """What SimpleRNN, LSTM and GRU share. A subclass sets `kind`, `gates` and `state_names`
-    and implements three small hooks over its functional cell:
+    """What SimpleRNN, LSTM and GRU share. A subclass sets `kind`, `gates`, `state_names` and
+    its functional sequence pair, and writes one small hook:
 
-        _sequence_forward(x, states, Wx, Wh, b, mask, rmask, keep_cache)
-            -> (h, final_states, cache)   (h None without return_sequences, cache None
-                                           without keep_cache)
-        _sequence_backward(dh, dfinal_states, cache, input_gradient)
-            -> (dx, dinitial_states, dWx, dWh, db)   (dx None without input_gradient)
+        cell_forward(x, *states, Wx, Wh, b, activation=..., [recurrent_activation=...,]
+                     mask=, recurrent_mask=, keep_cache=, return_sequences=)
+            -> (h, *final_states, cache)        e.g. rnn_forward, lstm_forward, gru_forward
+        cell_backward(dh, *dfinal_states, cache, input_gradient)
+            -> (dx, *dinitial_states, dWx, dWh, db)
         _step(x_t, states, Wx, Wh, b) -> new_states      (inference only, nothing cached)
     """
 
     kind = None  # "rnn" | "lstm" | "gru"
+    cell_forward = cell_backward = None  # the cell's sequence pair, as staticmethods
     gates = 1  # G: the kernel is (D, G*H)
     state_names = ("h",)  # the carried states, in Keras's return_state order
     input_ndim = 3  # (N, T, D)
@@ -170,7 +171,10 @@ class Recurrent(Layer):
         if self.go_backwards:
             x = x[:, ::-1]  # read the sequence last step first
             mask = None if mask is None else mask[:, ::-1]
-        h, final, cache = self._sequence_forward(x, states, Wx, Wh, b, mask, rmask, training)
+        h, *final, cache = self.cell_forward(
+            x, *states, Wx, Wh, b, mask=mask, recurrent_mask=rmask, keep_cache=training,
+            return_sequences=self.return_sequences, **self._activations(),
+        )  # fmt: skip
         self._cache = (cache, input_mask) if training else None  # inference keeps nothing
         if self.stateful:
             self.states = [s.copy() for s in final]
@@ -199,7 +203,7 @@ class Recurrent(Layer):
         if not self.return_sequences:
             dstates[0] = _add(dstates[0], dy)  # y is the final h
             dy = None
-        dx, dinitial, dWx, dWh, db = self._sequence_backward(dy, dstates, cache, input_gradient)
+        dx, *dinitial, dWx, dWh, db = self.cell_backward(dy, *dstates, cache, input_gradient)
         self.grads["kernel"][...] = dWx
         self.grads["recurrent_kernel"][...] = dWh
         if db is not None:
@@ -234,6 +238,10 @@ class Recurrent(Layer):
         state = self._step(x_t, state, Wx, Wh, b)
         return state[0], state
 
+    def _activations(self):
+        """The activation names the cell functions take, as keywords."""
+        return {"activation": self.activation}
+
     def get_config(self):
         return {
             **super().get_config(),
@@ -267,6 +275,9 @@ class Gated(Recurrent):
             raise invalid("use_cudnn", "'auto', True or False", use_cudnn)
         activations.get(recurrent_activation, "recurrent_activation")
         self.recurrent_activation = recurrent_activation
+
+    def _activations(self):
+        return {**super()._activations(), "recurrent_activation": self.recurrent_activation}
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": self.recurrent_activation}

@@ -12,17 +12,8 @@ class SimpleRNN(Recurrent):
     """
 
     kind = "rnn"
-
-    def _sequence_forward(self, x, states, Wx, Wh, b, mask, rmask, keep_cache):
-        h, last_h, cache = rnn_forward(
-            x, states[0], Wx, Wh, b, self.activation, mask, rmask, keep_cache,
-            self.return_sequences,
-        )  # fmt: skip
-        return h, [last_h], cache
-
-    def _sequence_backward(self, dh, dstates, cache, input_gradient):
-        dx, dh0, dWx, dWh, db = rnn_backward(dh, dstates[0], cache, input_gradient)
-        return dx, [dh0], dWx, dWh, db
+    cell_forward = staticmethod(rnn_forward)
+    cell_backward = staticmethod(rnn_backward)
 
     def _step(self, x, state, Wx, Wh, b):
         act_, _ = activations.ACTIVATIONS[self.activation]

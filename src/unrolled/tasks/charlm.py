@@ -19,8 +19,8 @@ From Python:
     print(charlm.sample(charlm.SampleConfig(model=result.model_path, prime="ROMEO:")))
 """
 
-import sys
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -162,20 +162,15 @@ def sample(config):
     model, vocab, _ = load(config.model)
     prime = prime_text(config.prime, vocab)
     rng = np.random.default_rng(config.seed)
-    out = sys.stdout
+    show = (lambda text: None) if config.quiet else partial(print, end="", flush=True)
     pieces = [prime]
-    if not config.quiet:
-        out.write(prime)
-        out.flush()
+    show(prime)
     for char in generate_text(
         model, vocab, prime, config.length, config.temperature, config.top_k, rng
     ):
         pieces.append(char)
-        if not config.quiet:
-            out.write(char)
-            out.flush()
-    if not config.quiet:
-        out.write("\n")
+        show(char)
+    show("\n")
     return "".join(pieces)
 
 

@@ -203,6 +203,7 @@ def train(config):
     rng = np.random.default_rng(config.seed)
     history = {"step": [], "train_loss": [], "val_loss": []}
     samples, losses, train_seconds = [], [], 0.0
+    prime = prime_text(None, vocab)  # every training-time sample starts from it
     talk = not (config.quiet or config.json)
     bar = _progress(total, talk)
     with one_blas_thread(), contextlib.closing(bar):
@@ -230,7 +231,7 @@ def train(config):
                     chars = generate_text(
                         model,
                         vocab,
-                        prime_text(None, vocab),
+                        prime,
                         config.sample_length,
                         config.temperature,
                         None,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from unrolled import config as unrolled_config
+from unrolled.files import run_dir
 from unrolled.tasks import (
     baselines,
     forecast_config,
@@ -70,7 +71,7 @@ def run(config, saved=None, given=None):
     data = forecast_data.load_data(config, n_out)
     if saved is not None:
         forecast_model.check_unseen(saved[1], data)
-    T, s, L, H = len(data.dates), data.split, config.lookback, config.horizon
+    T, s = len(data.dates), data.split
     p = data.provenance
     say(f"data: {_describe_source(p)}, {T:,} rows {p['first_date']} .. {p['last_date']}")
     for notice in data.notices:
@@ -88,15 +89,12 @@ def run(config, saved=None, given=None):
         model, scaler, history = saved[0], forecast_model.scaler_from(saved[1]), None
         say(f"model: loaded from {config.model} (no training)")
 
-    # 4) forecast every test origin t = s .. T-H from rows t-L .. t-1
-    X_test, _, origins = forecast_data.windows(data.values, L, H, s, T)
-    pred = forecast_model.predict(model, X_test, H, scaler)  # (W, H) prices
-
-    # 5) the same origins for the baselines; metrics and skill against naive
-    y = data.target
-    forecasts = {"model": pred, **baselines.baseline_forecasts(y, origins, H, config.ma_window)}
-    actual = baselines.actuals(y, origins, H)
-    scores = baselines.score(forecasts, actual, y[origins - 1])
+    # 4) + 5) forecast every test origin t = s .. T-H from rows t-L .. t-1, and the
+    # baselines from the same origins; metrics and skill against naive
+    origins, forecasts, actual, scores = forecast_model.score_block(
+        model, scaler, data, config, s, T
+    )
+    pred = forecasts["model"]  # (W, H) prices
     name = forecast_model.model_name(config)
     verdict = baselines.skill_sentence(name, scores["model"]["skill"])
 
@@ -124,7 +122,7 @@ def run(config, saved=None, given=None):
         future=future,
         extras=extras,
     )
-    out = Path(config.out) if config.out else forecast_report.default_out()
+    out = run_dir(config.out, "forecast")
     files = forecast_report.write(
         out,
         document,

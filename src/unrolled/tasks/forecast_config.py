@@ -174,7 +174,9 @@ def check_file(path, model, found):
     if keys:
         raise bad(f"has no {', '.join(keys)}")
     expect = {k: ("an integer >= 1", _positive) for k in ("lookback", "horizon", "units", "layers")}
-    expect.update({k: (f"one of {', '.join(v)}", v.__contains__) for k, v in _CHOICES.items()})
+    expect.update(
+        {k: (f"one of {', '.join(v)}", v.__contains__) for k, v in forecast_data.CHOICES.items()}
+    )
     expect["dropout"] = ("a number in [0, 1)", lambda v: _number(v) and 0 <= v < 1)
     expect["column"] = expect["activation"] = ("a name", lambda v: isinstance(v, str) and v)
     expect["features"] = ("a list of column names", _names)
@@ -200,9 +202,6 @@ def check_file(path, model, found):
         fitted = False
     if not fitted or scaler.target != s["target"]:
         raise bad(f"has no fitted scaler for --target {s['target']} (extras.scaler is damaged)")
-
-
-_CHOICES = {"strategy": forecast_data.STRATEGIES, "cell": forecast_data.CELLS, "target": TARGETS}
 
 
 def _number(v):

@@ -24,6 +24,7 @@ MAX_PREDICT_NEXT = 1000  # --predict-next's cap: ~4 years of trading days
 
 __all__ = [
     "CELLS",
+    "CHOICES",
     "STRATEGIES",
     "Data",
     "check_settings",
@@ -37,6 +38,8 @@ __all__ = [
 DEFAULT_DATASET = "sp500"
 CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("direct", "recursive")
+# the settings with a fixed set of values (also checked in a model file, forecast_config.py)
+CHOICES = {"strategy": STRATEGIES, "cell": CELLS, "target": TARGETS}
 
 
 def input_columns(config):
@@ -52,8 +55,7 @@ def check_settings(config):
         check_integer(getattr(config, name), flag(name))
     for name in ("rows", "backtest", "predict_next"):
         check_integer(getattr(config, name), flag(name), low=0)
-    choices = {"strategy": STRATEGIES, "cell": CELLS, "target": TARGETS}
-    for name, allowed in choices.items():
+    for name, allowed in CHOICES.items():
         if getattr(config, name) not in allowed:
             raise invalid(flag(name), f"one of {', '.join(allowed)}", getattr(config, name))
     if config.fill not in (None, "ffill", "drop"):

@@ -25,7 +25,6 @@ from unrolled.tasks.forecast_config import FILE_SETTINGS, check_file
 from unrolled.tasks.forecast_scaling import WindowScaler
 
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
-NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
 FORMAT = "unrolled.forecast/1"
 
 
@@ -35,13 +34,14 @@ def outputs(config):
 
 
 def model_name(config):
-    return NAMES[config.cell]
+    """The cell's layer name: LSTM, GRU or SimpleRNN."""
+    return CELLS[config.cell].__name__
 
 
 def recipe(config):
     """One line describing the network and its training."""
     cells = " -> ".join(
-        [f"{NAMES[config.cell]}({config.units}, activation={config.activation!r})"] * config.layers
+        [f"{model_name(config)}({config.units}, activation={config.activation!r})"] * config.layers
     )
     drop = f" with Dropout({config.dropout})" if config.dropout else ""
     return (
@@ -158,6 +158,20 @@ def predict(model, X, steps, scaler):
     return np.concatenate(parts, axis=1)[:, :steps]
 
 
+def score_block(model, scaler, data, config, start, stop):
+    """The model and the baselines forecast every origin in rows start .. stop-1; scored.
+
+    Returns origins (W,), forecasts {name: (W, H)} (model first), actual (W, H) and the
+    scores (baselines.score: skill against naive).
+    """
+    H, y = config.horizon, data.target
+    X, _, origins = forecast_data.windows(data.values, config.lookback, H, start, stop)
+    forecasts = {"model": predict(model, X, H, scaler)}  # (W, H) prices from rows t-L .. t-1
+    forecasts.update(baselines.baseline_forecasts(y, origins, H, config.ma_window))
+    actual = baselines.actuals(y, origins, H)
+    return origins, forecasts, actual, baselines.score(forecasts, actual, y[origins - 1])
+
+
 def predict_next(model, data, config, scaler):
     """Forecast `predict_next` weekdays after the last row, beside the baselines."""
     N, L, n_out = config.predict_next, config.lookback, outputs(config)
@@ -186,16 +200,12 @@ def _stats(values):
 def backtest(data, config, say):
     """Walk-forward: the test period in `config.backtest` blocks; fold k refits the scalers
     and the model on every row before block k, then forecasts block k's origins."""
-    T, H, L = len(data.dates), config.horizon, config.lookback
+    T, H = len(data.dates), config.horizon
     folds = []
     quiet = dataclasses.replace(config, quiet=True)
     for k, (start, stop) in enumerate(forecast_data.fold_bounds(data.split, T, config.backtest, H)):
         model, scaler, facts = fit(data.values, start, quiet, lambda *_: None)
-        X, _, origins = forecast_data.windows(data.values, L, H, start, stop)
-        y = data.target
-        fc = {"model": predict(model, X, H, scaler)}
-        fc.update(baselines.baseline_forecasts(y, origins, H, config.ma_window))
-        scores = baselines.score(fc, baselines.actuals(y, origins, H), y[origins - 1])
+        origins, _, _, scores = score_block(model, scaler, data, config, start, stop)
         folds.append(
             {
                 "from": str(data.dates[start]),

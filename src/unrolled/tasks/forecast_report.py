@@ -17,7 +17,7 @@ import numpy as np
 
 from unrolled import files, plots
 
-__all__ = ["default_out", "document", "dumps", "write", "write_metrics"]
+__all__ = ["document", "dumps", "write", "write_metrics"]
 
 SCALING = {
     "price": "price levels, MinMaxScaler(0, 1) fitted on the training rows only",
@@ -29,11 +29,6 @@ BASELINE_NOTES = {
     "drift": "the line from the first known price to the last, extended",
     "moving average": "the mean of the last ma_window known prices",
 }
-
-
-def default_out():
-    """runs/forecast-<time>/ (not created yet)."""
-    return files.run_dir(None, "forecast")
 
 
 def _clean(value):

@@ -24,7 +24,6 @@ kept as a logarithm: the norms are exact even where they pass 1e308 or fall belo
 
 import json
 import math
-import sys
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -233,9 +232,13 @@ def _check(config):
         if len(set(values)) < len(values):  # a repeat would print the same rows twice
             raise invalid(name, "distinct values", ",".join(map(str, values)))
     # T >= 2: one step back (k = 1) and a per-step factor fitted through at least two norms
-    for name, low, high in (("steps", 2, 100_000), ("hidden", 1, 1024), ("inputs", 1, 1024)):
+    for name, low, high in (
+        ("steps", 2, 100_000),
+        ("hidden", 1, 1024),
+        ("inputs", 1, 1024),
+        ("batch", 1, 4096),
+    ):
         check_integer(getattr(config, name), flag(name), low, high)
-    check_integer(config.batch, "--batch", 1, 4096)
     if not (math.isfinite(config.input_scale) and config.input_scale >= 0):
         raise invalid("--input-scale", "a number >= 0", config.input_scale)
     if not (math.isfinite(config.clip) and config.clip > 0):
@@ -291,5 +294,5 @@ def main(args):
         print(gradients_report.format_table_text(result))
     else:
         print(gradients_report.format_text(result))
-        print(f"\nplot: {result.files['plot']}\njson: {result.files['json']}", file=sys.stdout)
+        print(f"\nplot: {result.files['plot']}\njson: {result.files['json']}")
     return 0

@@ -99,8 +99,12 @@ class Result:
     seconds: float
     files: dict = field(default_factory=dict)
 
+    def runs_of(self, cell, T):
+        """The repeats of one (cell, T)."""
+        return [r for r in self.runs if r.cell == cell and r.T == T]
+
     def scores(self, cell, T):
-        return [r.score for r in self.runs if r.cell == cell and r.T == T]
+        return [r.score for r in self.runs_of(cell, T)]
 
     def score(self, cell, T):
         """The mean over the repeats."""
@@ -117,7 +121,7 @@ class Result:
             "chance": self.chance,
             "metric": _metric(self.config),
             "seconds": round(self.seconds, 2),
-            "tokens_per_second": round(memory_report.tokens_per_second(self)),
+            "tokens_per_second": round(memory_report.tokens_per_second(self.runs)),
             "runs": [asdict(r) for r in self.runs],
         }
 
@@ -200,9 +204,7 @@ def run(config, given=None):
                 for repeat in range(config.repeats):
                     bar.set_description(f"{NAMES[cell]} T={T}")
                     runs.append(train_one(cell, T, config, repeat, bar))
-                bar.set_postfix_str(
-                    f"{memory_report.tokens_per_second(Result(config, runs, 0, 0)):,.0f} tok/s"
-                )
+                bar.set_postfix_str(f"{memory_report.tokens_per_second(runs):,.0f} tok/s")
     result = Result(config, runs, chance, time.perf_counter() - started)
     out = run_dir(config.out, "memory")
     result.files["plot"] = memory_report.plot(result, out / "memory.png")

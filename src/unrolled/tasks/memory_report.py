@@ -10,9 +10,10 @@ STYLES = {"rnn": "o-", "lstm": "s-", "gru": "^--"}  # the gated cells' lines may
 HIT = 0.04  # the adding problem's tolerance (Hochreiter & Schmidhuber 1997)
 
 
-def tokens_per_second(result):
-    seconds = sum(r.seconds for r in result.runs)
-    return sum(r.tokens for r in result.runs) / seconds if seconds > 0 else 0.0
+def tokens_per_second(runs):
+    """Training speed over `runs`: sequence steps per second of training time."""
+    seconds = sum(r.seconds for r in runs)
+    return sum(r.tokens for r in runs) / seconds if seconds > 0 else 0.0
 
 
 def plot(result, path):
@@ -94,26 +95,23 @@ def format_text(result):
     if c.task == "adding":
         mse = [
             [NAMES[cell]]
-            + [
-                f"{np.mean([r.mse for r in result.runs if r.cell == cell and r.T == T]):.4f}"
-                for T in c.lengths
-            ]
+            + [f"{np.mean([r.mse for r in result.runs_of(cell, T)]):.4f}" for T in c.lengths]
             for cell in c.cells
         ]
         lines += ["test MSE (always answering 1: 0.1667)"]
         lines += [format_table(["cell"] + [f"T={T}" for T in c.lengths], mse), ""]
-    epochs = {(r.cell, r.T): [] for r in result.runs}
-    for r in result.runs:
-        epochs[(r.cell, r.T)].append(r.epochs)
-    used = ", ".join(
-        f"{NAMES[cell]} T={T}: {max(e)}" for (cell, T), e in epochs.items() if max(e) < c.epochs
-    )
+    most = {  # in the order of the runs: T, then cell
+        (cell, T): max(r.epochs for r in result.runs_of(cell, T))
+        for T in c.lengths
+        for cell in c.cells
+    }
+    used = ", ".join(f"{NAMES[cell]} T={T}: {e}" for (cell, T), e in most.items() if e < c.epochs)
     if used:
         lines.append(
             f"solved before the {c.epochs}-epoch budget (epochs used, most of any run): {used}"
         )
     lines.append(
-        f"time {result.seconds:.1f} s; training ran {tokens_per_second(result):,.0f} "
+        f"time {result.seconds:.1f} s; training ran {tokens_per_second(result.runs):,.0f} "
         "sequence steps (tokens) per second"
     )
     return "\n".join(lines)

@@ -26,7 +26,7 @@ import numpy as np
 from unrolled import config as unrolled_config
 from unrolled.data import Vocabulary, fable_text, lm_windows
 from unrolled.errors import InputError, invalid
-from unrolled.files import run_dir, write_json
+from unrolled.files import write_json
 from unrolled.generate import check_sampling
 from unrolled.tasks._common import (
     Given,
@@ -52,6 +52,7 @@ from unrolled.tasks.nextword_model import (
     format_answer,
     interactive,
     load,
+    model_inputs,
     prompt_ids,
     train,
 )
@@ -200,6 +201,7 @@ def run(config, stdin=None, given=None):
         result = Result(V, 0, extras.get("top1"), extras.get("top5"), 0, 0.0)
     else:
         X, y = lm_windows(vocab.encode(tokens), C)  # (W, C), (W,)
+        inputs = model_inputs(X, V, config.input)  # ids (W, C) or one-hot (W, C, V), built once
         say(f"text: {source}, {len(tokens):,} words; windows: {len(y):,} ({C} words -> next)")
 
         # 3) train
@@ -210,10 +212,10 @@ def run(config, stdin=None, given=None):
             f"{model.count_params():,} parameters; RMSprop lr {config.learning_rate}, "
             f"batch {config.batch_size}, {config.epochs} epochs"
         )
-        history, seconds = train(model, X, y, config)
+        history, seconds = train(model, inputs, y, config)
 
         # 4) accuracy on the windows with the final weights (not the epoch's running mean)
-        top1, top5 = accuracy(model, X, y, config.input, V)
+        top1, top5 = accuracy(model, inputs, y)
         result = Result(
             V, len(y), top1, top5, len(history.get("loss", [])), round(seconds, 2), history
         )
@@ -230,7 +232,7 @@ def run(config, stdin=None, given=None):
         )
         paths = [Path(config.save)] if config.save else []
         if config.out:
-            paths.append(run_dir(config.out, TASK) / "model.npz")
+            paths.append(Path(config.out) / "model.npz")
         for path in paths:
             model.save(path, extras=extras)
             say(f"model saved: {path}")
@@ -247,7 +249,7 @@ def run(config, stdin=None, given=None):
         interactive(model, vocab, settings, rng, stdin or sys.stdin, result, stream)
 
     if config.out:
-        write_json(run_dir(config.out, TASK) / "metrics.json", result.to_dict())
+        write_json(Path(config.out) / "metrics.json", result.to_dict())
     if config.json:
         print(json.dumps(result.to_dict(), indent=2))
     return result

@@ -118,12 +118,13 @@ class EpochBar(Callback):
         self.bar.close()
 
 
-def train(model, X, y, config):
-    """fit with a tqdm bar over the epochs; returns (history dict, seconds)."""
+def train(model, inputs, y, config):
+    """fit on `inputs` (model_inputs of the windows) with a tqdm bar over the epochs;
+    returns (history dict, seconds)."""
     started = time.perf_counter()
     with one_blas_thread():
         fit = model.fit(
-            model_inputs(X, model.output_shape[-1], config.input),
+            inputs,
             y,
             epochs=config.epochs,
             batch_size=config.batch_size,
@@ -135,16 +136,18 @@ def train(model, X, y, config):
     return {k: [float(v) for v in values] for k, values in fit.history.items()}, seconds
 
 
-def accuracy(model, X, y, kind, V):
-    """(top-1, top-5) accuracy of the model on windows X (W, C) with next words y (W,)."""
-    probs = model.predict(model_inputs(X, V, kind))  # (W, V)
+def accuracy(model, inputs, y):
+    """(top-1, top-5) accuracy of the model on `inputs` (model_inputs of the windows (W, C))
+    with next words y (W,)."""
+    probs = model.predict(inputs)  # (W, V)
     top5 = np.argsort(-probs, axis=-1, kind="stable")[:, :5]  # (W, 5)
     return float((top5[:, 0] == y).mean()), float((top5 == y[:, None]).any(axis=-1).mean())
 
 
 # -- prompts -------------------------------------------------------------------------------
 def prompt_ids(prompt, vocab, context):
-    """The last `context` ids of a prompt, or an error naming the unknown word or the count."""
+    """The ids (at least `context`) of a prompt, or an error naming an unknown word or the
+    count."""
     words = vocab.tokenize(prompt)
     for word in words:
         if word not in vocab:
@@ -185,8 +188,7 @@ def answer(model, vocab, prompt, settings, rng):
     new = generate(
         window_step(), ids[-1:], settings["length"], settings["temperature"], settings["top_k"], rng
     )
-    words = vocab.tokenize(prompt) + [vocab.symbols_[i] for i in new]
-    return Answer(prompt, top, vocab.decode(vocab.encode(words)))
+    return Answer(prompt, top, vocab.decode([*ids.tolist(), *new]))
 
 
 def format_answer(a):

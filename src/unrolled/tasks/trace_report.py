@@ -53,21 +53,19 @@ def _table(rows, labels, order=None, title=""):
 
 def _labels(net):
     """(units, gate units, input labels, vocabulary) for the column and row headers."""
-    H = net.Wh.shape[0]
+    H, D = net.Wh.shape[0], net.Wx.shape[0]
     units = [f"unit {k + 1}" for k in range(H)]
     gates = (
         units if net.kind == "rnn" else [f"{g}{k + 1}" for g in GATES[net.kind] for k in range(H)]
     )
     vocab = [_show(v) for v in net.vocab]
-    D = net.Wx.shape[0]
-    onehot = len(vocab) == D and np.array_equal(net.embed, np.eye(D))
-    return units, gates, vocab if onehot else [f"x{k + 1}" for k in range(D)], vocab
+    return units, gates, vocab if net.onehot else [f"x{k + 1}" for k in range(D)], vocab
 
 
-def format_step(net, s):
-    units, _, _, vocab = _labels(net)
+def format_step(net, s, units, vocab):
+    """One forward step's lines; `units` and `vocab` are the column headers (`_labels`)."""
     lines = [f'step {s.t}   input "{_show(s.input)}"   target "{_show(s.target)}"']
-    if np.array_equal(net.embed, np.eye(len(net.vocab))) and len(s.x) <= 16:
+    if net.onehot and len(s.x) <= 16:
         onehot = " ".join(str(int(v)) for v in s.x)
         lines.append(f'  x_t = one-hot("{_show(s.input)}") = [{onehot}]')
     act = net.activation
@@ -135,17 +133,18 @@ def format_backward(net, result):
     return lines + _gradient_lines(net, result.gradients, units, gates, inputs, vocab)
 
 
+def _gate_rows(net, db, H):
+    """A bias gradient as (labels, rows): one (H,) row per gate (and per input/recurrent half
+    for the GRU's (2, 3H))."""
+    halves = ("x ", "h ") if np.ndim(db) == 2 else ("",)
+    labels = [f"{half}{gate}" for half in halves for gate in GATES[net.kind]]
+    return labels, np.atleast_2d(db).reshape(-1, H)  # (halves * G, H)
+
+
 def _bias_table(net, db, units, title="db"):
     """A bias gradient as one row per gate (and per input/recurrent half for the GRU)."""
-    H = len(units)
-    rows = [
-        (f"{half}{g}", db_half[k * H : (k + 1) * H])
-        for half, db_half in zip(
-            ("x ", "h ") if np.ndim(db) == 2 else ("",), np.atleast_2d(db), strict=True
-        )
-        for k, g in enumerate(GATES[net.kind])
-    ]
-    return _table(rows, units, title=title)
+    labels, rows = _gate_rows(net, db, len(units))
+    return _table(list(zip(labels, rows, strict=True)), units, title=title)
 
 
 def _gradient_lines(net, gradients, units, gates, inputs, vocab):
@@ -161,17 +160,8 @@ def _gradient_lines(net, gradients, units, gates, inputs, vocab):
         if g.analytic.size > 64:
             continue  # a trained model's matrices: the error says it all
         if name == "db":
-            H = len(units)
-            a = np.atleast_2d(g.analytic).reshape(-1, H)
-            n = np.atleast_2d(g.numeric).reshape(-1, H)
-            rows, cols = (
-                [
-                    f"{h}{gate}"
-                    for h in (("x ", "h ") if g.analytic.ndim == 2 else ("",))
-                    for gate in GATES[net.kind]
-                ],
-                units,
-            )
+            (rows, a), (_, n) = (_gate_rows(net, v, len(units)) for v in (g.analytic, g.numeric))
+            cols = units
         else:
             a, n = np.atleast_2d(g.analytic), np.atleast_2d(g.numeric)
             rows, cols = shapes[name]
@@ -197,8 +187,7 @@ def format_text(result):
     article = "an" if net.kind == "lstm" else "a"
     lines = [f"Trace of {article} {NAMES[net.kind]} cell: {net.about[0]}", *net.about[1:]]
     shown = " ".join(_show(v) for v in net.vocab[:40]) + (" ..." if len(net.vocab) > 40 else "")
-    onehot = np.array_equal(net.embed, np.eye(len(net.vocab)))
-    order = "one-hot in this order" if onehot else "embedded; in index order"
+    order = "one-hot in this order" if net.onehot else "embedded; in index order"
     lines.append(f"vocabulary ({len(net.vocab)} symbols, {order}): {shown}")
     sep = "" if net.level == "char" else " "
     lines.append(
@@ -210,8 +199,9 @@ def format_text(result):
         "next step"
         + (', so the tutorial\'s step "for the letter e" is step 2 here.' if net.tutorial else ".")
     )
+    units, _, _, vocab = _labels(net)
     for s in steps:
-        lines += [""] + format_step(net, s)
+        lines += [""] + format_step(net, s, units, vocab)
     rows = [
         [
             s.t,

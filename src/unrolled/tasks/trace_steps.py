@@ -47,6 +47,11 @@ class Net:
     tutorial: bool = False  # the tutorial's own network (the report adds its numbers)
     about: list = field(default_factory=list)  # where the weights came from, one line each
 
+    @property
+    def onehot(self):
+        """Whether each input vector is its symbol's one-hot row (no Embedding)."""
+        return np.array_equal(self.embed, np.eye(len(self.vocab)))
+
 
 @dataclass
 class Step:

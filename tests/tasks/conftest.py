@@ -1,0 +1,18 @@
+"""Fixtures the task tests share."""
+
+import pytest
+
+from unrolled.cli import main
+
+
+@pytest.fixture
+def cli_error(capsys):
+    """run(argv): the CLI must exit 2 with one line on stderr; returns that line."""
+
+    def run(argv):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        return err
+
+    return run
