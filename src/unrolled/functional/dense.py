@@ -1,7 +1,9 @@
 """Fully connected map on the last axis: y = x @ W + b.
 
 x (..., D) works for a batch (N, D) and for every time step at once (N, T, D): the leading
-axes are flattened into one GEMM. The activation lives in the layer, not here.
+axes are flattened into one GEMM. The activation lives in the layer, not here. For 2-D
+operands the GEMMs are `np.dot`: the same BLAS call as `@`, with about half its overhead on
+the small matrices of a small model.
 """
 
 from typing import NamedTuple
@@ -20,7 +22,7 @@ def dense_forward(x, W, b):
 
     x (..., D), W (D, M), b (M,) or None -> y (..., M), cache.
     """
-    y = x @ W
+    y = np.dot(x, W) if x.ndim == 2 else x @ W
     if b is not None:
         y += b
     return y, DenseCache(x, W, b is not None)
@@ -36,7 +38,9 @@ def dense_backward(dy, cache, input_gradient=True, out=(None, None)):
     x, W, has_bias = cache
     D, M = W.shape
     dy2 = dy.reshape(-1, M)  # (N*T, M): every position is one more row of the GEMM
-    dx = dy @ W.T if input_gradient else None
-    dW = np.matmul(x.reshape(-1, D).T, dy2, out=out[0])  # (D, N*T) @ (N*T, M)
+    dx = None
+    if input_gradient:
+        dx = np.dot(dy, W.T) if dy.ndim == 2 else dy @ W.T
+    dW = np.dot(x.reshape(-1, D).T, dy2, out=out[0])  # (D, N*T) @ (N*T, M)
     db = dy2.sum(axis=0, out=out[1]) if has_bias else None
     return dx, dW, db

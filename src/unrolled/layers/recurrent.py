@@ -196,10 +196,9 @@ class Recurrent(Layer):
             if len(dy) != 1 + n_states:
                 names = ", ".join(["dy", *("d" + s for s in self.state_names)])
                 raise self._error(f"expects {1 + n_states} gradients [{names}], got {len(dy)}")
-            dy, *dstates = dy
+            dy, *dstates = [None if d is None else np.asarray(d, self.dtype) for d in dy]
         else:
-            dstates = [None] * n_states
-        dy, *dstates = [None if d is None else np.asarray(d, self.dtype) for d in [dy, *dstates]]
+            dy, dstates = np.asarray(dy, self.dtype), [None] * n_states
         if not self.return_sequences:
             dstates[0] = _add(dstates[0], dy)  # y is the final h
             dy = None

@@ -1,5 +1,7 @@
 """SimpleRNN layer: the fully connected recurrence over `unrolled.functional.rnn`."""
 
+import numpy as np
+
 from unrolled.functional import activations
 from unrolled.functional.rnn import rnn_backward, rnn_forward
 from unrolled.layers.recurrent import Recurrent
@@ -17,8 +19,8 @@ class SimpleRNN(Recurrent):
 
     def _step(self, x, state, Wx, Wh, b):
         act_, _ = activations.ACTIVATIONS[self.activation]
-        a = x @ Wx
-        a += state[0] @ Wh
+        a = np.dot(x, Wx)  # np.dot: less overhead than @ on small arrays
+        a += np.dot(state[0], Wh)
         if b is not None:
             a += b
         return [act_(a)]
