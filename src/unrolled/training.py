@@ -112,7 +112,8 @@ class Training(DataChecks):
                     "The model keeps the weights of the last finite step; try a lower "
                     "learning rate or gradient clipping (clipnorm)."
                 )
-            progress.batch_end(step + 1, totals.means)
+            if progress.live:
+                progress.batch_end(step + 1, totals.means)
             if callbacks.wants_batch_hooks:
                 callbacks.call("on_train_batch_end", step, totals.means())
             if self.stop_training:

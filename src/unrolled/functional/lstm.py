@@ -240,9 +240,11 @@ def lstm_backward(dh, dlast_h, dlast_c, cache, input_gradient=True):
     da_o *= act_c  # da_o / dh = act(c_t) σ'(o)
     c_from_h = dact(act_c)  # (T, H, N) dc_t / dh_t = o act'(act(c_t))
     c_from_h *= o
-    c_from_c = f if skip is None else np.where(skip, 1, f)  # dc_{t-1} / dc_t; 1 when skipped
-    seq.zero_skipped(dA, skip)
-    seq.zero_skipped(c_from_h, skip)
+    c_from_c = f  # dc_{t-1} / dc_t
+    if skip is not None:  # a skipped step takes no gradient in and passes dc_t straight on
+        c_from_c = np.where(skip, 1, f)
+        seq.zero_skipped(dA, skip)
+        seq.zero_skipped(c_from_h, skip)
     dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, H, N), (H, N)
     dnext_c = None if dlast_c is None else np.array(dlast_c.T, cs.dtype, order="C")  # None: 0
     dc = np.empty_like(dnext_h)

@@ -50,6 +50,8 @@ class Dense(Layer):
 
     def _activate(self, z):
         """act(z), in place where the activation allows it."""
+        if self.activation == "linear":
+            return z
         if self.activation == "softmax":
             return activations.softmax(z)
         return activations.ACTIVATIONS[self.activation][0](z)

@@ -276,7 +276,7 @@ class Gated(Recurrent):
         self.recurrent_activation = recurrent_activation
 
     def _activations(self):
-        return {**super()._activations(), "recurrent_activation": self.recurrent_activation}
+        return {"activation": self.activation, "recurrent_activation": self.recurrent_activation}
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": self.recurrent_activation}
