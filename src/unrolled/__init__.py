@@ -17,7 +17,16 @@ Shape legend (batch-first at every public boundary):
 from unrolled.config import floatx, set_floatx, set_seed
 from unrolled.errors import InputError, NotFittedError
 from unrolled.gradcheck import gradcheck
-from unrolled.layers import GRU, LSTM, Bidirectional, Dense, Dropout, Embedding, SimpleRNN
+from unrolled.layers import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Input,
+    SimpleRNN,
+)
 from unrolled.models import Sequential
 from unrolled.saving import load_model
 
@@ -28,6 +37,7 @@ __all__ = [
     "Dense",
     "Dropout",
     "Embedding",
+    "Input",
     "InputError",
     "NotFittedError",
     "Sequential",

@@ -14,11 +14,12 @@ import numpy as np
 
 from unrolled import losses, optimizers, saving
 from unrolled import metrics as metrics_module
-from unrolled.data_checks import check_verbose, format_shape
+from unrolled.data_checks import check_verbose
 from unrolled.errors import InputError, invalid, positive_int
 from unrolled.keras_args import PREDICT_NO_OPS, check_call_arguments
-from unrolled.layers import Layer, serialize
+from unrolled.layers import Input, Layer, serialize
 from unrolled.saving import load_model  # noqa: F401  (keras.models.load_model's place)
+from unrolled.summary import summary_table
 from unrolled.training import Training
 
 DEFAULT_BATCH = 32  # predict's batch size when none is given (Keras's default)
@@ -38,14 +39,18 @@ class Sequential(Training):
         self.stop_training = False  # a callback sets it to end fit after the current batch
         self.history = None
         self._step_states = None  # per layer, the recurrent state carried by `step`
+        self._declared_input = None  # an Input's shape, waiting for the first layer
         for layer in layers or []:
             self.add(layer)
 
     # -- building -------------------------------------------------------------------------
     def add(self, layer):
-        """Append a layer; builds it at once when the input shape is known."""
+        """Append a layer (or, first of all, an Input); builds it when the input shape is known."""
+        if isinstance(layer, Input):
+            self._declare_input(layer)
+            return
         if not isinstance(layer, Layer):
-            raise invalid("layer", "a Layer instance", layer)
+            raise invalid("layer", "a Layer instance or an Input", layer)
         if any(other.name == layer.name for other in self.layers):
             raise InputError(
                 f"All layers in a Sequential model need unique names; {layer.name!r} is taken."
@@ -55,11 +60,58 @@ class Sequential(Training):
                 f"layer '{layer.name}' has return_state=True; a Sequential model passes one "
                 "array from layer to layer"
             )
+        if not self.layers and self._declared_input is not None:
+            self._take_declared_input(layer)
         self.layers.append(layer)
         if self.built:
             self._build_from(self.input_shape)
         elif len(self.layers) == 1 and layer.input_shape is not None:
             self._build_from((None, *layer.input_shape))
+
+    def pop(self):
+        """Remove the last layer and return it; the model rebuilds around the rest."""
+        if not self.layers:
+            raise InputError("There are no layers in the model to pop.")
+        layer = self.layers.pop()
+        self._step_states = None  # per layer: the old list no longer lines up
+        if not self.layers:
+            self.built, self.output_shape = False, None
+        elif self.built:
+            self._build_from(self.input_shape)  # new output shape, new flat arrays
+        return layer
+
+    def get_layer(self, name=None, index=None):
+        """The layer called `name`, or the one at position `index` (give one of the two)."""
+        if (name is None) == (index is None):
+            raise InputError("get_layer() needs either name= or index=, not both or neither.")
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, int | np.integer):
+                raise invalid("index", "an integer", index)
+            if not -len(self.layers) <= index < len(self.layers):
+                raise invalid("index", f"a position in [0, {len(self.layers)})", index)
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        names = [layer.name for layer in self.layers]
+        raise InputError(f"No such layer: {name!r}. Existing layers are: {names}.")
+
+    def _declare_input(self, spec):
+        if self.layers or self._declared_input is not None:
+            raise InputError(
+                "An Input can only be the first entry of a Sequential model, before any layer."
+            )
+        self._declared_input = spec.shape
+
+    def _take_declared_input(self, layer):
+        """The first layer gets the Input's shape as its input_shape (one that differs: error)."""
+        shape = self._declared_input
+        if layer.input_shape is not None and layer.input_shape != shape:
+            raise InputError(
+                f"layer '{layer.name}' has input_shape={layer.input_shape}, but the model's "
+                f"Input has shape={shape}; give the shape once"
+            )
+        layer.input_shape = shape
 
     def build(self, input_shape, rng=None):
         """Build every layer for inputs of `input_shape`, e.g. (None, T, D) with batch None.
@@ -212,56 +264,13 @@ class Sequential(Training):
     def load_weights(self, path):
         saving.load_weights(self, path)
 
+    def summary(self, print_fn=print):
+        """Keras's table: each layer's name (type), output shape and parameter count."""
+        print_fn(summary_table(self))
+
     def get_config(self):
         return {
             "name": self.name,
             "input_shape": None if self.input_shape is None else list(self.input_shape),
             "layers": [serialize(layer) for layer in self.layers],
         }
-
-    # -- summary --------------------------------------------------------------------------
-    def summary(self, print_fn=print):
-        """Keras's table: each layer's name (type), output shape and parameter count."""
-        shape = self.input_shape
-        rows = []
-        for layer in self.layers:
-            shape = layer.compute_output_shape(shape) if self.built else None
-            params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-            rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shape), params))
-        total = self.count_params() if self.built else 0
-        nbytes = total * (self.dtype.itemsize if self.built else 4)
-        lines = [f'Model: "{self.name}"', *_box(("Layer (type)", "Output Shape", "Param #"), rows)]
-        lines += [
-            f" Total params: {total:,} ({_bytes(nbytes)})",
-            f" Trainable params: {total:,} ({_bytes(nbytes)})",
-            f" Non-trainable params: 0 ({_bytes(0)})",
-        ]
-        print_fn("\n".join(lines))
-
-
-def _bytes(n):
-    """Keras's readable size: 404.00 B, 1.57 KB."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024:
-            return f"{n:.2f} {unit}"
-        n /= 1024
-    return f"{n:.2f} TB"
-
-
-def _box(header, rows):
-    """Keras 3's box-drawn table, the last column right-aligned."""
-    widths = [max(w, *(len(r[i]) for r in [header, *rows])) for i, w in enumerate((31, 22, 13))]
-
-    def rule(left, fill, joint, right):
-        return left + joint.join(fill * (w + 2) for w in widths) + right
-
-    def line(cells, edge):
-        name, shape, params = cells
-        w0, w1, w2 = widths
-        return f"{edge} {name:<{w0}} {edge} {shape:<{w1}} {edge} {params:>{w2}} {edge}"
-
-    out = [rule("┏", "━", "┳", "┓"), line(header, "┃"), rule("┡", "━", "╇", "┩")]
-    for i, row in enumerate(rows):
-        out.append(line(row, "│"))
-        out.append(rule("├", "─", "┼", "┤") if i < len(rows) - 1 else rule("└", "─", "┴", "┘"))
-    return out

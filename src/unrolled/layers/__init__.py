@@ -11,6 +11,7 @@ from unrolled.layers.dense import Dense
 from unrolled.layers.dropout import Dropout
 from unrolled.layers.embedding import Embedding
 from unrolled.layers.gru import GRU
+from unrolled.layers.input import Input
 from unrolled.layers.lstm import LSTM
 from unrolled.layers.recurrent import Recurrent
 from unrolled.layers.simple_rnn import SimpleRNN
@@ -31,6 +32,7 @@ def deserialize(config):
 __all__ = [
     "GRU",
     "LAYERS",
+    "Input",
     "LSTM",
     "Bidirectional",
     "Dense",
