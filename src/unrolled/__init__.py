@@ -26,6 +26,7 @@ from unrolled.layers import (
     Embedding,
     Input,
     SimpleRNN,
+    TimeDistributed,
 )
 from unrolled.models import Sequential
 from unrolled.saving import load_model
@@ -42,6 +43,7 @@ __all__ = [
     "NotFittedError",
     "Sequential",
     "SimpleRNN",
+    "TimeDistributed",
     "floatx",
     "gradcheck",
     "load_model",

@@ -15,9 +15,11 @@ from unrolled.layers.input import Input
 from unrolled.layers.lstm import LSTM
 from unrolled.layers.recurrent import Recurrent
 from unrolled.layers.simple_rnn import SimpleRNN
+from unrolled.layers.time_distributed import TimeDistributed
 
 LAYERS = {
-    cls.__name__: cls for cls in (SimpleRNN, LSTM, GRU, Dense, Embedding, Dropout, Bidirectional)
+    cls.__name__: cls
+    for cls in (SimpleRNN, LSTM, GRU, Dense, Embedding, Dropout, Bidirectional, TimeDistributed)
 }
 
 
@@ -41,6 +43,7 @@ __all__ = [
     "Layer",
     "Recurrent",
     "SimpleRNN",
+    "TimeDistributed",
     "deserialize",
     "serialize",
 ]
