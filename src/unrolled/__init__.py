@@ -25,6 +25,8 @@ from unrolled.layers import (
     Dropout,
     Embedding,
     Input,
+    Masking,
+    RepeatVector,
     SimpleRNN,
     TimeDistributed,
 )
@@ -40,7 +42,9 @@ __all__ = [
     "Embedding",
     "Input",
     "InputError",
+    "Masking",
     "NotFittedError",
+    "RepeatVector",
     "Sequential",
     "SimpleRNN",
     "TimeDistributed",

@@ -13,14 +13,19 @@ from unrolled.layers.embedding import Embedding
 from unrolled.layers.gru import GRU
 from unrolled.layers.input import Input
 from unrolled.layers.lstm import LSTM
+from unrolled.layers.masking import Masking
 from unrolled.layers.recurrent import Recurrent
+from unrolled.layers.repeat_vector import RepeatVector
 from unrolled.layers.simple_rnn import SimpleRNN
 from unrolled.layers.time_distributed import TimeDistributed
 
 LAYERS = {
     cls.__name__: cls
-    for cls in (SimpleRNN, LSTM, GRU, Dense, Embedding, Dropout, Bidirectional, TimeDistributed)
-}
+    for cls in (
+        SimpleRNN, LSTM, GRU, Dense, Embedding, Dropout, Bidirectional, TimeDistributed, Masking,
+        RepeatVector,
+    )
+}  # fmt: skip
 
 
 def deserialize(config):
@@ -41,7 +46,9 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Layer",
+    "Masking",
     "Recurrent",
+    "RepeatVector",
     "SimpleRNN",
     "TimeDistributed",
     "deserialize",
