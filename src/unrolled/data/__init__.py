@@ -8,6 +8,7 @@ NumPy only; pandas objects are accepted (through `np.asarray`) but pandas is nev
     char_rnn_batches, sliding_windows,
     train_val_split
     load_prices, PriceSeries          Yahoo-style daily price CSVs (.csv or .csv.gz)
+    pad_sequences, to_categorical     Keras's helpers: one length for all, ids to one-hot
     datasets                          fable_text(), list_datasets(), load_dataset("sp500") ...
 """
 
@@ -22,6 +23,7 @@ from unrolled.data.datasets import (
     load_text,
 )
 from unrolled.data.scalers import MinMaxScaler, StandardScaler, scaler_from_state
+from unrolled.data.sequences import pad_sequences, to_categorical
 from unrolled.data.series import PriceSeries, load_prices
 from unrolled.data.vocab import Vocabulary
 from unrolled.data.windows import (
@@ -48,8 +50,10 @@ __all__ = [
     "load_prices",
     "load_series",
     "load_text",
+    "pad_sequences",
     "scaler_from_state",
     "sequence_chunks",
     "sliding_windows",
+    "to_categorical",
     "train_val_split",
 ]
