@@ -9,7 +9,7 @@ from unrolled.cli import main
 from unrolled.functional.gru import gru_backward, gru_forward
 from unrolled.functional.lstm import lstm_backward, lstm_forward
 from unrolled.functional.rnn import rnn_backward, rnn_forward
-from unrolled.tasks.gradients import Config, backward_norms, make_weights, run
+from unrolled.tasks.gradients import Config, Result, backward_norms, make_weights, run, settings
 from unrolled.tasks.gradients_report import sci
 
 
@@ -124,3 +124,21 @@ def test_bad_arguments(argv, message, cli_error, tmp_path):
 )
 def test_scientific_notation_beyond_float64(log10, text):
     assert sci(log10) == text
+
+
+def test_json_setup_is_the_config_less_the_output_switches():
+    config = Config(cells=("rnn", "gru"), steps=7, seed=2, quiet=True, json=True, out="o")
+    setup = {
+        "cells": ["rnn", "gru"],
+        "scales": [0.5, 1.0, 1.5, 3.0],
+        "steps": 7,
+        "hidden": 32,
+        "inputs": 8,
+        "input_scale": 0.1,
+        "batch": 16,
+        "clip": 1.0,
+        "seed": 2,
+        "out": "o",
+    }
+    assert settings(config) == setup and list(settings(config)) == list(setup)  # field order
+    assert Result(config, [], None, {}).to_json()["setup"] == setup

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from unrolled.cli import main
-from unrolled.tasks.memory import Config, run
+from unrolled.tasks import gradients, memory
+from unrolled.tasks.memory import Config, Result, run
 from unrolled.tasks.memory_data import adding_data, recall_data
 from unrolled.tasks.memory_train import build_model
 
@@ -151,3 +152,27 @@ def test_quick_keeps_the_values_given_even_the_defaults(tmp_path):
     result = run(replace(config, quiet=True, out=str(tmp_path)), given=given | {"quiet", "out"})
     assert result.config.epochs == 20  # typed --epochs 20 (the default) is not QUICK's 10
     assert result.config.repeats == 1  # not given: QUICK's
+
+
+def test_json_config_is_the_config_less_the_output_switches():
+    config = Config(cells=("lstm",), lengths=(3, 4), keep_bias=None, quiet=True, json=True)
+    doc = Result(config, [], 0.125, 0.0).to_json()
+    assert doc["config"] == {
+        "task": "recall",
+        "cells": ["lstm"],
+        "lengths": [3, 4],
+        "symbols": 8,
+        "hidden": 16,
+        "train": 2048,
+        "epochs": 20,
+        "batch_size": 64,
+        "learning_rate": 0.01,
+        "clipnorm": 1.0,
+        "keep_bias": None,
+        "test": 1000,
+        "repeats": 3,
+        "quick": False,
+        "seed": 0,
+        "out": None,
+    }
+    assert memory.settings is gradients.settings  # one helper for both tasks' JSON

@@ -105,10 +105,26 @@ def test_json_document(capsys, tmp_path):
         (["--input", "hello"], "`--input`, expected to be used with --model"),
         (["--model", "m.npz"], "`--input`"),
         (["--model", "m.npz", "--word", "hell", "--input", "x"], "cannot be combined"),
+        # the defaults' values, typed: refused all the same, each flag named
+        (
+            ["--model", "m.npz", "--cell", "rnn", "--input", "x"],
+            "Argument `--cell` cannot be combined with `--model` (the model file fixes the cell; "
+            "give its text with `--input`); got --cell rnn.",
+        ),
+        (
+            ["--cell", "rnn", "--model", "m.npz", "--word", "hello"],
+            "Arguments `--word`, `--cell` cannot be combined with `--model`",
+        ),
     ],
 )
 def test_bad_arguments_give_one_line_errors(argv, message, cli_error):
     assert message in cli_error(["trace", *argv])
+
+
+def test_from_python_a_given_default_is_refused_with_a_model():
+    config = Config(model="m.npz", input="hello")
+    with pytest.raises(InputError, match=r"^Argument `--cell` cannot be combined"):
+        run(config, given={"cell"})
 
 
 def test_word_outside_the_vocabulary_names_the_symbols():
@@ -155,3 +171,28 @@ def test_model_input_outside_its_vocabulary(tmp_path):
     _, _, path = _saved_model(tmp_path, True)
     with pytest.raises(InputError, match=r"'z' is not in it"):
         run(Config(model=str(path), input="hello z"))
+
+
+def test_backward_refuses_layers_in_between_naming_them(tmp_path):
+    """The layer names come from the model, not out of a label that holds its path."""
+    from unrolled.data.vocab import Vocabulary
+    from unrolled.layers import LSTM, Dense
+    from unrolled.models import Sequential
+
+    vocab = Vocabulary().fit("hello world")
+    V = len(vocab)
+    model = Sequential(
+        [LSTM(4, return_sequences=True, input_shape=(None, V)), LSTM(3), Dense(V, "softmax")]
+    )
+    model.build((None, None, V), rng=np.random.default_rng(1))
+    path = tmp_path / "run: 1" / "model.npz"  # ": " in the path, as in the label
+    path.parent.mkdir()
+    model.save(path, extras={"vocabulary": vocab.to_state()})
+    with pytest.raises(InputError) as raised:
+        run(Config(model=str(path), input="hello", backward=True))
+    assert str(raised.value) == (
+        "Argument `--backward` traces BPTT when the recurrent layer feeds the output Dense "
+        "directly; this model has 1 layer(s) in between (LSTM -> LSTM -> Dense). Trace it "
+        "without --backward."
+    )
+    assert run(Config(model=str(path), input="hello")).net.head  # without it: traced

@@ -16,15 +16,15 @@ import numpy as np
 from unrolled.callbacks import Callback, EarlyStopping
 from unrolled.data import train_val_split
 from unrolled.errors import InputError
-from unrolled.layers import GRU, LSTM, Dense, Dropout, SimpleRNN
+from unrolled.layers import Dense, Dropout
 from unrolled.models import Sequential
 from unrolled.optimizers import Adam
 from unrolled.tasks import baselines, forecast_data
 from unrolled.tasks._common import load_model_file, one_blas_thread
+from unrolled.tasks.cells import LAYERS, NAMES
 from unrolled.tasks.forecast_config import FILE_SETTINGS, check_file
 from unrolled.tasks.forecast_scaling import WindowScaler
 
-CELLS = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
 FORMAT = "unrolled.forecast/1"
 
 
@@ -35,7 +35,7 @@ def outputs(config):
 
 def model_name(config):
     """The cell's layer name: LSTM, GRU or SimpleRNN."""
-    return CELLS[config.cell].__name__
+    return NAMES[config.cell]
 
 
 def recipe(config):
@@ -57,7 +57,7 @@ def build(config, n_features):
         kwargs = dict(activation=config.activation, return_sequences=k < config.layers - 1)
         if k == 0:
             kwargs["input_shape"] = (config.lookback, n_features)
-        model.add(CELLS[config.cell](config.units, **kwargs))
+        model.add(LAYERS[config.cell](config.units, **kwargs))
         if config.dropout:
             model.add(Dropout(config.dropout))
     model.add(Dense(outputs(config)))

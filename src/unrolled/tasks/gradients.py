@@ -45,15 +45,15 @@ from unrolled.tasks._common import (
     config_from,
     flag,
 )
+from unrolled.tasks.cells import GATES, KINDS, initial_bias
 
-CELLS = ("rnn", "lstm", "gru")
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 LEARNING_RATE = 0.01  # for the clipping demo: the size of one SGD step
+OUTPUT = ("quiet", "json")  # Config fields that change how the result is shown, not its numbers
 
 
 @dataclass
 class Config:
-    cells: tuple = CELLS  # which cells to measure
+    cells: tuple = KINDS  # which cells to measure
     scales: tuple = (0.5, 1.0, 1.5, 3.0)  # recurrent weights = scale * orthogonal (per gate)
     steps: int = 100  # T, the sequence length; the loss sits on the last step
     hidden: int = 32  # H: enough units for chaos at large scales, few enough to be instant
@@ -91,11 +91,7 @@ class Result:
     def to_json(self):
         return {
             "task": "gradients",
-            "setup": {
-                k: list(v) if isinstance(v, tuple) else v
-                for k, v in asdict(self.config).items()
-                if k not in ("quiet", "json")
-            },
+            "setup": settings(self.config),
             "curves": [
                 {
                     "cell": c.cell,
@@ -110,15 +106,19 @@ class Result:
         }
 
 
+def settings(config):
+    """A task's Config as JSON values (tuples as lists), less --quiet and --json, which only
+    choose how the result is shown: the settings its numbers depend on (memory's too)."""
+    fields = asdict(config).items()
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in fields if k not in OUTPUT}
+
+
 def make_weights(cell, scale, config, rng):
     """Wx (D, G*H) ~ N(0, 1/D); Wh (H, G*H): each gate's (H, H) block = scale * orthogonal."""
     H, D, G = config.hidden, config.inputs, GATES[cell]
     Wx = rng.normal(0.0, 1.0 / math.sqrt(D), (D, G * H))
     Wh = np.concatenate([orthogonal((H, H), rng, np.float64) for _ in range(G)], axis=1) * scale
-    b = np.zeros((2, G * H)) if cell == "gru" else np.zeros(G * H)
-    if cell == "lstm":
-        b[H : 2 * H] = 1.0  # forget-gate bias 1
-    return Wx, Wh, b
+    return Wx, Wh, initial_bias(cell, H)  # forget-gate bias 1
 
 
 def spectral_radius(Wh):
@@ -174,7 +174,7 @@ def backward_norms(cell, x, Wx, Wh, b, v):
 
 def measure(cell, scale, config):
     """One (cell, scale): weights, inputs and readout vectors from its own seeded generator."""
-    rng = np.random.default_rng([config.seed, CELLS.index(cell), round(scale * 1000)])
+    rng = np.random.default_rng([config.seed, KINDS.index(cell), round(scale * 1000)])
     T, N = config.steps, config.batch
     Wx, Wh, b = make_weights(cell, scale, config, rng)
     x = rng.normal(0.0, config.input_scale, (T, N, config.inputs))  # (T, N, D)
@@ -222,7 +222,7 @@ def clipping(curves, clip):
 
 
 def _check(config):
-    check_cells(config.cells, CELLS)
+    check_cells(config.cells, KINDS)
     for s in config.scales:
         if not (isinstance(s, (int, float)) and math.isfinite(s) and s > 0):
             raise invalid("--scales", "positive numbers", s)

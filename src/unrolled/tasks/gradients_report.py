@@ -4,8 +4,8 @@ and the plot (log10 norm vs k, one panel per cell, one line per scale)."""
 import math
 
 from unrolled.tables import format_table
+from unrolled.tasks.cells import NAMES
 
-NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 SHOW_K = (1, 10, 50)  # the table's columns, plus k = T-1
 
 

@@ -60,8 +60,10 @@ from unrolled.tasks._common import (
     one_blas_thread,
     refuse_given,
 )
-from unrolled.tasks.memory_report import HIT, NAMES
-from unrolled.tasks.memory_train import CELLS, train_one
+from unrolled.tasks.cells import KINDS, NAMES
+from unrolled.tasks.gradients import settings
+from unrolled.tasks.memory_report import HIT
+from unrolled.tasks.memory_train import train_one
 
 TASKS = ("recall", "adding")
 
@@ -69,7 +71,7 @@ TASKS = ("recall", "adding")
 @dataclass
 class Config:
     task: str = "recall"  # "recall" the first symbol, or the "adding" problem
-    cells: tuple = CELLS  # cells to compare, all with the same budget
+    cells: tuple = KINDS  # cells to compare, all with the same budget
     lengths: tuple = (5, 10, 20, 50, 100)  # sequence lengths T
     symbols: int = 8  # K: the recall task's alphabet; chance is 1/K
     hidden: int = 16  # H for every cell (3 bits to keep); at 32 a SimpleRNN sometimes latches
@@ -113,11 +115,7 @@ class Result:
     def to_json(self):
         return {
             "task": "memory",
-            "config": {
-                k: list(v) if isinstance(v, tuple) else v
-                for k, v in asdict(self.config).items()
-                if k not in ("quiet", "json")
-            },
+            "config": settings(self.config),
             "chance": self.chance,
             "metric": _metric(self.config),
             "seconds": round(self.seconds, 2),
@@ -134,7 +132,7 @@ def _check(config, given):
     """Every setting, before any work; `given`: the fields the user set."""
     if config.task not in TASKS:
         raise invalid("--task", f"one of {', '.join(TASKS)}", config.task)
-    check_cells(config.cells, CELLS)
+    check_cells(config.cells, KINDS)
     if not config.lengths or any(
         isinstance(T, bool) or not isinstance(T, int) or T < 1 for T in config.lengths
     ):

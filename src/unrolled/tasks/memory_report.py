@@ -4,8 +4,8 @@ they disagree), the facts around it and the plot (score vs T, one line per cell)
 import numpy as np
 
 from unrolled.tables import format_table
+from unrolled.tasks.cells import NAMES
 
-NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 STYLES = {"rnn": "o-", "lstm": "s-", "gru": "^--"}  # the gated cells' lines may coincide
 HIT = 0.04  # the adding problem's tolerance (Hochreiter & Schmidhuber 1997)
 

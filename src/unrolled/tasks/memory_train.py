@@ -9,10 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from unrolled import config as unrolled_config
+from unrolled.tasks.cells import KINDS, LAYERS
 from unrolled.tasks.memory_data import adding_data, recall_data
 from unrolled.tasks.memory_report import HIT
-
-CELLS = ("rnn", "lstm", "gru")
 
 
 @dataclass
@@ -29,16 +28,15 @@ class Run:
 
 def build_model(cell, D, outputs, config):
     """Sequential([cell(H), Dense]), the gated cells' keep gates set by config.keep_bias."""
-    from unrolled.layers import GRU, LSTM, Dense, SimpleRNN
+    from unrolled.layers import Dense
     from unrolled.models import Sequential
     from unrolled.optimizers import Adam
 
-    layer = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}[cell]
     H = config.hidden
     recall = config.task == "recall"
     model = Sequential(
         [
-            layer(H, input_shape=(None, D)),
+            LAYERS[cell](H, input_shape=(None, D)),
             Dense(outputs, activation="softmax" if recall else None),
         ]
     )
@@ -76,7 +74,7 @@ def train_one(cell, T, config, repeat=0, bar=None):
         x, y = adding_data(config.train, T, data_rng)
         x_test, y_test = adding_data(config.test, T, test_rng)
         D, outputs = 2, 1
-    unrolled_config.set_seed([config.seed, 3, CELLS.index(cell), T, repeat])  # weights, shuffling
+    unrolled_config.set_seed([config.seed, 3, KINDS.index(cell), T, repeat])  # weights, shuffling
     model = build_model(cell, D, outputs, config)
     steps = math.ceil(config.train / config.batch_size)
 

@@ -27,15 +27,17 @@ import numpy as np
 
 from unrolled.errors import InputError, invalid
 from unrolled.tasks._common import (
+    Given,
     add_common_flags,
     add_task_parser,
     check_common,
     config_from,
+    given_fields,
+    refuse_given,
 )
+from unrolled.tasks.cells import KINDS
 from unrolled.tasks.trace_nets import model_net, random_net, tutorial_net
 from unrolled.tasks.trace_steps import Net, backward, check_gradients, forward, total_loss
-
-CELLS = ("rnn", "lstm", "gru")
 
 
 @dataclass
@@ -112,37 +114,41 @@ def _symbols(net, text, argument):
     return symbols
 
 
-def _validate(config):
+def _validate(config, given):
+    """Every setting, before any work; `given`: the fields the user set."""
     check_common(config)  # --out only when given: trace writes nothing without it
-    if config.cell not in CELLS:
-        raise invalid("--cell", f"one of {', '.join(CELLS)}", config.cell)
+    if config.cell not in KINDS:
+        raise invalid("--cell", f"one of {', '.join(KINDS)}", config.cell)
     if config.model is None and config.input is not None:
         raise invalid("--input", "to be used with --model FILE", config.input)
-    if config.model is not None:
-        if config.word != "hello" or config.cell != "rnn":
-            raise InputError(
-                "Arguments `--word`/`--cell` cannot be combined with `--model` (the model file "
-                "fixes the cell; give its text with `--input`)."
-            )
+    if config.model is not None:  # even the default's value, typed: the model file decides
+        refuse_given(
+            config,
+            ("word", "cell"),
+            given,
+            lambda _, flags, typed: (
+                f"{flags} cannot be combined with `--model` (the model file fixes the cell; "
+                f"give its text with `--input`); got {typed}."
+            ),
+        )
         if config.input is None:
             raise invalid("--input", "a text to feed the model given with --model", None)
 
 
-def run(config):
-    """Trace the configured network; write trace.json when config.out is set."""
-    _validate(config)
+def run(config, given=None):
+    """Trace the configured network; write trace.json when config.out is set.
+
+    given: the fields the user set (command-line flags; None -> those off Config's defaults),
+    refused where the model file decides them.
+    """
+    _validate(config, given_fields(config) if given is None else set(given))
     if config.model is not None:
-        net, text, argument = model_net(config.model), config.input, "--input"
+        net = model_net(config.model, config.backward)
+        text, argument = config.input, "--input"
     else:
         kind = config.cell
         net = tutorial_net() if kind == "rnn" else random_net(kind, config.seed)
         text, argument = config.word, "--word"
-    if config.backward and net.head:  # BPTT through deeper layers is the model's business
-        raise InputError(
-            "Argument `--backward` traces BPTT when the recurrent layer feeds the output "
-            f"Dense directly; this model has {len(net.head)} layer(s) in between "
-            f"({net.about[0].split(': ', 1)[1]}). Trace it without --backward."
-        )
     symbols = _symbols(net, text, argument)
     inputs, targets = symbols[:-1], symbols[1:]  # predict each next symbol
     steps = forward(net, inputs, targets)
@@ -163,9 +169,15 @@ def run(config):
 def add_parser(subparsers):
     help = "the tutorial's worked example (or any cell), one time step at a time"
     p = add_task_parser(subparsers, "trace", help, __doc__)
-    p.add_argument("--word", default="hello", help="word to trace, from the symbols h e l o")
+    d = Config()
     p.add_argument(
-        "--cell", default="rnn", help="rnn (the tutorial's weights), lstm or gru (seeded random)"
+        "--word", action=Given, default=d.word, help="word to trace, from the symbols h e l o"
+    )
+    p.add_argument(
+        "--cell",
+        action=Given,
+        default=d.cell,
+        help="rnn (the tutorial's weights), lstm or gru (seeded random)",
     )
     p.add_argument(
         "--backward",
@@ -189,7 +201,7 @@ def add_parser(subparsers):
 
 def main(args):
     config = config_from(Config, args)
-    result = run(config)
+    result = run(config, given=given_fields(config, args))
     if config.json:
         print(json.dumps(result.to_json(), indent=2))
     else:

@@ -8,8 +8,9 @@ All three are float64, as the finite-difference check of `--backward` needs.
 
 import numpy as np
 
-from unrolled.errors import invalid
+from unrolled.errors import InputError, invalid
 from unrolled.tasks._common import load_model_file
+from unrolled.tasks.cells import GATES, KIND_OF, initial_bias
 from unrolled.tasks.trace_steps import Net
 
 TUTORIAL_VOCAB = ("h", "e", "l", "o")
@@ -25,7 +26,6 @@ TUTORIAL_W_HY = [  # (V, H) = (4, 3)
     [0.91266, 0.32581642, 0.144630018],
 ]
 TUTORIAL_W_HH, TUTORIAL_B = 0.42703, 0.567  # a scalar times I; one bias shared by every unit
-LAYER_KINDS = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
 
 
 def tutorial_net():
@@ -53,17 +53,14 @@ def random_net(kind, seed, H=3):
     """A `kind` cell over the tutorial's vocabulary with N(0, 0.5^2) weights drawn from `seed`."""
     rng = np.random.default_rng(seed)
     V = len(TUTORIAL_VOCAB)
-    G = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
-    b = np.zeros((2, G * H)) if kind == "gru" else np.zeros(G * H)
-    if kind == "lstm":
-        b[H : 2 * H] = 1.0  # forget-gate bias 1, as Keras's unit_forget_bias
+    G = GATES[kind]
     return Net(
         kind=kind,
         vocab=list(TUTORIAL_VOCAB),
         embed=np.eye(V),
         Wx=rng.normal(0, 0.5, (V, G * H)),
         Wh=rng.normal(0, 0.5, (H, G * H)),
-        b=b,
+        b=initial_bias(kind, H),  # forget-gate bias 1, as Keras's unit_forget_bias
         Wy=rng.normal(0, 0.5, (H, V)),
         by=None,
         about=[f"random weights N(0, 0.5^2), seed {seed}; hidden size {H}"]
@@ -75,8 +72,11 @@ def random_net(kind, seed, H=3):
     )
 
 
-def model_net(path):
-    """The first recurrent layer of a saved model, with what feeds it and what reads it."""
+def model_net(path, backward=False):
+    """The first recurrent layer of a saved model, with what feeds it and what reads it.
+
+    backward: the trace will run BPTT, which needs the layer to feed the output Dense directly.
+    """
     from unrolled.data.vocab import Vocabulary
 
     model, extras = load_model_file(path, "--model")
@@ -85,7 +85,7 @@ def model_net(path):
     vocab = Vocabulary.from_state(extras["vocabulary"])
     layers = list(model.layers)
     names = [type(layer).__name__ for layer in layers]
-    first = next((k for k, n in enumerate(names) if n in LAYER_KINDS), None)
+    first = next((k for k, n in enumerate(names) if n in KIND_OF), None)
     if first is None or first > 1 or (first == 1 and names[0] != "Embedding"):
         raise invalid(
             "--model",
@@ -109,11 +109,19 @@ def model_net(path):
             f"kernel shapes {cell.params['kernel'].shape} ... {dense.params['kernel'].shape}",
         )
 
+    head = layers[first + 1 : -1]
+    if backward and head:  # BPTT through deeper layers is the model's business
+        raise InputError(
+            "Argument `--backward` traces BPTT when the recurrent layer feeds the output "
+            f"Dense directly; this model has {len(head)} layer(s) in between "
+            f"({' -> '.join(names)}). Trace it without --backward."
+        )
+
     def f64(a):
         return None if a is None else np.array(a, dtype=np.float64)
 
     return Net(
-        kind=LAYER_KINDS[names[first]],
+        kind=KIND_OF[names[first]],
         vocab=list(vocab.symbols_),
         embed=f64(embed),
         Wx=f64(cell.params["kernel"]),
@@ -123,7 +131,7 @@ def model_net(path):
         by=f64(dense.params.get("bias")),
         activation=cfg.get("activation") or "linear",
         recurrent_activation=cfg.get("recurrent_activation") or "sigmoid",
-        head=layers[first + 1 : -1],
+        head=head,
         level=vocab.level,
         tokenize=vocab.tokenize,
         about=[f"model {path}: " + " -> ".join(names)],

@@ -9,9 +9,9 @@ and the most probable symbols.
 import numpy as np
 
 from unrolled.tables import format_table
+from unrolled.tasks.cells import GATE_LABELS, NAMES
 
 SHOW = 8  # at most this many units or symbols per row
-NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 # per cell: (key, label) of the vectors a step shows between h_{t-1} and h_t
 PARTS = {
     "rnn": (("Wx_x", "W_xh x_t"), ("Wh_h_b", "W_hh h_{t-1} + b")),
@@ -24,7 +24,7 @@ PARTS = {
     ),
     "gru": (("z", "update gate z_t"), ("r", "reset gate r_t"), ("hh", "candidate h~_t")),
 }
-GATES = {"rnn": ("b",), "lstm": ("i", "f", "g", "o"), "gru": ("z", "r", "h")}
+GATES = {"rnn": ("b",), **GATE_LABELS}  # per G*H block; the SimpleRNN's one reads as its bias b
 TUTORIAL_E = (  # what the tutorial prints "for the letter e"
     "the tutorial, letter e: h_t = 0.936534 0.949104 0.762341, "
     "y_t = 1.90607732 1.13779113 0.95666016 1.27422602 (within 1e-5: its spreadsheet rounded)"
