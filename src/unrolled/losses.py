@@ -1,7 +1,7 @@
 """Keras-named losses for `compile(loss=...)`: a name ("mse") or an instance.
 
     loss = losses.get("sparse_categorical_crossentropy")
-    value = loss(y_true, y_pred)                      # the mean loss, a float
+    value = loss(y_true, y_pred)                      # the mean loss, a float (no gradient)
     value, dy_pred = loss.compute(y_true, y_pred)     # and its gradient, for training
 
 The math is in `unrolled.functional.losses`; these objects only pick the function from
@@ -13,7 +13,7 @@ from unrolled.functional import losses as pure
 
 
 class Loss:
-    """Base: `compute(y_true, y_pred, mask=None) -> (loss, dy_pred)`.
+    """Base: `compute(y_true, y_pred, mask=None) -> (loss, dy_pred)`; calling it, the loss alone.
 
     A subclass names its pure function, and the one for logits if it takes them.
     """
@@ -26,17 +26,19 @@ class Loss:
         self.from_logits = bool(from_logits)
 
     @staticmethod
-    def function(y_true, y_pred, mask=None):
-        """The pure loss: (y_true, y_pred, mask) -> (loss, dy_pred)."""
+    def function(y_true, y_pred, mask=None, gradient=True):
+        """The pure loss: (y_true, y_pred, mask, gradient) -> (loss, dy_pred or None)."""
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, mask=None):
-        return self.compute(y_true, y_pred, mask)[0]
+        """The mean loss, a float, without computing its gradient (evaluation, validation)."""
+        return self.compute(y_true, y_pred, mask, gradient=False)[0]
 
-    def compute(self, y_true, y_pred, mask=None):
+    def compute(self, y_true, y_pred, mask=None, gradient=True):
+        """(loss, dy_pred) for training; gradient=False gives (loss, None) and skips that work."""
         if self.from_logits and self.logits_function is not None:
-            return self.logits_function(y_true, y_pred, mask)
-        return self.function(y_true, y_pred, mask)
+            return self.logits_function(y_true, y_pred, mask, gradient)
+        return self.function(y_true, y_pred, mask, gradient)
 
     def get_config(self):
         return {"name": self.name, "from_logits": self.from_logits}

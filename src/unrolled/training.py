@@ -187,6 +187,7 @@ class Training(DataChecks):
         return logs["loss"] if len(logs) == 1 else list(logs.values())
 
     def _evaluate_logs(self, x, y, batch_size, prefix=""):
+        """Mean loss and metrics in inference mode; the loss is its value alone, no gradient."""
         totals = _Totals(self._metric_fns)
         for start in range(0, len(x), batch_size):
             pred, mask = self._forward(x[start : start + batch_size], training=False)

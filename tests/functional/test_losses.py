@@ -1,5 +1,6 @@
 """Losses: every gradient against centered differences (float64), every value against
-PyTorch, masks that really exclude positions, Keras's clipping, stability at extreme logits."""
+PyTorch, the value alone (gradient=False) equal to the training value, masks that really
+exclude positions, Keras's clipping, stability at extreme logits."""
 
 import numpy as np
 import pytest
@@ -33,14 +34,13 @@ def mask():
     return m
 
 
-@pytest.mark.parametrize("masked", [False, True])
-def test_every_gradient_matches_finite_differences(rng, mask, masked):
-    m = mask if masked else None
+def _cases(rng):
+    """name -> (loss function, y_true, y_pred) for every loss and target form, in float64."""
     ids = rng.integers(0, V, (N, T))
     onehot = np.eye(V)[ids]
     real = rng.standard_normal((N, T, 2))
     bits = rng.integers(0, 2, (N, T, 2)).astype(np.float64)
-    cases = {
+    return {
         "mse": (losses.mean_squared_error, real, rng.standard_normal((N, T, 2))),
         "mae": (losses.mean_absolute_error, real, rng.standard_normal((N, T, 2))),
         "softmax ids": (losses.softmax_cross_entropy, ids, rng.standard_normal((N, T, V))),
@@ -54,8 +54,24 @@ def test_every_gradient_matches_finite_differences(rng, mask, masked):
             rng.standard_normal((N, T, 2)),
         ),
     }
-    for name, (fn, y_true, y_pred) in cases.items():
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_every_gradient_matches_finite_differences(rng, mask, masked):
+    m = mask if masked else None
+    for name, (fn, y_true, y_pred) in _cases(rng).items():
         assert _gradient_error(fn, y_true, y_pred, m) < 1e-7, name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("masked", [False, True])
+def test_the_value_alone_is_the_training_value(rng, mask, masked, dtype):
+    # evaluation asks for gradient=False: the same float, bit for bit, and no gradient
+    m = mask if masked else None
+    for name, (fn, y_true, y_pred) in _cases(rng).items():
+        y_pred = y_pred.astype(dtype)
+        loss, _ = fn(y_true, y_pred, m)
+        assert fn(y_true, y_pred, m, gradient=False) == (loss, None), name
 
 
 def test_values_match_torch(torch, rng):

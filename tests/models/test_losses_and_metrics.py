@@ -31,6 +31,24 @@ def test_from_logits_picks_the_stable_function(rng):
     )
 
 
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("name", sorted(losses.LOSSES))
+def test_calling_a_loss_gives_its_training_value_without_the_gradient(rng, name, from_logits):
+    loss = losses.get(name, from_logits=from_logits)
+    y_pred = rng.uniform(0.05, 0.95, (3, 4, 5))  # probabilities, and fine as logits too
+    ids = rng.integers(0, 5, (3, 4))
+    if isinstance(loss, losses.CategoricalCrossentropy):
+        target = ids if loss.sparse else np.eye(5)[ids]
+    elif isinstance(loss, losses.BinaryCrossentropy):
+        target = rng.integers(0, 2, (3, 4, 5)).astype(float)
+    else:
+        target = rng.standard_normal((3, 4, 5))
+    for mask in (None, rng.random((3, 4)) < 0.6):
+        value, dy_pred = loss.compute(target, y_pred, mask)
+        assert loss(target, y_pred, mask) == value and dy_pred.shape == y_pred.shape
+        assert loss.compute(target, y_pred, mask, gradient=False) == (value, None)
+
+
 def test_metrics_are_exact_means_over_positions():
     y_pred = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
     accuracy = metrics.get("accuracy", 1, (None, 2))  # integer targets: sparse

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import unrolled
+from unrolled import losses as loss_objects
 from unrolled import optimizers
 from unrolled.callbacks import LambdaCallback
 from unrolled.errors import InputError
@@ -205,6 +206,30 @@ def test_evaluate_returns_the_loss_or_a_list_with_metrics(rng, tutorial_model, r
     model.compile("adam", "mse", metrics=["mae"])
     loss2, mae = model.evaluate(x, y, verbose=0)
     assert loss2 == loss and 0 < mae < 2
+
+
+class _LoggedMSE(loss_objects.MeanSquaredError):
+    """MSE that logs, per call, whether the gradient was asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self.gradient_asked = []
+
+    def function(self, y_true, y_pred, mask=None, gradient=True):
+        self.gradient_asked.append(gradient)
+        return super().function(y_true, y_pred, mask, gradient)
+
+
+def test_evaluation_and_validation_never_compute_the_loss_gradient(rng, regression_data):
+    x, y = regression_data(rng, N=12)
+    model = Sequential([LSTM(3, input_shape=(None, 1)), Dense(1)])
+    model.compile("sgd", loss=(loss := _LoggedMSE()))
+    model.fit(x[:8], y[:8], batch_size=4, epochs=2, validation_data=(x[8:], y[8:]), verbose=0)
+    # each epoch: 2 training steps with their gradient, then 1 validation batch without
+    assert loss.gradient_asked == [True, True, False] * 2
+    loss.gradient_asked.clear()
+    assert model.evaluate(x, y, batch_size=5, verbose=0) > 0
+    assert loss.gradient_asked == [False] * 3
 
 
 def test_a_callback_can_stop_training_after_the_current_batch(rng, tutorial_model, regression_data):

@@ -36,14 +36,6 @@ MODEL = {
 }
 
 
-def one_error(argv, capsys):
-    """Run the CLI; it must fail with one line on stderr and write nothing; the line."""
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
-    return err
-
-
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
     """An empty working folder, so a default runs/ folder would show up in it."""
@@ -52,56 +44,56 @@ def folder(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("task", FAST)
-def test_out_that_is_a_file_is_a_user_error(task, folder, capsys):
+def test_out_that_is_a_file_is_a_user_error(task, folder, cli_error):
     (folder / "taken").write_text("not a folder")
-    err = one_error([*FAST[task], "--out", "taken"], capsys)
+    err = cli_error([*FAST[task], "--out", "taken"])
     assert "Argument `--out`: 'taken' is a file" in err
     assert sorted(p.name for p in folder.iterdir()) == ["taken"]
 
 
 @pytest.mark.parametrize("task", FAST)
-def test_out_below_a_file_is_a_user_error(task, folder, capsys):
+def test_out_below_a_file_is_a_user_error(task, folder, cli_error):
     (folder / "taken").write_text("not a folder")
-    assert "'taken' is a file" in one_error([*FAST[task], "--out", "taken/run"], capsys)
+    assert "'taken' is a file" in cli_error([*FAST[task], "--out", "taken/run"])
 
 
 @pytest.mark.parametrize("task", MODEL)
-def test_model_that_is_a_folder_says_so(task, folder, capsys):
+def test_model_that_is_a_folder_says_so(task, folder, cli_error):
     (folder / "models").mkdir()
-    err = one_error([*MODEL[task], "models"], capsys)
+    err = cli_error([*MODEL[task], "models"])
     assert "Argument `--model`: 'models' is a folder, not a file." in err
 
 
 @pytest.mark.parametrize("task", MODEL)
-def test_model_that_is_not_a_model_file_names_the_argument(task, folder, capsys):
+def test_model_that_is_not_a_model_file_names_the_argument(task, folder, cli_error):
     (folder / "notes.npz").write_text("just text")
-    err = one_error([*MODEL[task], "notes.npz"], capsys)
+    err = cli_error([*MODEL[task], "notes.npz"])
     assert "Argument `--model`: cannot load" in err and "not an unrolled model file" in err
 
 
-def test_nextword_save_to_a_folder_fails_before_training(folder, capsys):
+def test_nextword_save_to_a_folder_fails_before_training(folder, cli_error):
     (folder / "models").mkdir()
-    err = one_error([*FAST["nextword"], "--save", "models"], capsys)
+    err = cli_error([*FAST["nextword"], "--save", "models"])
     assert "Argument `--save`: 'models' is a folder; give a file name." in err
     assert list((folder / "models").iterdir()) == [] and not (folder / "runs").exists()
 
 
 @pytest.mark.parametrize("flag", ["--csv", "--test-csv"])
-def test_forecast_csv_that_is_a_folder_says_so(flag, folder, capsys):
+def test_forecast_csv_that_is_a_folder_says_so(flag, folder, cli_error):
     (folder / "prices").mkdir()
-    err = one_error(["forecast", flag, "prices"], capsys)
+    err = cli_error(["forecast", flag, "prices"])
     assert f"Argument `{flag}`: 'prices' is a folder, not a file." in err
 
 
 @pytest.mark.parametrize("argv", [["--units", "-1"], ["--batch-size", "0"], ["--rows", "-5"]])
-def test_forecast_errors_name_the_flag(argv, folder, capsys):
-    assert f"argument `{argv[0]}`, expected an integer" in one_error(["forecast", *argv], capsys)
+def test_forecast_errors_name_the_flag(argv, folder, cli_error):
+    assert f"argument `{argv[0]}`, expected an integer" in cli_error(["forecast", *argv])
 
 
 @pytest.mark.parametrize("task", ["nextword", "charlm"])
-def test_text_that_is_a_folder_says_so(task, folder, capsys):
+def test_text_that_is_a_folder_says_so(task, folder, cli_error):
     (folder / "texts").mkdir()
-    err = one_error([*FAST[task], "--text", "texts"], capsys)
+    err = cli_error([*FAST[task], "--text", "texts"])
     assert "Argument `--text`: 'texts' is a folder, not a file." in err
 
 
@@ -112,8 +104,8 @@ SEED_MESSAGE = "Received an invalid value for argument `--seed`, expected an int
 @pytest.mark.parametrize(
     "argv", [*FAST.values(), ["trace", "--cell", "lstm"], ["charlm", "sample", "--model", "m.npz"]]
 )
-def test_negative_seed_is_one_line_for_every_task(argv, folder, capsys):
-    assert one_error([*argv, "--seed", "-1"], capsys) == f"error: {SEED_MESSAGE}\n"
+def test_negative_seed_is_one_line_for_every_task(argv, folder, cli_error):
+    assert cli_error([*argv, "--seed", "-1"]) == f"error: {SEED_MESSAGE}\n"
     assert list(folder.iterdir()) == []
 
 
@@ -144,24 +136,26 @@ needs_proc = pytest.mark.skipif(
 
 @needs_proc
 @pytest.mark.parametrize("task", FAST)
-def test_out_that_cannot_be_written_fails_before_training(task, folder, capsys):
-    err = one_error([*FAST[task], "--out", "/proc/unrolled-run"], capsys)
+def test_out_that_cannot_be_written_fails_before_training(task, folder, cli_error):
+    err = cli_error([*FAST[task], "--out", "/proc/unrolled-run"])
     assert "Argument `--out`: cannot write '/proc/unrolled-run': creating a file in '/proc'" in err
     assert list(folder.iterdir()) == []
 
 
 @needs_proc
 @pytest.mark.parametrize("save", ["/proc/model.npz", "/proc/models/model.npz"])
-def test_nextword_save_that_cannot_be_written_fails_before_training(save, folder, capsys):
-    err = one_error([*FAST["nextword"], "--save", save], capsys)
+def test_nextword_save_that_cannot_be_written_fails_before_training(save, folder, cli_error):
+    err = cli_error([*FAST["nextword"], "--save", save])
     assert f"Argument `--save`: cannot write {save!r}: creating a file in '/proc'" in err
 
 
 @needs_proc
 @pytest.mark.parametrize("task", ["gradients", "memory", "charlm", "forecast"])
-def test_default_run_folder_that_cannot_be_written_fails_before_training(task, monkeypatch, capsys):
+def test_default_run_folder_that_cannot_be_written_fails_before_training(
+    task, monkeypatch, cli_error
+):
     monkeypatch.chdir("/proc")  # these tasks write runs/<task>-<time>/ without --out
-    err = one_error(FAST[task], capsys)
+    err = cli_error(FAST[task])
     assert "Argument `--out`: cannot write 'runs/" in err
 
 
@@ -174,12 +168,12 @@ def test_the_writability_probe_leaves_nothing_behind(folder):
     assert list((folder / "runs").iterdir()) == []
 
 
-def test_a_write_that_fails_late_is_one_line_naming_the_file(folder, monkeypatch, capsys):
+def test_a_write_that_fails_late_is_one_line_naming_the_file(folder, monkeypatch, cli_error):
     def refuse(path, document):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(files, "write_json", refuse)
-    err = one_error([*FAST["memory"], "--out", "run"], capsys)  # memory has its own --task
+    err = cli_error([*FAST["memory"], "--out", "run"])  # memory has its own --task
     expected = f"unrolled memory: {Path('run', 'memory.json')}: Permission denied"
     assert err == f"error: {expected}\n"
 
@@ -203,8 +197,8 @@ def test_an_os_error_without_a_file_is_a_bug_and_keeps_its_traceback(folder, mon
         (["--bogus", "trace"], "unrolled"),
     ],
 )
-def test_unrecognized_arguments_name_the_subcommand(argv, prog, folder, capsys):
-    err = one_error(argv, capsys)
+def test_unrecognized_arguments_name_the_subcommand(argv, prog, folder, cli_error):
+    err = cli_error(argv)
     assert err.startswith(f"error: {prog}: unrecognized arguments: ")
 
 

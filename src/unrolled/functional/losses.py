@@ -1,4 +1,5 @@
 """Losses as pure functions: each returns `(loss, dy_pred)`, the mean loss and its gradient.
+With `gradient=False` (evaluation) it returns `(loss, None)` and skips the gradient's work.
 
 Argument order is Keras's, `(y_true, y_pred)`. A loss is computed per *position* (every
 index but the last axis: a sample, or a sample and a time step), averaged over the last
@@ -30,46 +31,58 @@ from unrolled.functional.activations import log_softmax, sigmoid
 EPSILON = 1e-7
 
 
-def mean_squared_error(y_true, y_pred, mask=None):
+def mean_squared_error(y_true, y_pred, mask=None, gradient=True):
     """Mean of (y_pred - y_true)^2. y_true, y_pred (..., K) -> loss, dy_pred (..., K)."""
     diff = y_pred - y_true
     if mask is None:
         size = max(diff.size, 1)
         loss = float(np.vdot(diff, diff)) / size
+        if not gradient:
+            return loss, None
         diff *= 2.0 / size
         return loss, diff
+    losses = (diff * diff).mean(axis=-1)
+    if not gradient:
+        return _masked_mean(losses, None, mask)
     K = diff.shape[-1]
-    return _masked_mean((diff * diff).mean(axis=-1), diff * (2.0 / K), mask)
+    return _masked_mean(losses, diff * (2.0 / K), mask)
 
 
-def mean_absolute_error(y_true, y_pred, mask=None):
+def mean_absolute_error(y_true, y_pred, mask=None, gradient=True):
     """Mean of |y_pred - y_true|. y_true, y_pred (..., K) -> loss, dy_pred (..., K)."""
     diff = y_pred - y_true
+    losses = np.abs(diff).mean(axis=-1)
+    if not gradient:
+        return _masked_mean(losses, None, mask)
     K = diff.shape[-1] if diff.ndim else 1
-    return _masked_mean(np.abs(diff).mean(axis=-1), np.sign(diff) / K, mask)
+    return _masked_mean(losses, np.sign(diff) / K, mask)
 
 
-def softmax_cross_entropy(y_true, logits, mask=None):
+def softmax_cross_entropy(y_true, logits, mask=None, gradient=True):
     """Cross-entropy of softmax(logits), computed from log_softmax (never overflows).
 
     y_true: int ids (...) or one-hot (..., V); logits (..., V) -> loss, dlogits (..., V).
     """
+    V = logits.shape[-1]
+    onehot = y_true.shape == logits.shape
     log_probs = log_softmax(logits)  # (..., V)
-    dlogits = np.exp(log_probs)  # softmax(z)
-    if y_true.shape == logits.shape:
+    if onehot:
         losses = -(y_true * log_probs).sum(axis=-1)
+    else:
+        rows, ids = np.arange(y_true.size), y_true.reshape(-1)
+        losses = -log_probs.reshape(-1, V)[rows, ids].reshape(y_true.shape)
+    if not gradient:
+        return _masked_mean(losses, None, mask)
+    dlogits = np.exp(log_probs)  # softmax(z)
+    if onehot:
         dlogits *= y_true.sum(axis=-1, keepdims=True)
         dlogits -= y_true
     else:
-        V = logits.shape[-1]
-        rows = np.arange(y_true.size)
-        ids = y_true.reshape(-1)
-        losses = -log_probs.reshape(-1, V)[rows, ids].reshape(y_true.shape)
         dlogits.reshape(-1, V)[rows, ids] -= 1  # softmax - onehot
     return _masked_mean(losses, dlogits, mask)
 
 
-def categorical_cross_entropy(y_true, probs, mask=None):
+def categorical_cross_entropy(y_true, probs, mask=None, gradient=True):
     """Keras's cross-entropy from probabilities: normalise, clip to [eps, 1 - eps], log.
 
     y_true: int ids (...) or one-hot (..., V); probs (..., V) -> loss, dprobs (..., V).
@@ -80,6 +93,8 @@ def categorical_cross_entropy(y_true, probs, mask=None):
     q = probs / total
     q_clipped = np.clip(q, EPSILON, 1 - EPSILON)
     losses = -(y_true * np.log(q_clipped)).sum(axis=-1)
+    if not gradient:
+        return _masked_mean(losses, None, mask)
     dq = -y_true / q_clipped
     dq *= q == q_clipped  # clipped entries get no gradient
     # through q = p / sum p: dp_j = (dq_j - sum_k dq_k q_k) / sum p
@@ -87,43 +102,49 @@ def categorical_cross_entropy(y_true, probs, mask=None):
     return _masked_mean(losses, dprobs, mask)
 
 
-def binary_cross_entropy(y_true, probs, mask=None):
+def binary_cross_entropy(y_true, probs, mask=None, gradient=True):
     """Keras's binary cross-entropy from probabilities, clipped to [eps, 1 - eps].
 
     y_true, probs (..., K) -> loss, dprobs (..., K).
     """
-    K = probs.shape[-1] if probs.ndim else 1
     q = np.clip(probs, EPSILON, 1 - EPSILON)
     losses = -(y_true * np.log(q) + (1 - y_true) * np.log1p(-q)).mean(axis=-1)
+    if not gradient:
+        return _masked_mean(losses, None, mask)
+    K = probs.shape[-1] if probs.ndim else 1
     dprobs = ((1 - y_true) / (1 - q) - y_true / q) / K
     dprobs *= probs == q  # clipped entries get no gradient
     return _masked_mean(losses, dprobs, mask)
 
 
-def binary_cross_entropy_with_logits(y_true, logits, mask=None):
+def binary_cross_entropy_with_logits(y_true, logits, mask=None, gradient=True):
     """Binary cross-entropy of sigmoid(logits), stable for any logit.
 
     y_true, logits (..., K) -> loss, dlogits (..., K).
     """
-    K = logits.shape[-1] if logits.ndim else 1
     elementwise = np.maximum(logits, 0) - logits * y_true + np.log1p(np.exp(-np.abs(logits)))
+    losses = elementwise.mean(axis=-1)
+    if not gradient:
+        return _masked_mean(losses, None, mask)
+    K = logits.shape[-1] if logits.ndim else 1
     dlogits = (sigmoid(logits) - y_true) / K
-    return _masked_mean(elementwise.mean(axis=-1), dlogits, mask)
+    return _masked_mean(losses, dlogits, mask)
 
 
 def _masked_mean(losses, dy_pred, mask):
     """Mean of per-position `losses` over all positions, or the unmasked ones only.
 
-    losses (...) per position; dy_pred (..., K) the gradient of their *sum*; mask (...) bool.
-    Returns (mean loss as a float, gradient of the mean).
+    losses (...) per position; dy_pred (..., K) the gradient of their *sum*, or None for the
+    loss alone; mask (...) bool. Returns (mean loss as a float, gradient of the mean or None).
     """
     if mask is None:
         count = max(losses.size, 1)
-        return float(losses.sum()) / count, dy_pred * (1.0 / count)
-    weight = mask.astype(dy_pred.dtype)
+        loss = float(losses.sum()) / count
+        return loss, None if dy_pred is None else dy_pred * (1.0 / count)
+    weight = mask.astype(losses.dtype if dy_pred is None else dy_pred.dtype)
     count = max(float(weight.sum()), 1.0)  # an all-padding batch has loss 0, gradient 0
     loss = float((losses * weight).sum()) / count
-    return loss, dy_pred * (weight[..., None] / count)
+    return loss, None if dy_pred is None else dy_pred * (weight[..., None] / count)
 
 
 def _one_hot(ids, V, dtype):
