@@ -62,6 +62,7 @@ PREDICT_NO_OPS = {
     "callbacks": ((None,), "only fit runs callbacks here"),
 }
 EVALUATE_NO_OPS = {**PREDICT_NO_OPS, "sample_weight": FIT_NO_OPS["sample_weight"]}
+ON_BATCH_NO_OPS = {key: FIT_NO_OPS[key] for key in ("sample_weight", "class_weight")}
 
 # Keras 2 arguments that Keras 3 rejects too, with what to write instead
 KERAS_2_HINTS = {

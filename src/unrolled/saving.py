@@ -14,26 +14,38 @@ Reading uses `np.load(allow_pickle=False)`, so a file can never run code. Writin
 temporary file in the same folder, renamed over the target only when complete. Every way a
 file can be wrong (missing, truncated, not ours, pickled objects, a newer format) gives one
 InputError naming the file.
+
+The file is a NumPy archive, so its name should end in .npz (any case). `save` and
+`save_weights` still write to any other name they are given, exactly there (never adding
+".npz" the way `np.savez` does), but warn: a Keras name (model.h5, model.keras,
+x.weights.h5) would send a reader to Keras or h5py, which cannot open it, and a script that
+ends in `model.save("model.h5")` should not lose its trained model over a name. The tasks'
+--save flags refuse such a name before training (`suffix_problem`). Loading reads the file's
+bytes, never its name, so files saved under any name load.
 """
 
 import json
 import os
+import warnings
 import zipfile
 
 import numpy as np
 
 from unrolled import losses, optimizers
-from unrolled.errors import InputError
+from unrolled.errors import InputError, invalid
 from unrolled.files import atomic_path
 
 FORMAT_VERSION = 1
 MODEL_FORMAT = "unrolled.model"
 WEIGHTS_FORMAT = "unrolled.weights"
 DOCUMENT = "__document__"
+# Keras and HDF5 suffixes, swapped for .npz in the suggested name (others get .npz appended)
+_KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
 
 
 def save_model(model, path, extras=None):
     """Write `model` (config, weights, compile settings, optimizer state) and `extras`."""
+    path = check_path(path)
     document = {"format": MODEL_FORMAT, "model": model.get_config(), "compile": None}
     arrays = _weight_arrays(model, "save")
     if model.compiled:
@@ -105,6 +117,7 @@ def load_extras(path):
 
 def save_weights(model, path):
     """Write only the weights (and the layer names, to check them on loading)."""
+    path = check_path(path)
     arrays = _weight_arrays(model, "save_weights")
     _write(
         path, {"format": WEIGHTS_FORMAT, "layers": [layer.name for layer in model.layers]}, arrays
@@ -119,6 +132,31 @@ def load_weights(model, path):
         )
     _, arrays = _read(path, (WEIGHTS_FORMAT, MODEL_FORMAT))
     _set_weights(model, arrays, path)
+
+
+def check_path(path, argument="path"):
+    """`path` as a str (one line naming `argument` if it is not a path), with a warning when
+    its name does not end in .npz (see above)."""
+    if not isinstance(path, str | os.PathLike):
+        raise invalid(argument, "a file path ending in .npz", path)
+    path = os.fsdecode(path)
+    problem = suffix_problem(path)
+    if problem:
+        warnings.warn(f"{problem}; writing it anyway", stacklevel=4)  # at the user's save()
+    return path
+
+
+def suffix_problem(path):
+    """None for a name ending in .npz (or a folder: writing onto it is atomic_path's error);
+    else what is wrong with the name and the one to use."""
+    if path.lower().endswith(".npz") or os.path.isdir(path):
+        return None
+    root, suffix = os.path.splitext(path)
+    suggested = (root if suffix.lower() in _KERAS_SUFFIXES else path) + ".npz"
+    return (
+        f"{path!r} would hold unrolled's .npz format (arrays + JSON, no pickle), which Keras "
+        f"and h5py cannot read; name it {suggested!r}"
+    )
 
 
 def _weight_arrays(model, what):

@@ -18,6 +18,7 @@ model keeps the last finite weights, a message names the epoch and batch (on std
 
 import math
 import sys
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -27,7 +28,12 @@ from unrolled.callbacks import History
 from unrolled.data_checks import DataChecks, check_verbose, split_validation
 from unrolled.errors import non_negative_int, positive_int
 from unrolled.hooks import CallbackList
-from unrolled.keras_args import EVALUATE_NO_OPS, FIT_NO_OPS, check_call_arguments
+from unrolled.keras_args import (
+    EVALUATE_NO_OPS,
+    FIT_NO_OPS,
+    ON_BATCH_NO_OPS,
+    check_call_arguments,
+)
 from unrolled.layers import Recurrent
 from unrolled.progress import Progress
 
@@ -65,8 +71,7 @@ class Training(DataChecks):
             non_negative_int(initial_epoch, "initial_epoch"),
         )
         steps = math.ceil(len(x) / batch_size)
-        if not self.optimizer.built or self.optimizer._size != self._params.size:
-            self.optimizer.build(self._params, self._sizes)
+        self._ensure_optimizer()
         history = History()
         params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         callbacks = CallbackList([*(callbacks or []), history], self, params)
@@ -96,6 +101,41 @@ class Training(DataChecks):
         callbacks.call("on_train_end", None)
         self.history = history
         return history
+
+    def train_on_batch(self, x, y, return_dict=False, **keras_args):
+        """One optimizer update on (x, y) taken as a single batch; returns its loss (with
+        metrics: [loss, *metrics], or a dict with return_dict=True).
+
+        The numbers are this batch's own (Keras 3 returns a running mean over calls). A loss
+        or gradient that is not finite leaves the weights as they were, with a warning, and
+        the loss comes back as nan.
+        """
+        check_call_arguments(self.train_on_batch, keras_args, ON_BATCH_NO_OPS)
+        self._require_compiled("train_on_batch")
+        x, y = self._data(x, y)
+        self._ensure_optimizer()
+        totals = _Totals(self._metric_fns)
+        problem = self._train_step(x, y, totals, len(x))
+        if problem:
+            warnings.warn(f"train_on_batch: {problem}; the weights were not updated", stacklevel=2)
+            return _returned(dict.fromkeys(totals.means(), math.nan), return_dict)
+        return _returned(totals.means(), return_dict)
+
+    def test_on_batch(self, x, y, return_dict=False, **keras_args):
+        """The loss (and metrics) of (x, y) as a single batch, in inference mode, no update."""
+        check_call_arguments(self.test_on_batch, keras_args, ON_BATCH_NO_OPS)
+        self._require_compiled("test_on_batch")
+        x, y = self._data(x, y)
+        return _returned(self._evaluate_logs(x, y, max(len(x), 1)), return_dict)
+
+    def predict_on_batch(self, x):
+        """The outputs for x as a single batch (predict without splitting it)."""
+        return self.predict(x, batch_size=max(len(x), 1))
+
+    def _ensure_optimizer(self):
+        """Build the optimizer's slots for the current flat parameters (once, or after a change)."""
+        if not self.optimizer.built or self.optimizer._size != self._params.size:
+            self.optimizer.build(self._params, self._sizes)
 
     def _train_epoch(self, epoch, x, y, batch_size, tbptt, callbacks, progress):
         """One pass over the batches, in order; returns the epoch's mean logs."""
@@ -182,9 +222,7 @@ class Training(DataChecks):
         progress = Progress(verbose, math.ceil(len(x) / batch_size))
         logs = self._evaluate_logs(x, y, batch_size)
         progress.epoch_end(logs)
-        if return_dict:
-            return logs
-        return logs["loss"] if len(logs) == 1 else list(logs.values())
+        return _returned(logs, return_dict)
 
     def _evaluate_logs(self, x, y, batch_size, prefix=""):
         """Mean loss and metrics in inference mode; the loss is its value alone, no gradient."""
@@ -226,6 +264,14 @@ class _Totals:
         for metric, (total, count) in zip(self.metric_fns, self.sums, strict=True):
             logs[metric.name] = total / count if count else 0.0
         return logs
+
+
+def _returned(logs, return_dict):
+    """What evaluate and the *_on_batch methods return, as Keras: the loss alone, a list
+    [loss, *metrics], or the dict itself with return_dict=True."""
+    if return_dict:
+        return logs
+    return logs["loss"] if len(logs) == 1 else list(logs.values())
 
 
 def _all_finite(a):

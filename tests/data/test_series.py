@@ -185,3 +185,21 @@ def test_real_google_test(google):
     assert len(s) == 20
     np.testing.assert_array_equal(s.values[0], [778.81, 1657300.0])
     assert str(s.dates[-1]) == "2017-01-31"
+
+
+@pytest.mark.parametrize(
+    "row, fields, hint",
+    [
+        ('1/4/2017,788.36,791.34,783.16,786.9,"1,073,000",7', 7, True),  # a trailing extra
+        ("1/4/2017,788.36,791.34,783.16,786.9,1,073,000", 8, True),  # an unquoted separator
+        ("1/4/2017,788.36,791.34,783.16,786.9", 5, False),  # short, but Open is present
+    ],
+)
+def test_a_row_whose_field_count_differs_from_the_header_is_an_error(tmp_path, row, fields, hint):
+    path = write(tmp_path, [HEADER, ROWS[0], "", row, ROWS[2]])  # a blank line 3: row 4
+    with pytest.raises(InputError) as raised:
+        load_prices(path)  # only Date and Open are read: the rest of the row still counts
+    message = f"Row 4 of {path} has {fields} fields, expected 6 like the header"
+    if hint:
+        message += ' (a value holding a comma must be quoted: "1,234.5")'
+    assert str(raised.value) == message + "."

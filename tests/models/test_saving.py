@@ -235,3 +235,58 @@ def test_a_hand_edited_file_is_named_as_the_user_wrote_it(tmp_path, edit, drop, 
         load_model(path)  # a pathlib.Path, printed as the plain path, never PosixPath('...')
     assert str(raised.value).startswith(f"cannot load {str(path)!r}: ")
     assert "Path(" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "name, suggested",
+    [
+        ("model.h5", "model.npz"),
+        ("model.keras", "model.npz"),
+        ("model.hdf5", "model.npz"),
+        ("model.weights.h5", "model.weights.npz"),
+        ("model.H5", "model.npz"),
+        ("model", "model.npz"),  # no suffix: written as named, never given one (np.savez would)
+        ("model.v2", "model.v2.npz"),
+    ],
+)
+@pytest.mark.parametrize("method", ["save", "save_weights"])
+def test_a_name_without_npz_is_written_as_named_with_a_warning(
+    tmp_path, tutorial_model, method, name, suggested
+):
+    path, model = tmp_path / name, tutorial_model()
+    with pytest.warns(UserWarning) as warned:
+        getattr(model, method)(path)  # a script's trained model is never lost over a name
+    message = str(warned[0].message)
+    assert message == (
+        f"{str(path)!r} would hold unrolled's .npz format (arrays + JSON, no pickle), which "
+        f"Keras and h5py cannot read; name it {str(tmp_path / suggested)!r}; writing it anyway"
+    )
+    assert warned[0].filename == __file__  # the warning points at the caller's save()
+    assert os.listdir(tmp_path) == [name]
+    x = np.linspace(-1, 1, 6).reshape(2, 3, 1)
+    again = load_model(path) if method == "save" else tutorial_model(seed=3)
+    if method == "save_weights":
+        again.load_weights(path)
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+
+
+def test_npz_names_in_any_case_and_str_paths_are_written(tmp_path, tutorial_model, recwarn):
+    model = tutorial_model()
+    model.save(str(tmp_path / "m.NPZ"))
+    model.save_weights(tmp_path / "w.weights.npz")
+    assert not recwarn.list  # nothing to warn about
+    assert sorted(os.listdir(tmp_path)) == ["m.NPZ", "w.weights.npz"]
+    with pytest.raises(InputError, match="argument `path`, expected a file path ending in .npz"):
+        model.save(42)
+
+
+@pytest.mark.parametrize("name", ["model.h5", "model.keras", "model"])
+def test_a_file_already_saved_under_any_name_still_loads(tmp_path, tutorial_model, name):
+    model = tutorial_model()
+    model.save(tmp_path / "m.npz")
+    (tmp_path / "m.npz").rename(tmp_path / name)  # as older versions wrote it
+    x = np.linspace(-1, 1, 6).reshape(2, 3, 1)
+    np.testing.assert_array_equal(load_model(tmp_path / name).predict(x), model.predict(x))
+    other = tutorial_model(seed=3)
+    other.load_weights(tmp_path / name)
+    np.testing.assert_array_equal(other.predict(x), model.predict(x))

@@ -150,6 +150,7 @@ def _bad_cases(tmp_path):
         lines[10][: lines[10].rindex(',"')] + ",0",
         *lines[11:],
     ]  # Volume 0 in row 11
+    extra = [*lines[:3], lines[3] + ",1", *lines[4:]]  # a 7th field in row 4
     train = write_csv(tmp_path / "train.csv", lines)
     overlap = write_csv(tmp_path / "overlap.csv", [HEADER, *lines[-3:]])
     empty = tmp_path / "empty.csv"
@@ -165,6 +166,10 @@ def _bad_cases(tmp_path):
         "non-numeric": (
             ["--csv", str(write_csv(tmp_path / "n.csv", nonnum))],
             "Non-numeric value 'abc' in row 5, column 'Close'",
+        ),
+        "extra field": (
+            ["--csv", str(write_csv(tmp_path / "x.csv", extra))],
+            r"Row 4 of .*x\.csv has 7 fields, expected 6 like the header",
         ),
         "missing values": (
             ["--csv", str(write_csv(tmp_path / "m.csv", missing))],
@@ -221,6 +226,7 @@ CASES = [
     "no such column",
     "no such feature",
     "non-numeric",
+    "extra field",
     "missing values",
     "duplicate dates",
     "too few rows",

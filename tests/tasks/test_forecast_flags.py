@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from unrolled.cli import main
+from unrolled.cli import build_parser, main
 from unrolled.errors import InputError
 from unrolled.tasks import forecast_model
 from unrolled.tasks.forecast import Config, run
-from unrolled.tasks.forecast_config import resolve, settings_from_file
+from unrolled.tasks.forecast_config import TUTORIAL, resolve, settings_from_file
 
 from .test_forecast import TINY, csv_lines, prices, write_csv
 
@@ -126,6 +126,59 @@ def test_model_refuses_tutorial_naming_the_model(csv_file, model_file, tmp_path,
     err = one_error(argv, tmp_path, capsys)
     assert f"Argument `--model`: {str(model_file)!r} is an already trained model" in err
     assert "--column" not in err
+
+
+def test_tutorial_help_says_the_recipe_without_pointing_to_docs(capsys):
+    """An installed package has no docs/ folder: --help itself says what --tutorial runs."""
+    with pytest.raises(SystemExit):
+        main(["forecast", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "docs/" not in text and TUTORIAL["validation"] == 0
+    assert (
+        "--tutorial the tutorial's exact recipe: Open prices, lookback 1, LSTM(4, sigmoid) -> "
+        "Dense(1), adam, batch 32, 200 epochs, no validation split; without --csv it tests "
+        "on the built-in series' last 20 days"
+    ) in text
+
+
+# ---- --test-size: a count is typed as a whole number, a fraction is below 1 ----------------
+
+
+@pytest.mark.parametrize(
+    "typed, parsed", [("20", 20), ("1", 1), ("0.2", 0.2), ("1.0", 1.0), ("2e1", 20.0)]
+)
+def test_test_size_keeps_the_type_it_was_typed_with(typed, parsed):
+    args = build_parser().parse_args(["forecast", "--test-size", typed])
+    assert args.test_size == parsed and type(args.test_size) is type(parsed)
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("1.0", "a row count without a decimal point (write 1 for 1 row) or a fraction below 1"),
+        ("20.0", "a row count without a decimal point (write 20 for 20 rows) or a fraction"),
+        ("1.5", "a row count (>= 1) or a fraction in (0, 1), got 1.5."),
+        ("0", "a row count (>= 1) or a fraction in (0, 1), got 0."),
+    ],
+)
+def test_a_float_test_size_of_one_or_more_is_refused(typed, message, tmp_path, capsys, no_training):
+    """Like scikit-learn's test_size: 1.0 is a fraction (every row), never one row."""
+    err = one_error(["--test-size", typed], tmp_path, capsys)
+    assert "Received an invalid value for argument `--test-size`, expected " + message in err
+
+
+def test_a_float_test_size_of_one_is_refused_from_python_too(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # were it accepted, its run folder would land here
+    with pytest.raises(InputError, match=r"\(write 1 for 1 row\).*got 1\.0\.$"):
+        run(Config(test_size=1.0))
+
+
+@pytest.mark.parametrize("typed, test_rows", [("1", 1), ("20", 20), ("0.2", 24)])
+def test_a_whole_number_is_rows_and_a_fraction_a_share(typed, test_rows, csv_file, tmp_path):
+    out = tmp_path / "out"
+    argv = ["forecast", "--csv", str(csv_file), "--test-size", typed, "--out", str(out), *TINY]
+    assert main(argv) == 0
+    assert json.loads((out / "metrics.json").read_text())["data"]["test"]["rows"] == test_rows
 
 
 # ---- limits that depend on the data: checked once it is read, before training --------------

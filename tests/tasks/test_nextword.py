@@ -286,3 +286,10 @@ def test_from_python_only_settings_off_the_defaults_count_as_given(tiny):
         run(Config(model=str(model), prompt="the lazy"), given={"units"})
     with pytest.raises(InputError, match="`--epochs`: a saved model"):
         run(Config(model=str(model), prompt="the lazy"), given={"epochs"})
+
+
+@pytest.mark.parametrize("name", ["model.h5", "model"])
+def test_a_save_name_without_npz_is_refused_before_training(tmp_path, cli_error, name):
+    err = cli_error(["nextword", "--save", str(tmp_path / name), "--epochs", "1"])
+    assert "Argument `--save`:" in err and "name it" in err and ".npz" in err
+    assert list(tmp_path.iterdir()) == []  # nothing trained, nothing written

@@ -9,7 +9,8 @@ tab-separated files, dates as M/D/YYYY or YYYY-MM-DD, rows in descending (or any
 and gzip-compressed files (*.gz). Yahoo's "null" and empty cells count as missing values.
 
 Every problem is one InputError line that names the file and, where it applies, the row (as
-numbered in the file: the header is row 1), the column and the value.
+numbered in the file: the header is row 1), the column and the value. A row with more or fewer
+fields than the header is such a problem, wherever the extra or missing field falls.
 
 We parse with the csv module rather than pandas: the core stays NumPy-only, and reading row by
 row is what lets each error name the exact file row of a bad cell; these files are small.
@@ -120,6 +121,14 @@ def _rows_list(file_rows):
     return ("row " if len(file_rows) == 1 else "rows ") + shown + more
 
 
+def _field_count_message(path, line, got, expected):
+    """One line for a row whose field count differs from the header's."""
+    hint = ""
+    if got > expected:  # the usual cause: an unquoted thousands separator, 1,234.5
+        hint = ' (a value holding a comma must be quoted: "1,234.5")'
+    return f"Row {line} of {path} has {got} fields, expected {expected} like the header{hint}."
+
+
 def load_prices(path, column="Open", date_column="Date", features=None, fill=None):
     """Read a price CSV into a PriceSeries with ascending dates.
 
@@ -154,12 +163,9 @@ def load_prices(path, column="Open", date_column="Date", features=None, fill=Non
     file_rows = np.array([line for line, _ in data])
     dates = []
     values = np.empty((T, F))
-    needed = max(date_idx, *col_idx) + 1
     for i, (line, fields) in enumerate(data):
-        if len(fields) < needed:
-            raise InputError(
-                f"Row {line} of {path} has {len(fields)} fields, expected {len(header)}."
-            )
+        if len(fields) != len(header):  # a malformed row: its cells cannot be trusted
+            raise InputError(_field_count_message(path, line, len(fields), len(header)))
         date = _parse_date(fields[date_idx])
         if date is None:
             raise InputError(

@@ -37,7 +37,7 @@ class Config:
     date_column: str = "Date"  # the CSV's date column
     fill: str | None = None  # "ffill" carries values over missing cells; None -> an error
     rows: int = 1260  # use the latest rows only (about 5 trading years); 0 -> all rows
-    test_size: float = 0.2  # test rows at the end: a count (>= 1) or a fraction (< 1)
+    test_size: float = 0.2  # test rows at the end: a count (an int >= 1) or a fraction (< 1)
     test_from: str | None = None  # first test date, instead of --test-size
     test_csv: str | None = None  # a separate test file that follows the training data
     lookback: int = 60  # days each forecast sees (the course model's 60)
@@ -217,13 +217,29 @@ def _positive(v):
 
 
 def _test_size(text):
+    """--test-size as typed: "20" -> 20 rows (int), "0.2" or "1.0" -> a fraction (float), which
+    check_settings then requires below 1, as scikit-learn's train_test_split does."""
     try:
-        value = float(text)
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected a row count or a fraction, got {text!r}"
         ) from None
-    return int(value) if value >= 1 and value.is_integer() else value
+
+
+def _tutorial_help():
+    """--tutorial's help, the recipe in a few words (an installed package has no docs/)."""
+    t = TUTORIAL
+    return (
+        f"the tutorial's exact recipe: {t['column']} prices, lookback {t['lookback']}, "
+        f"{t['cell'].upper()}({t['units']}, {t['activation']}) -> Dense(1), adam, "
+        f"batch {t['batch_size']}, {t['epochs']} epochs, no validation split; without --csv "
+        f"it tests on the built-in series' last {TUTORIAL_BUILTIN['test_size']} days"
+    )
 
 
 def add_flags(parser):
@@ -250,7 +266,7 @@ def add_flags(parser):
     add("--date-column", "the CSV's date column")
     add("--fill", "handle missing values instead of failing", choices=("ffill", "drop"))
     add("--rows", "use only the latest N rows (0: all)")
-    add("--test-size", "test rows (>= 1) or fraction (< 1)", type=_test_size)
+    add("--test-size", "test rows (a count: 20) or a fraction below 1 (0.2)", type=_test_size)
     add("--test-from", "first test date, YYYY-MM-DD (instead of --test-size)", metavar="DATE")
     add("--test-csv", "separate test CSV that follows the training data", metavar="FILE")
     add("--lookback", "days each forecast sees")
@@ -271,7 +287,7 @@ def add_flags(parser):
     add("--backtest", "walk-forward folds over the test period, refit per fold", metavar="N")
     add("--predict-next", "forecast N trading days past the end (N <= 1000)", metavar="N")
     add("--model", "forecast with a saved model file instead of training", metavar="FILE")
-    add("--tutorial", "the tutorial's exact recipe (see docs/forecast.md)")
+    add("--tutorial", _tutorial_help())
     add_common_flags(
         parser,
         quiet="print only the results table",

@@ -66,9 +66,7 @@ def check_settings(config):
         raise invalid("--validation", "a number in [0, 1)", config.validation)
     if not config.learning_rate > 0:
         raise invalid("--learning-rate", "a positive number", config.learning_rate)
-    ts = config.test_size
-    if not (0 < ts < 1 or (ts >= 1 and float(ts).is_integer())):
-        raise invalid("--test-size", "a row count (>= 1) or a fraction in (0, 1)", ts)
+    _check_test_size(config.test_size)
     for name in ("csv", "test_csv"):
         if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
             existing_file(getattr(config, name), flag(name))  # a folder: one clear line
@@ -88,6 +86,23 @@ def check_settings(config):
             f"so forecasts would be fed back as inputs; that needs a single input column. Use "
             f"--horizon {config.predict_next} or no --features."
         )
+
+
+def _check_test_size(size):
+    """A count is an int >= 1, a fraction a float in (0, 1): as in scikit-learn, 1.0 is a
+    fraction (the whole series, no training rows), so a float >= 1 is refused, never rounded."""
+    is_count = isinstance(size, int | np.integer) and not isinstance(size, bool)
+    is_fraction = isinstance(size, float | np.floating) and 0 < size < 1
+    if (is_count and size >= 1) or is_fraction:
+        return
+    expected = "a row count (>= 1) or a fraction in (0, 1)"
+    if isinstance(size, float | np.floating) and size >= 1 and float(size).is_integer():
+        n = int(size)
+        expected = (
+            f"a row count without a decimal point (write {n} for {n} row{'s' if n > 1 else ''}) "
+            "or a fraction below 1 (like 0.2)"
+        )
+    raise invalid("--test-size", expected, size)
 
 
 @dataclass

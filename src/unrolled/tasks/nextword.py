@@ -28,6 +28,7 @@ from unrolled.data import Vocabulary, fable_text, lm_windows
 from unrolled.errors import InputError, invalid
 from unrolled.files import write_json
 from unrolled.generate import check_sampling
+from unrolled.saving import suffix_problem
 from unrolled.tasks._common import (
     Given,
     GivenBoolean,
@@ -137,6 +138,8 @@ def _check(config, given):
             "Argument `--top-k`: only used when sampling, expected --temperature > 0 with it, "
             f"got --temperature {config.temperature:g} (greedy)."
         )
+    if config.save is not None and (problem := suffix_problem(config.save)):
+        raise InputError(f"Argument `--save`: {problem}.")
     check_writable(config.save, "--save", folder=False)
     check_common(config)  # --out only when given: nothing is written without it
 
