@@ -107,10 +107,17 @@ class DataChecks:
         declared = self.layers[0].input_shape
         timed = len(spec) == 3 or ids  # axis 1 is time
         if timed and len(shape) == len(spec) and _fits((*shape[:1], spec[1], *shape[2:]), spec):
-            message += (
-                f": its first layer declared input_shape={declared} (declare "
-                f"input_shape={(None, *declared[1:])} to take sequences of any length)"
-            )
+            any_length = (None, *declared[1:])
+            if self._declared_input is not None:  # the user wrote an Input
+                message += (
+                    f": its Input(shape={declared}) fixes the length (write "
+                    f"Input(shape={any_length}) to take sequences of any length)"
+                )
+            else:
+                message += (
+                    f": its first layer declared input_shape={declared} (declare "
+                    f"input_shape={any_length} to take sequences of any length)"
+                )
         elif len(shape) == len(spec) - 1:
             sample, feature = (1, *shape), (*shape, 1)
             if _fits(sample, spec) and (ids or spec[-1] is not None or shape[-1] == 1):

@@ -34,6 +34,7 @@ class Sequential(Training):
         self.built = False
         self.input_shape = self.output_shape = None  # with the batch dim as None, once built
         self.optimizer = self.loss = None
+        self._optimizer_state_for = None  # (optimizer, layout) its slots were built for
         self.metrics = []  # metric names given to compile
         self.compiled = False
         self.stop_training = False  # a callback sets it to end fit after the current batch
@@ -69,13 +70,17 @@ class Sequential(Training):
             self._build_from((None, *layer.input_shape))
 
     def pop(self):
-        """Remove the last layer and return it; the model rebuilds around the rest."""
+        """Remove the last layer and return it; the model rebuilds around the rest.
+
+        The next training step starts the optimizer over (fresh moments, step count 0), as
+        after compile: its state belonged to the old layers. The same holds after add.
+        """
         if not self.layers:
             raise InputError("There are no layers in the model to pop.")
         layer = self.layers.pop()
         self._step_states = None  # per layer: the old list no longer lines up
         if not self.layers:
-            self.built, self.output_shape = False, None
+            self.built, self.input_shape, self.output_shape = False, None, None
         elif self.built:
             self._build_from(self.input_shape)  # new output shape, new flat arrays
         return layer
@@ -88,18 +93,21 @@ class Sequential(Training):
             if isinstance(index, bool) or not isinstance(index, int | np.integer):
                 raise invalid("index", "an integer", index)
             if not -len(self.layers) <= index < len(self.layers):
-                raise invalid("index", f"a position in [0, {len(self.layers)})", index)
+                n = len(self.layers)
+                raise invalid("index", f"a position in [-{n}, {n}) (the model has {n})", index)
             return self.layers[index]
         for layer in self.layers:
             if layer.name == name:
                 return layer
         names = [layer.name for layer in self.layers]
-        raise InputError(f"No such layer: {name!r}. Existing layers are: {names}.")
+        hint = f" (for a position, write get_layer(index={name}))" if isinstance(name, int) else ""
+        raise InputError(f"No such layer: {name!r}{hint}. Existing layers are: {names}.")
 
     def _declare_input(self, spec):
         if self.layers or self._declared_input is not None:
             raise InputError(
-                "An Input can only be the first entry of a Sequential model, before any layer."
+                "An Input can only be the first entry of a Sequential model, once and before "
+                "any layer."
             )
         self._declared_input = spec.shape
 
@@ -147,6 +155,7 @@ class Sequential(Training):
             raise InputError(f"all layers of a model need one dtype, got {names}")
         dtype = dtypes.pop() if dtypes else np.float32
         self._sizes = [layer.params[key].size for layer, key in entries]
+        self._layout = tuple((layer, key, layer.params[key].shape) for layer, key in entries)
         self._params = np.empty(sum(self._sizes), dtype=dtype)
         self._grads = np.zeros_like(self._params)
         self._views = []
@@ -182,6 +191,7 @@ class Sequential(Training):
         if metrics is not None and not isinstance(metrics, list | tuple):
             raise invalid("metrics", "a list of metric names", metrics)
         self.metrics = [metrics_module.check(m) for m in metrics or []]
+        self._optimizer_state_for = None
         self.compiled = True
 
     # -- inference ------------------------------------------------------------------------

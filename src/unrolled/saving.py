@@ -79,8 +79,9 @@ def load_model(path, with_extras=False):
         for layer in layers:
             layer.build(shape, rng)
             shape = layer.compute_output_shape(shape)
-        model = Sequential(layers, name=config["name"])
-        model.build(config["input_shape"])
+        model = Sequential(layers, name=config["name"])  # built if a layer declared its input
+        if not model.built:
+            model.build(config["input_shape"])
     except (KeyError, TypeError) as error:
         raise _corrupt(path, f"bad model config ({error})") from None
     _set_weights(model, arrays, path)
@@ -105,6 +106,7 @@ def _restore_training(model, settings, arrays):
     }
     if slots:
         model.optimizer.build(model._params, model._sizes)
+        model._optimizer_state_for = (model.optimizer, model._layout)
         for name, slot in model.optimizer.slots.items():
             slot[...] = slots[name]
     model.optimizer.iterations = int(settings["iterations"])
@@ -152,10 +154,12 @@ def suffix_problem(path):
     if path.lower().endswith(".npz") or os.path.isdir(path):
         return None
     root, suffix = os.path.splitext(path)
-    suggested = (root if suffix.lower() in _KERAS_SUFFIXES else path) + ".npz"
+    keras = suffix.lower() in _KERAS_SUFFIXES
+    suggested = (root if keras else path) + ".npz"
+    unreadable = ", which Keras and h5py cannot read" if keras else ""
     return (
-        f"{path!r} would hold unrolled's .npz format (arrays + JSON, no pickle), which Keras "
-        f"and h5py cannot read; name it {suggested!r}"
+        f"{path!r} would hold unrolled's .npz format (arrays + JSON, no pickle){unreadable}; "
+        f"name it {suggested!r}"
     )
 
 

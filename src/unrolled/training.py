@@ -106,9 +106,8 @@ class Training(DataChecks):
         """One optimizer update on (x, y) taken as a single batch; returns its loss (with
         metrics: [loss, *metrics], or a dict with return_dict=True).
 
-        The numbers are this batch's own (Keras 3 returns a running mean over calls). A loss
-        or gradient that is not finite leaves the weights as they were, with a warning, and
-        the loss comes back as nan.
+        The numbers are this batch's own, as in Keras 3. A loss or gradient that is not finite
+        leaves the weights as they were, with a warning, and the loss comes back as nan.
         """
         check_call_arguments(self.train_on_batch, keras_args, ON_BATCH_NO_OPS)
         self._require_compiled("train_on_batch")
@@ -130,12 +129,19 @@ class Training(DataChecks):
 
     def predict_on_batch(self, x):
         """The outputs for x as a single batch (predict without splitting it)."""
+        x = self._inputs(x)
         return self.predict(x, batch_size=max(len(x), 1))
 
     def _ensure_optimizer(self):
-        """Build the optimizer's slots for the current flat parameters (once, or after a change)."""
-        if not self.optimizer.built or self.optimizer._size != self._params.size:
+        """The optimizer's state (slots) for the current layers: built on its first step, and
+        built again, step count 0, when layers were added or popped since (a state for other
+        weights means nothing to these)."""
+        state_for = (self.optimizer, self._layout)
+        if self._optimizer_state_for != state_for:
+            if self._optimizer_state_for and self._optimizer_state_for[0] is self.optimizer:
+                self.optimizer.iterations = 0  # the same optimizer, other layers: start over
             self.optimizer.build(self._params, self._sizes)
+            self._optimizer_state_for = state_for
 
     def _train_epoch(self, epoch, x, y, batch_size, tbptt, callbacks, progress):
         """One pass over the batches, in order; returns the epoch's mean logs."""

@@ -32,6 +32,9 @@ def test_vector_steps_empty_sequences_and_float_values():
     assert out.shape == (3, 3, 3) and out.dtype == np.float32
     assert (out[0, :2] == 1).all() and (out[0, 2] == -1).all() and (out[1] == -1).all()
     assert pad_sequences([[], []]).shape == (2, 0)
+    mixed = pad_sequences([[], np.ones((2, 3))], dtype="float32")  # an empty one is all filler
+    assert mixed.shape == (2, 2, 3) and not mixed[0].any() and (mixed[1] == 1).all()
+    np.testing.assert_array_equal(pad_sequences([[1.0, 2.0]]), [[1, 2]])  # whole floats: fine
 
 
 @pytest.mark.parametrize(
@@ -41,7 +44,12 @@ def test_vector_steps_empty_sequences_and_float_values():
         ({"sequences": SEQS, "truncating": "end"}, r"`truncating`.*'end'"),
         ({"sequences": SEQS, "maxlen": 0}, "`maxlen`"),
         ({"sequences": "abc"}, "`sequences`"),
-        ({"sequences": [[1, 2], 3]}, "`sequences`.*single number"),
+        ({"sequences": [[1, 2], 3]}, "`sequences`.*got '3 at position 1'"),
+        ({"sequences": [["a", "b"]]}, "`sequences`.*numbers"),
+        ({"sequences": [[[1, 2], [3]]]}, "sequence 0 has steps of different lengths"),
+        ({"sequences": SEQS, "dtype": "nope"}, "`dtype`.*'nope'"),
+        ({"sequences": SEQS, "value": "x"}, "`value`.*fits dtype int32"),
+        ({"sequences": [[0.5, 1.0]]}, "`dtype`.*a float dtype"),  # never cut 0.5 to 0
         ({"sequences": [np.ones((2, 3)), np.ones((2, 4))]}, r"steps of one shape.*\(3,\).*\(4,\)"),
     ],
 )
@@ -71,6 +79,8 @@ def test_to_categorical_matches_keras():
         ([0.5, 1.0], {}, "`y`.*integer class ids"),
         (["a"], {}, "`y`.*integer class ids"),
         ([1], {"num_classes": 0}, "`num_classes`"),
+        ([np.inf], {}, "`y`.*integer class ids"),
+        ([1e20], {}, "`y`.*integer class ids"),
     ],
 )
 def test_to_categorical_errors_are_one_line(y, kwargs, message):

@@ -201,5 +201,5 @@ def test_a_row_whose_field_count_differs_from_the_header_is_an_error(tmp_path, r
         load_prices(path)  # only Date and Open are read: the rest of the row still counts
     message = f"Row 4 of {path} has {fields} fields, expected 6 like the header"
     if hint:
-        message += ' (a value holding a comma must be quoted: "1,234.5")'
+        message += ' (often an unquoted comma in a value: write "1,234.5" in quotes)'
     assert str(raised.value) == message + "."

@@ -102,3 +102,16 @@ def test_a_single_step_input_is_refused_with_its_shape():
     layer.build((None, 4, 3))
     with pytest.raises(InputError, match=r"\(batch, timesteps, \.\.\.\), got \(5, 3\)"):
         layer.forward(np.zeros((5, 3), np.float32))
+
+
+def test_a_built_layer_keeps_its_weights_and_must_fit(rng):
+    dense = Dense(3)
+    dense.build((None, 4))
+    kernel = dense.get_weights()[0].copy()
+    wrapped = TimeDistributed(dense)
+    wrapped.build((None, 5, 4))
+    np.testing.assert_array_equal(wrapped.get_weights()[0], kernel)  # not drawn again
+    with pytest.raises(InputError, match=r"expects input of shape \(batch, \.\.\., 4\)"):
+        TimeDistributed(dense).build((None, 5, 7))
+    y = wrapped.forward(rng.random((2, 5, 4)).astype(np.float32), training=True)
+    assert wrapped.backward(y.tolist()).shape == (2, 5, 4)  # a list dy works too

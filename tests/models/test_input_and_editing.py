@@ -31,7 +31,7 @@ def test_input_by_add_with_integer_ids_and_a_fixed_length(capsys):
     model.add(Embedding(20, 3))
     model.add(LSTM(2))
     assert model.output_shape == (None, 2)
-    with pytest.raises(InputError, match="7"):
+    with pytest.raises(InputError, match=r"Input\(shape=\(7,\)\) fixes.*Input\(shape=\(None,\)\)"):
         model.predict(np.zeros((2, 5), np.int64))  # a declared length is enforced
     model.summary()
     assert "Input" not in capsys.readouterr().out  # as Keras: no row for the input
@@ -124,7 +124,38 @@ def test_get_layer_by_name_or_index():
         model.get_layer()
     with pytest.raises(InputError, match="either name= or index="):
         model.get_layer("head", 1)
-    with pytest.raises(InputError, match=r"`index`.*\[0, 2\).*got 2"):
+    with pytest.raises(InputError, match=r"`index`.*\[-2, 2\).*got 2"):
         model.get_layer(index=2)
     with pytest.raises(InputError, match="`index`.*an integer"):
         model.get_layer(index=True)
+
+
+def test_after_pop_and_add_the_optimizer_starts_over(rng):
+    x, y = rng.random((8, 5, 1)), rng.random((8, 1))
+    unrolled.set_seed(0)
+    model = Sequential([Input((None, 1)), LSTM(2), Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=5, verbose=0)
+    model.pop()
+    model.add(Dense(1))  # the same number of weights as the popped Dense: same flat size
+    fresh = Sequential([Input((None, 1)), LSTM(2), Dense(1)])
+    fresh.set_weights(model.get_weights())
+    fresh.compile("adam", "mse")
+    model.train_on_batch(x, y)
+    fresh.train_on_batch(x, y)
+    assert model.optimizer.iterations == 1  # not the popped layer's 6th step
+    for a, b in zip(model.get_weights(), fresh.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # no moments left over from the old Dense
+
+
+def test_a_layer_called_on_an_input_points_to_sequential():
+    with pytest.raises(InputError, match=r"called on an Input.*Sequential\(\[Input\(shape="):
+        LSTM(4)(Input(shape=(None, 1)))
+
+
+def test_an_input_after_popping_everything_is_still_refused():
+    model = Sequential([Input((None, 1)), LSTM(2)])
+    model.pop()
+    assert model.get_config()["input_shape"] is None
+    with pytest.raises(InputError, match="once and before any layer"):
+        model.add(Input((None, 1)))

@@ -40,12 +40,10 @@ def no_training(monkeypatch):
     monkeypatch.setattr(forecast_model, "fit", refuse)
 
 
-def one_error(argv, tmp_path, capsys):
-    """Run forecast; one line on stderr, exit code 2, no output folder; that line."""
+def one_error(argv, tmp_path, cli_error):
+    """Run forecast: cli_error's one line (exit 2, no traceback), and no output folder."""
     out = tmp_path / "out"
-    assert main(["forecast", *argv, "--out", str(out), "--quiet"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    err = cli_error(["forecast", *argv, "--out", str(out), "--quiet"])
     assert not out.exists()
     return err
 
@@ -62,8 +60,8 @@ def one_error(argv, tmp_path, capsys):
         (["--test-size", "50"], "--test-size"),  # the built-in tutorial test month
     ],
 )
-def test_tutorial_refuses_a_flag_its_recipe_fixes(argv, flag, tmp_path, capsys, no_training):
-    err = one_error(["--tutorial", *argv], tmp_path, capsys)
+def test_tutorial_refuses_a_flag_its_recipe_fixes(argv, flag, tmp_path, cli_error, no_training):
+    err = one_error(["--tutorial", *argv], tmp_path, cli_error)
     assert f"Argument `{flag}`: --tutorial runs the tutorial's recipe" in err
     assert f"got {argv[1]}" in err
 
@@ -77,13 +75,13 @@ def test_tutorial_accepts_the_recipe_values_and_other_flags():
 
 
 def test_tutorial_accepts_its_own_column_as_features_and_shows_values_as_typed(
-    tmp_path, capsys, no_training
+    tmp_path, cli_error, no_training
 ):
     resolved = resolve(Config(tutorial=True, features=("Open",)), {"tutorial", "features"})
     assert resolved.features is None  # Open alone: what the recipe uses
-    err = one_error(["--tutorial", "--features", "High,Open"], tmp_path, capsys)
+    err = one_error(["--tutorial", "--features", "High,Open"], tmp_path, cli_error)
     assert "which uses Open, got High,Open; leave --features out" in err
-    err = one_error(["--tutorial", "--column", "Close"], tmp_path, capsys)
+    err = one_error(["--tutorial", "--column", "Close"], tmp_path, cli_error)
     assert "which uses Open, got Close;" in err
 
 
@@ -103,27 +101,29 @@ def test_tutorial_accepts_its_own_column_as_features_and_shows_values_as_typed(
         ["--seed", "0"],  # the default, given explicitly (--seed comes from add_common_flags)
     ],
 )
-def test_model_refuses_training_flags(argv, csv_file, model_file, tmp_path, capsys):
-    err = one_error(["--csv", str(csv_file), "--model", str(model_file), *argv], tmp_path, capsys)
+def test_model_refuses_training_flags(argv, csv_file, model_file, tmp_path, cli_error):
+    err = one_error(
+        ["--csv", str(csv_file), "--model", str(model_file), *argv], tmp_path, cli_error
+    )
     assert f"Argument `{argv[0]}`: sets how a model is trained" in err
     assert f"--model {str(model_file)!r} is already trained" in err
 
 
-def test_model_names_every_training_flag_given(csv_file, model_file, tmp_path, capsys):
+def test_model_names_every_training_flag_given(csv_file, model_file, tmp_path, cli_error):
     argv = ["--csv", str(csv_file), "--model", str(model_file), "--epochs", "5"]
-    err = one_error([*argv, "--batch-size", "8"], tmp_path, capsys)
+    err = one_error([*argv, "--batch-size", "8"], tmp_path, cli_error)
     assert "Arguments `--epochs`, `--batch-size`: set how a model is trained" in err
 
 
-def test_model_refuses_a_backtest(csv_file, model_file, tmp_path, capsys):
+def test_model_refuses_a_backtest(csv_file, model_file, tmp_path, cli_error):
     argv = ["--csv", str(csv_file), "--model", str(model_file), "--backtest", "2"]
-    err = one_error(argv, tmp_path, capsys)
+    err = one_error(argv, tmp_path, cli_error)
     assert "Argument `--backtest`: a walk-forward backtest trains a new model per fold" in err
 
 
-def test_model_refuses_tutorial_naming_the_model(csv_file, model_file, tmp_path, capsys):
+def test_model_refuses_tutorial_naming_the_model(csv_file, model_file, tmp_path, cli_error):
     argv = ["--csv", str(csv_file), "--model", str(model_file), "--tutorial"]
-    err = one_error(argv, tmp_path, capsys)
+    err = one_error(argv, tmp_path, cli_error)
     assert f"Argument `--model`: {str(model_file)!r} is an already trained model" in err
     assert "--column" not in err
 
@@ -161,9 +161,11 @@ def test_test_size_keeps_the_type_it_was_typed_with(typed, parsed):
         ("0", "a row count (>= 1) or a fraction in (0, 1), got 0."),
     ],
 )
-def test_a_float_test_size_of_one_or_more_is_refused(typed, message, tmp_path, capsys, no_training):
+def test_a_float_test_size_of_one_or_more_is_refused(
+    typed, message, tmp_path, cli_error, no_training
+):
     """Like scikit-learn's test_size: 1.0 is a fraction (every row), never one row."""
-    err = one_error(["--test-size", typed], tmp_path, capsys)
+    err = one_error(["--test-size", typed], tmp_path, cli_error)
     assert "Received an invalid value for argument `--test-size`, expected " + message in err
 
 
@@ -196,8 +198,10 @@ def test_a_whole_number_is_rows_and_a_fraction_a_share(typed, test_rows, csv_fil
         (["--predict-next", "1001"], "`--predict-next`, expected at most 1000 trading days"),
     ],
 )
-def test_limits_are_checked_before_training(argv, message, csv_file, tmp_path, capsys, no_training):
-    err = one_error(["--csv", str(csv_file), *TINY[:-1], *argv], tmp_path, capsys)
+def test_limits_are_checked_before_training(
+    argv, message, csv_file, tmp_path, cli_error, no_training
+):
+    err = one_error(["--csv", str(csv_file), *TINY[:-1], *argv], tmp_path, cli_error)
     assert message in err
 
 
@@ -211,7 +215,7 @@ def test_predict_next_may_reach_past_a_short_test_period(model_file, csv_file, t
     assert sum(row.endswith(",future") for row in rows) == 30
 
 
-def test_an_unreadable_model_file_is_one_line(tmp_path, capsys, monkeypatch):
+def test_an_unreadable_model_file_is_one_line(tmp_path, cli_error, monkeypatch):
     locked = tmp_path / "locked.npz"
     locked.write_bytes(b"PK\x03\x04")
     real_open = open
@@ -222,7 +226,7 @@ def test_an_unreadable_model_file_is_one_line(tmp_path, capsys, monkeypatch):
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", refuse)
-    err = one_error(["--model", str(locked)], tmp_path, capsys)
+    err = one_error(["--model", str(locked)], tmp_path, cli_error)
     assert f"cannot load {str(locked)!r}: Permission denied" in err and "--model" in err
 
 
@@ -259,10 +263,10 @@ def _set(key, value):
     ],
 )
 def test_a_hand_edited_model_file_is_one_line_naming_model(
-    edit, drop, message, csv_file, model_file, tmp_path, capsys
+    edit, drop, message, csv_file, model_file, tmp_path, cli_error
 ):
     path = _rewrite(model_file, tmp_path / "edited.npz", edit, drop)
-    err = one_error(["--csv", str(csv_file), "--model", str(path)], tmp_path, capsys)
+    err = one_error(["--csv", str(csv_file), "--model", str(path)], tmp_path, cli_error)
     assert err.startswith("error: Argument `--model`: ") and str(path) in err, err
     assert message in err and "Path(" not in err and "`--lookback`" not in err
 

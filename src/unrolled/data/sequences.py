@@ -23,27 +23,34 @@ def pad_sequences(
 ):
     """A list of N sequences (ids, or (T_n, D) vectors) -> one array (N, maxlen[, D]).
 
-    maxlen: the length of every row (None: the longest sequence's).
+    maxlen: the length of every row (None: the longest sequence's). Float sequences need a
+    float dtype: values that an integer dtype would cut (0.5 -> 0) are refused, not cut.
     """
     if padding not in SIDES:
         raise invalid("padding", "'pre' or 'post'", padding)
     if truncating not in SIDES:
         raise invalid("truncating", "'pre' or 'post'", truncating)
+    dtype = _dtype(dtype)
     if isinstance(sequences, str | bytes) or not hasattr(sequences, "__len__"):
         raise invalid("sequences", "a list of sequences", sequences)
-    rows = [np.asarray(s) for s in sequences]
-    if any(r.ndim == 0 for r in rows):
-        raise invalid("sequences", "a list of sequences", "a list holding a single number")
+    rows = [_sequence(s, n) for n, s in enumerate(sequences)]
     steps = {r.shape[1:] for r in rows if len(r)}  # () for ids, (D,) for vectors
     if len(steps) > 1:
         raise InputError(f"pad_sequences needs steps of one shape, got {sorted(steps)}")
+    if dtype.kind in "biu" and any(r.dtype.kind == "f" and (r % 1).any() for r in rows):
+        raise invalid("dtype", "a float dtype such as 'float32' for non-integer values", dtype.name)
     if maxlen is None:
         maxlen = max((len(r) for r in rows), default=0)
     else:
         maxlen = positive_int(maxlen, "maxlen")
-    out = np.full((len(rows), maxlen, *(steps.pop() if steps else ())), value, dtype=dtype)
+    try:
+        out = np.full((len(rows), maxlen, *(steps.pop() if steps else ())), value, dtype=dtype)
+    except (TypeError, ValueError):
+        raise invalid("value", f"a number that fits dtype {dtype.name}", value) from None
     for n, r in enumerate(rows):
         r = r[len(r) - maxlen :] if truncating == "pre" and len(r) > maxlen else r[:maxlen]
+        if len(r) == 0:
+            continue  # all filler
         if padding == "pre":
             out[n, maxlen - len(r) :] = r
         else:
@@ -51,11 +58,34 @@ def pad_sequences(
     return out
 
 
+def _dtype(dtype):
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise invalid("dtype", "a NumPy dtype name such as 'int32' or 'float32'", dtype) from None
+
+
+def _sequence(s, n):
+    """Sequence n as an array of its steps, or one line saying what is wrong with it."""
+    try:
+        r = np.asarray(s)
+    except ValueError:  # NumPy refuses ragged nesting
+        raise InputError(f"pad_sequences: sequence {n} has steps of different lengths") from None
+    if r.ndim == 0:
+        raise invalid("sequences", "a list of sequences", f"{r.item()!r} at position {n}")
+    if r.dtype.kind not in "biuf" and len(r):
+        raise invalid("sequences", "numbers", f"an array of {r.dtype} at position {n}")
+    return r
+
+
 def to_categorical(y, num_classes=None):
     """Class ids y (...) -> one-hot rows (..., num_classes) in `floatx()` (a trailing axis of
     size 1 is read as the ids' own, as Keras does). num_classes: None for max(y) + 1."""
     ids = np.asarray(y)
-    if ids.dtype.kind not in "biuf" or (ids.dtype.kind == "f" and not np.all(ids == np.round(ids))):
+    whole = ids.dtype.kind in "biu" or (
+        ids.dtype.kind == "f" and np.isfinite(ids).all() and not (ids % 1).any()
+    )
+    if not whole or (ids.dtype.kind == "f" and ids.size and np.abs(ids).max() >= 2**53):
         raise invalid("y", "integer class ids", f"an array of {ids.dtype}")
     ids = ids.astype(np.int64)
     if ids.ndim > 1 and ids.shape[-1] == 1:

@@ -125,7 +125,7 @@ def _field_count_message(path, line, got, expected):
     """One line for a row whose field count differs from the header's."""
     hint = ""
     if got > expected:  # the usual cause: an unquoted thousands separator, 1,234.5
-        hint = ' (a value holding a comma must be quoted: "1,234.5")'
+        hint = ' (often an unquoted comma in a value: write "1,234.5" in quotes)'
     return f"Row {line} of {path} has {got} fields, expected {expected} like the header{hint}."
 
 

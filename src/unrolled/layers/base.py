@@ -22,6 +22,7 @@ import numpy as np
 from unrolled import config
 from unrolled.errors import InputError, invalid, positive_int
 from unrolled.keras_args import check_extra_arguments
+from unrolled.layers.input import Input
 
 # per base name, how many layers took it: "lstm", "lstm_1", "lstm_2" ... (as Keras names them)
 _name_counters = defaultdict(itertools.count)
@@ -122,6 +123,11 @@ class Layer:
         return self._cache
 
     def __call__(self, x, **kwargs):
+        if isinstance(x, Input):  # Keras's functional API: layer(Input(...))
+            raise self._error(
+                "was called on an Input: unrolled builds models with Sequential only; write "
+                f"Sequential([Input(shape={x.shape}), {type(self).__name__}(...), ...])"
+            )
         return self.forward(x, **kwargs)
 
     def compute_output_shape(self, input_shape):

@@ -28,28 +28,25 @@ class Input:
     def __init__(
         self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **keras_args
     ):
+        if "input_shape" in keras_args:
+            raise InputError("Input takes shape=(...) (without the batch axis), not input_shape=")
         check_extra_arguments(self, keras_args, INPUT_NO_OPS)
         if batch_shape is not None:
             if shape is not None:
                 raise InputError("Input got both shape and batch_shape; pass one")
-            if not isinstance(batch_shape, list | tuple) or len(batch_shape) < 2:
-                raise invalid(
-                    "batch_shape", "a tuple (batch, ...) of at least 2 sizes", batch_shape
-                )
+            long_enough = isinstance(batch_shape, list | tuple) and len(batch_shape) >= 2
+            if not long_enough or not all(_size(d) for d in batch_shape):
+                expected = "a tuple (batch, ...) of 2 or more sizes, each a positive int or None"
+                raise invalid("batch_shape", expected, batch_shape)
             batch_size, shape = batch_shape[0], batch_shape[1:]
         if not isinstance(shape, list | tuple) or not shape:
             raise invalid("shape", "a tuple of sizes without the batch axis, e.g. (None, 1)", shape)
-        if not all(size is None or _positive_size(size) for size in shape):
+        if not all(_size(d) for d in shape):
             raise invalid("shape", "sizes that are positive integers or None", tuple(shape))
         if batch_size is not None:
             positive_int(batch_size, "batch_size")
         if dtype is not None:
-            try:
-                dtype = np.dtype(dtype)
-            except TypeError:
-                raise invalid(
-                    "dtype", "a NumPy dtype name such as 'float32' or 'int32'", dtype
-                ) from None
+            dtype = _number_dtype(dtype)
         self.shape = tuple(shape)
         self.batch_size, self.dtype, self.name = batch_size, dtype, name
 
@@ -57,5 +54,17 @@ class Input:
         return f"<Input shape={self.shape}>"
 
 
-def _positive_size(size):
-    return isinstance(size, int | np.integer) and not isinstance(size, bool) and size > 0
+def _number_dtype(dtype):
+    """np.dtype(dtype), or one line unless it names a number type (x is numbers or ids)."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind not in "biuf":
+        raise invalid("dtype", "a number dtype such as 'float32' or 'int32'", dtype)
+    return resolved
+
+
+def _size(d):
+    """True for None (any size) or a positive int."""
+    return d is None or (isinstance(d, int | np.integer) and not isinstance(d, bool) and d > 0)

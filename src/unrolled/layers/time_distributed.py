@@ -10,6 +10,8 @@ are the wrapped layer's (the two share one params dict, so a model's flat buffer
 both) and the parameter count is Keras's.
 """
 
+import numpy as np
+
 from unrolled.errors import invalid
 from unrolled.layers.base import Layer, serialize
 from unrolled.layers.dense import Dense
@@ -38,10 +40,15 @@ class TimeDistributed(Layer):
             raise self._error(f"expects input of shape (batch, timesteps, ...), got {tuple(shape)}")
 
     def build(self, input_shape, rng=None):
-        """Build the wrapped layer for one step's shape; share its weights and gradients."""
+        """Build the wrapped layer for one step's shape (a built one keeps its weights, and
+        must fit that shape); share its weights and gradients."""
         input_shape = tuple(input_shape)
         self._check_input_shape(input_shape, building=True)
-        self.layer.build((None, *input_shape[2:]), rng)
+        step = (None, *input_shape[2:])
+        if self.layer.built:
+            self.layer._check_input_shape(step)
+        else:
+            self.layer.build(step, rng)
         self.dtype = self.layer.dtype
         self.params, self.grads = self.layer.params, self.layer.grads  # the same dicts
         self.built = True
@@ -61,6 +68,7 @@ class TimeDistributed(Layer):
     def backward(self, dy, input_gradient=True):
         """dy (N, T, ...) -> dx (N, T, ...), or None with input_gradient=False."""
         N, T = self._last_cache()
+        dy = np.asarray(dy)
         dx = self.layer.backward(dy.reshape(N * T, *dy.shape[2:]), input_gradient)
         return None if dx is None else dx.reshape(N, T, *dx.shape[1:])
 
