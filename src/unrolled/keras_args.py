@@ -16,7 +16,6 @@ from unrolled.errors import InputError, invalid
 # Keras arguments unrolled does not implement, each with the values that leave the math as it
 # is: those pass (so code and configs written for Keras load), any other is an error.
 LAYER_NO_OPS = {
-    "trainable": ((True,), "every layer trains"),
     "seed": ((None,), "dropout draws from the default generator: use unrolled.set_seed(n)"),
     "zero_output_for_mask": (
         (True,),

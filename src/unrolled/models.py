@@ -169,6 +169,17 @@ class Sequential(Training):
             self._views.append((layer, key, p, g))
             offset += size
 
+    def _frozen_mask(self):
+        """(P,) bool, True on the flat parameters of layers with trainable=False; None if none."""
+        if all(layer.trainable for layer in self.layers):
+            return None
+        frozen = np.zeros(self._params.size, dtype=bool)
+        offset = 0
+        for (layer, *_), size in zip(self._views, self._sizes, strict=True):
+            frozen[offset : offset + size] = not layer.trainable
+            offset += size
+        return frozen
+
     def _flat_intact(self):
         return all(
             layer.params[key] is p and layer.grads[key] is g for layer, key, p, g in self._views

@@ -19,12 +19,16 @@ def summary_table(model):
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shape), params))
     total = model.count_params() if model.built else 0
-    nbytes = total * (model.dtype.itemsize if model.built else 4)
+    frozen = model.built and sum(lay.count_params() for lay in model.layers if not lay.trainable)
+    itemsize = model.dtype.itemsize if model.built else 4
     lines = [f'Model: "{model.name}"', *_box(("Layer (type)", "Output Shape", "Param #"), rows)]
     lines += [
-        f" Total params: {total:,} ({_bytes(nbytes)})",
-        f" Trainable params: {total:,} ({_bytes(nbytes)})",
-        f" Non-trainable params: 0 ({_bytes(0)})",
+        f" {label} params: {count:,} ({_bytes(count * itemsize)})"
+        for label, count in (
+            ("Total", total),
+            ("Trainable", total - frozen),
+            ("Non-trainable", frozen),
+        )
     ]
     return "\n".join(lines)
 

@@ -142,6 +142,10 @@ class Training(DataChecks):
                 self.optimizer.iterations = 0  # the same optimizer, other layers: start over
             self.optimizer.build(self._params, self._sizes)
             self._optimizer_state_for = state_for
+        self._frozen = self._frozen_mask()  # layers set trainable=False: no gradient, no state
+        if self._frozen is not None:
+            for slot in self.optimizer.slots.values():
+                slot[self._frozen] = 0  # so no momentum moves a frozen weight either
 
     def _train_epoch(self, epoch, x, y, batch_size, tbptt, callbacks, progress):
         """One pass over the batches, in order; returns the epoch's mean logs."""
@@ -194,6 +198,8 @@ class Training(DataChecks):
         if not math.isfinite(loss):
             return f"the loss is {loss}"
         self._backward(dpred)
+        if self._frozen is not None:
+            self._grads[self._frozen] = 0
         if not _all_finite(self._grads):
             return "the gradient has non-finite values"
         self.optimizer.apply(self._params, self._grads)

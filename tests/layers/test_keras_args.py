@@ -118,7 +118,7 @@ def test_batch_input_shape_says_what_to_write(cls):
         (lambda: LSTM(4, kernel_regularizer="l2"), "`kernel_regularizer`, expected None .*'l2'"),
         (lambda: GRU(4, bias_constraint="non_neg"), "`bias_constraint`, expected None"),
         (lambda: LSTM(4, seed=1), "`seed`, expected None .*set_seed"),
-        (lambda: LSTM(4, trainable=False), "`trainable`, expected True"),
+        (lambda: LSTM(4, trainable="no"), "`trainable`, expected True or False, got 'no'"),
         (lambda: LSTM(4, zero_output_for_mask=False), "`zero_output_for_mask`, expected True"),
         (lambda: LSTM(4, kernel_regularizer=np.zeros(2)), "`kernel_regularizer`, expected None"),
         (lambda: GRU(4, batch_input_shape=5), r"use input_shape=\(timesteps, features\)"),

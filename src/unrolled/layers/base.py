@@ -67,7 +67,7 @@ class Layer:
 
     input_ndim = None  # the rank of x this layer takes, batch included (None: any)
 
-    def __init__(self, input_shape=None, name=None, dtype=None, **keras_args):
+    def __init__(self, input_shape=None, name=None, dtype=None, trainable=True, **keras_args):
         if "input_dim" in keras_args:  # Keras: input_dim=D stands for input_shape=(D,)
             input_dim = keras_args.pop("input_dim")
             if input_shape is not None:
@@ -80,6 +80,9 @@ class Layer:
         self.input_shape = None if input_shape is None else tuple(input_shape)
         self.name = name if name is not None else unique_name(snake_case(type(self).__name__))
         self.dtype = None if dtype is None else config.resolve_dtype(dtype)
+        if not isinstance(trainable, bool | np.bool_):
+            raise invalid("trainable", "True or False", trainable)
+        self.trainable = bool(trainable)  # False: fit leaves the weights as they are (frozen)
         self.built = False
         self.params = {}
         self.grads = {}
@@ -183,6 +186,8 @@ class Layer:
         }
         if self.input_shape is not None:
             cfg["input_shape"] = list(self.input_shape)
+        if not self.trainable:
+            cfg["trainable"] = False
         return cfg
 
     @classmethod
