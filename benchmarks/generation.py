@@ -7,8 +7,10 @@
     LSTM alone   one-hot (1, 65) input -> LSTM(256)
                  unrolled: layer.step(x_t, state);  torch: nn.LSTM on (1, 1, 65)
 
-Each figure is microseconds per step: the best of 5 runs of 1000 steps, after 200 steps of
-warm-up; one thread for both libraries. V = 65 is tiny Shakespeare's alphabet.
+Each figure is microseconds per step: the best of 7 runs of 1000 steps, after 200 steps of
+warm-up; one thread for both libraries. The runs alternate between the four step functions,
+so each meets the same minutes of a machine whose speed drifts. V = 65 is tiny Shakespeare's
+alphabet.
 
     python benchmarks/generation.py
 """
@@ -23,20 +25,22 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 V, E, H = 65, 64, 256
-STEPS, RUNS, WARMUP = 1000, 5, 200
+STEPS, RUNS, WARMUP = 1000, 7, 200
 
 
-def per_step_us(step):
-    """Best-of-RUNS microseconds per call of `step(t)`."""
-    for t in range(WARMUP):
-        step(t)
-    best = float("inf")
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        for t in range(STEPS):
+def per_step_us(steps):
+    """{name: step(t)} -> {name: best-of-RUNS microseconds per call}, the runs interleaved."""
+    for step in steps.values():
+        for t in range(WARMUP):
             step(t)
-        best = min(best, (time.perf_counter() - start) / STEPS)
-    return best * 1e6
+    best = dict.fromkeys(steps, float("inf"))
+    for _ in range(RUNS):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for t in range(STEPS):
+                step(t)
+            best[name] = min(best[name], (time.perf_counter() - start) / STEPS)
+    return {name: seconds * 1e6 for name, seconds in best.items()}
 
 
 def ours(ids, onehots):
@@ -48,7 +52,6 @@ def ours(ids, onehots):
     model = Sequential(
         [Embedding(V, E, input_shape=(None,)), LSTM(H), Dense(V, activation="softmax")]
     )
-    char = per_step_us(lambda t: model.step(ids[t]))
     lstm = LSTM(H)
     lstm.build((None, None, V))
     state = [None]
@@ -56,7 +59,7 @@ def ours(ids, onehots):
     def lstm_step(t):
         _, state[0] = lstm.step(onehots[t], state[0])
 
-    return char, per_step_us(lstm_step)
+    return (lambda t: model.step(ids[t])), lstm_step
 
 
 def theirs(ids, onehots):
@@ -74,7 +77,6 @@ def theirs(ids, onehots):
         out, state[0] = lstm(x, state[0])
         return torch.softmax(dense(out[0]), dim=-1)  # (1, V)
 
-    char = per_step_us(char_step)
     alone = torch.nn.LSTM(V, H)
     onehots_t = torch.from_numpy(onehots).unsqueeze(1)  # (STEPS, T=1, N=1, V)
     lstm_state = [None]
@@ -83,7 +85,7 @@ def theirs(ids, onehots):
     def lstm_step(t):
         _, lstm_state[0] = alone(onehots_t[t], lstm_state[0])
 
-    return char, per_step_us(lstm_step)
+    return char_step, lstm_step
 
 
 def main():
@@ -91,13 +93,14 @@ def main():
     n = WARMUP + STEPS
     ids = rng.integers(0, V, (n, 1))  # (steps, N=1)
     onehots = np.eye(V, dtype=np.float32)[ids]  # (steps, N=1, V)
-    ours_char, ours_lstm = ours(ids, onehots)
-    torch_char, torch_lstm = theirs(ids, onehots)
+    (ours_char, ours_lstm), (torch_char, torch_lstm) = ours(ids, onehots), theirs(ids, onehots)
+    us = per_step_us(
+        {"ours char": ours_char, "torch char": torch_char, "ours lstm": ours_lstm,
+         "torch lstm": torch_lstm}
+    )  # fmt: skip
     print(f"{'us per step (batch 1)':<24} {'unrolled':>9} {'torch':>9} {'speed-up':>9}")
-    for name, a, b in [
-        ("char model", ours_char, torch_char),
-        ("LSTM(256) alone", ours_lstm, torch_lstm),
-    ]:
+    for name, key in [("char model", "char"), ("LSTM(256) alone", "lstm")]:
+        a, b = us[f"ours {key}"], us[f"torch {key}"]
         print(f"{name:<24} {a:>9.1f} {b:>9.1f} {b / a:>8.1f}x")
     return 0
 
