@@ -34,7 +34,8 @@ class Sequential(Training):
         self.built = False
         self.input_shape = self.output_shape = None  # with the batch dim as None, once built
         self.optimizer = self.loss = None
-        self._optimizer_state_for = None  # (optimizer, layout) its slots were built for
+        self._optimizer_state_for = None  # what the optimizer's state is for (train_state.py)
+        self._frozen = []  # slices of the flat buffer that do not train
         self.metrics = []  # metric names given to compile
         self.compiled = False
         self.stop_training = False  # a callback sets it to end fit after the current batch
@@ -47,8 +48,10 @@ class Sequential(Training):
     # -- building -------------------------------------------------------------------------
     def add(self, layer):
         """Append a layer (or, first of all, an Input); builds it when the input shape is known."""
-        if isinstance(layer, Input):
-            self._declare_input(layer)
+        if isinstance(layer, Input):  # Keras 3's way to give the input shape
+            if self.layers or self._declared_input is not None:
+                raise InputError("An Input can only come first in a Sequential model, and once.")
+            self._declared_input = layer.shape
             return
         if not isinstance(layer, Layer):
             raise invalid("layer", "a Layer instance or an Input", layer)
@@ -72,8 +75,8 @@ class Sequential(Training):
     def pop(self):
         """Remove the last layer and return it; the model rebuilds around the rest.
 
-        The next training step starts the optimizer over (fresh moments, step count 0), as
-        after compile: its state belonged to the old layers. The same holds after add.
+        The next training step starts the optimizer over (fresh moments, step count 0): its
+        state belonged to the old layers (train_state.py). The same holds after add.
         """
         if not self.layers:
             raise InputError("There are no layers in the model to pop.")
@@ -92,9 +95,9 @@ class Sequential(Training):
         if index is not None:
             if isinstance(index, bool) or not isinstance(index, int | np.integer):
                 raise invalid("index", "an integer", index)
-            if not -len(self.layers) <= index < len(self.layers):
-                n = len(self.layers)
-                raise invalid("index", f"a position in [-{n}, {n}) (the model has {n})", index)
+            n = len(self.layers)
+            if not -n <= index < n:
+                raise invalid("index", f"a position in [-{n}, {n}) (it has {n} layers)", index)
             return self.layers[index]
         for layer in self.layers:
             if layer.name == name:
@@ -102,14 +105,6 @@ class Sequential(Training):
         names = [layer.name for layer in self.layers]
         hint = f" (for a position, write get_layer(index={name}))" if isinstance(name, int) else ""
         raise InputError(f"No such layer: {name!r}{hint}. Existing layers are: {names}.")
-
-    def _declare_input(self, spec):
-        if self.layers or self._declared_input is not None:
-            raise InputError(
-                "An Input can only be the first entry of a Sequential model, once and before "
-                "any layer."
-            )
-        self._declared_input = spec.shape
 
     def _take_declared_input(self, layer):
         """The first layer gets the Input's shape as its input_shape (one that differs: error)."""
@@ -169,21 +164,22 @@ class Sequential(Training):
             self._views.append((layer, key, p, g))
             offset += size
 
-    def _frozen_mask(self):
-        """(P,) bool, True on the flat parameters of layers with trainable=False; None if none."""
-        if all(layer.trainable for layer in self.layers):
-            return None
-        frozen = np.zeros(self._params.size, dtype=bool)
-        offset = 0
-        for (layer, *_), size in zip(self._views, self._sizes, strict=True):
-            frozen[offset : offset + size] = not layer.trainable
-            offset += size
-        return frozen
-
     def _flat_intact(self):
         return all(
             layer.params[key] is p and layer.grads[key] is g for layer, key, p, g in self._views
         )
+
+    @property
+    def trainable(self):
+        """False when every layer is frozen; setting it sets every layer's (Keras)."""
+        return any(layer.trainable for layer in self.layers)
+
+    @trainable.setter
+    def trainable(self, value):
+        if not isinstance(value, bool | np.bool_):
+            raise invalid("trainable", "True or False", value)
+        for layer in self.layers:
+            layer.trainable = bool(value)
 
     @property
     def dtype(self):
@@ -197,12 +193,14 @@ class Sequential(Training):
         """Choose the optimizer (name or instance), loss (name or instance) and metric names."""
         if loss is None:
             raise invalid("loss", "a loss name such as 'mse' or a Loss instance", loss)
-        self.optimizer = optimizers.get(optimizer)
+        optimizer = optimizers.get(optimizer)
+        if optimizer is not self.optimizer:  # compiling again with the same one keeps its state
+            self._optimizer_state_for = None
+        self.optimizer = optimizer
         self.loss = losses.get(loss)
         if metrics is not None and not isinstance(metrics, list | tuple):
             raise invalid("metrics", "a list of metric names", metrics)
         self.metrics = [metrics_module.check(m) for m in metrics or []]
-        self._optimizer_state_for = None
         self.compiled = True
 
     # -- inference ------------------------------------------------------------------------

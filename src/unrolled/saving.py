@@ -31,7 +31,7 @@ import zipfile
 
 import numpy as np
 
-from unrolled import losses, optimizers
+from unrolled import losses, optimizers, train_state
 from unrolled.errors import InputError, invalid
 from unrolled.files import atomic_path
 
@@ -49,13 +49,14 @@ def save_model(model, path, extras=None):
     document = {"format": MODEL_FORMAT, "model": model.get_config(), "compile": None}
     arrays = _weight_arrays(model, "save")
     if model.compiled:
+        current = train_state.is_current(model)  # a state for other weights is not saved
         document["compile"] = {
             "optimizer": model.optimizer.get_config(),
             "loss": model.loss.get_config(),
             "metrics": model.metrics,
-            "iterations": model.optimizer.iterations,
+            "iterations": model.optimizer.iterations if current else 0,
         }
-        for name, slot in model.optimizer.slots.items():
+        for name, slot in model.optimizer.slots.items() if current else ():
             arrays[f"optimizer/{name}"] = slot
     document["extras"] = extras
     _write(path, document, arrays)
@@ -104,12 +105,13 @@ def _restore_training(model, settings, arrays):
     slots = {
         k.removeprefix("optimizer/"): v for k, v in arrays.items() if k.startswith("optimizer/")
     }
-    if slots:
-        model.optimizer.build(model._params, model._sizes)
-        model._optimizer_state_for = (model.optimizer, model._layout)
-        for name, slot in model.optimizer.slots.items():
-            slot[...] = slots[name]
+    model.optimizer.build(model._params, model._sizes)
+    if set(slots) != set(model.optimizer.slots):
+        return  # no saved state (never trained, or it was stale): the first step starts it
+    for name, slot in model.optimizer.slots.items():
+        slot[...] = slots[name]
     model.optimizer.iterations = int(settings["iterations"])
+    model._optimizer_state_for = train_state.state_key(model)
 
 
 def load_extras(path):

@@ -19,7 +19,9 @@ def summary_table(model):
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shape), params))
     total = model.count_params() if model.built else 0
-    frozen = model.built and sum(lay.count_params() for lay in model.layers if not lay.trainable)
+    frozen = model.built and sum(
+        layer.params[key].size for layer in model.layers for key in layer.frozen_keys()
+    )
     itemsize = model.dtype.itemsize if model.built else 4
     lines = [f'Model: "{model.name}"', *_box(("Layer (type)", "Output Shape", "Param #"), rows)]
     lines += [

@@ -1,8 +1,9 @@
 """The training loop: fit, evaluate and one-batch gradients, shared by models (a mixin).
 
-One step is: forward (training=True), loss and its gradient, a finiteness check, backward
-(layers write their gradients into the model's flat gradient array), one optimizer update
-of the flat parameter array. The loop knows layers only through forward/backward.
+One step is: forward (training=True), loss and its gradient, backward (layers write their
+gradients into the model's flat gradient array), zeros on the frozen weights' entries
+(trainable=False; train_state.py), a finiteness check, one optimizer update of the flat
+parameter array. The loop knows layers only through forward/backward.
 
 Truncated BPTT (`fit(..., tbptt=K)`): each batch's sequences are cut into chunks of K steps.
 Recurrent layers carry their final state into the next chunk (non-stateful ones start each
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from unrolled import config
+from unrolled import config, train_state
 from unrolled.callbacks import History
 from unrolled.data_checks import DataChecks, check_verbose, split_validation
 from unrolled.errors import non_negative_int, positive_int
@@ -71,7 +72,7 @@ class Training(DataChecks):
             non_negative_int(initial_epoch, "initial_epoch"),
         )
         steps = math.ceil(len(x) / batch_size)
-        self._ensure_optimizer()
+        train_state.ensure(self)
         history = History()
         params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         callbacks = CallbackList([*(callbacks or []), history], self, params)
@@ -112,7 +113,7 @@ class Training(DataChecks):
         check_call_arguments(self.train_on_batch, keras_args, ON_BATCH_NO_OPS)
         self._require_compiled("train_on_batch")
         x, y = self._data(x, y)
-        self._ensure_optimizer()
+        train_state.ensure(self)
         totals = _Totals(self._metric_fns)
         problem = self._train_step(x, y, totals, len(x))
         if problem:
@@ -131,21 +132,6 @@ class Training(DataChecks):
         """The outputs for x as a single batch (predict without splitting it)."""
         x = self._inputs(x)
         return self.predict(x, batch_size=max(len(x), 1))
-
-    def _ensure_optimizer(self):
-        """The optimizer's state (slots) for the current layers: built on its first step, and
-        built again, step count 0, when layers were added or popped since (a state for other
-        weights means nothing to these)."""
-        state_for = (self.optimizer, self._layout)
-        if self._optimizer_state_for != state_for:
-            if self._optimizer_state_for and self._optimizer_state_for[0] is self.optimizer:
-                self.optimizer.iterations = 0  # the same optimizer, other layers: start over
-            self.optimizer.build(self._params, self._sizes)
-            self._optimizer_state_for = state_for
-        self._frozen = self._frozen_mask()  # layers set trainable=False: no gradient, no state
-        if self._frozen is not None:
-            for slot in self.optimizer.slots.values():
-                slot[self._frozen] = 0  # so no momentum moves a frozen weight either
 
     def _train_epoch(self, epoch, x, y, batch_size, tbptt, callbacks, progress):
         """One pass over the batches, in order; returns the epoch's mean logs."""
@@ -198,8 +184,8 @@ class Training(DataChecks):
         if not math.isfinite(loss):
             return f"the loss is {loss}"
         self._backward(dpred)
-        if self._frozen is not None:
-            self._grads[self._frozen] = 0
+        for frozen in self._frozen:  # weights with trainable=False get no gradient
+            self._grads[frozen] = 0
         if not _all_finite(self._grads):
             return "the gradient has non-finite values"
         self.optimizer.apply(self._params, self._grads)
@@ -246,7 +232,8 @@ class Training(DataChecks):
         return {prefix + key: value for key, value in totals.means().items()}
 
     def compute_gradients(self, x, y):
-        """(loss, gradients) of one batch without updating; gradients ordered like get_weights()."""
+        """(loss, gradients) of one batch without updating; gradients ordered like get_weights(),
+        those of frozen layers (trainable=False) included."""
         self._require_compiled("compute_gradients")
         x, y = self._data(x, y)
         pred, mask = self._forward(x, training=True)

@@ -71,9 +71,9 @@ def test_batch_shape_gives_the_shape_and_any_batch_still_works(rng):
 
 
 def test_input_must_come_first_and_agree_with_the_first_layer():
-    with pytest.raises(InputError, match="first entry"):
+    with pytest.raises(InputError, match="only come first"):
         Sequential([LSTM(2, input_shape=(None, 1)), Input((None, 1))])
-    with pytest.raises(InputError, match="first entry"):
+    with pytest.raises(InputError, match="only come first"):
         Sequential([Input((None, 1)), Input((None, 1))])
     with pytest.raises(InputError, match=r"input_shape=\(None, 1\).*shape=\(None, 2\)"):
         Sequential([Input((None, 2)), LSTM(3, input_shape=(None, 1))])
@@ -157,5 +157,30 @@ def test_an_input_after_popping_everything_is_still_refused():
     model = Sequential([Input((None, 1)), LSTM(2)])
     model.pop()
     assert model.get_config()["input_shape"] is None
-    with pytest.raises(InputError, match="once and before any layer"):
+    with pytest.raises(InputError, match="only come first.*once"):
         model.add(Input((None, 1)))
+
+
+def test_a_model_saved_after_pop_loads_and_its_optimizer_starts_over(rng, tmp_path):
+    x, y = rng.random((8, 5, 1)), rng.random((8, 1))
+    unrolled.set_seed(0)
+    model = Sequential([Input((None, 1)), LSTM(2), Dense(3), Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    model.pop()
+    model.add(Dense(1))
+    model.save(tmp_path / "m.npz")  # the old state belongs to other weights: not saved
+    loaded = load_model(tmp_path / "m.npz")
+    model.train_on_batch(x, y)
+    loaded.train_on_batch(x, y)
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 1
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_numpy_integer_sizes_save(tmp_path):
+    model = Sequential([Input(shape=(np.int64(5), 2)), LSTM(3, input_shape=(np.int64(5), 2))])
+    model.save(tmp_path / "m.npz")
+    assert load_model(tmp_path / "m.npz").input_shape == (None, 5, 2)
+    with pytest.raises(InputError, match=r"`index`.*it has 0 layers"):
+        Sequential().get_layer(index=0)

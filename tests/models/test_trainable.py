@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import unrolled
-from unrolled.layers import LSTM, Dense, Embedding
+from unrolled import optimizers
+from unrolled.layers import LSTM, Bidirectional, Dense, Embedding, TimeDistributed
 from unrolled.models import Sequential, load_model
 
 
@@ -27,7 +28,17 @@ def data(rng):
     return rng.standard_normal((10, 4)).astype(np.float32), rng.integers(0, 10, (32, 6))
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop", "adagrad"])
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        "adam",
+        optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+        optimizers.RMSprop(centered=True, momentum=0.5),
+        optimizers.Adagrad(0.1),
+        optimizers.Adam(global_clipnorm=0.1),
+    ],
+    ids=["adam", "sgd-nesterov", "rmsprop-centered", "adagrad", "adam-global-clipnorm"],
+)
 def test_a_frozen_embedding_keeps_its_table_while_the_rest_trains(data, optimizer):
     E, ids = data
     model = ids_model(E, optimizer=optimizer)
@@ -69,3 +80,67 @@ def test_frozen_survives_save_and_load(data, tmp_path):
     assert loaded.layers[0].get_config()["trainable"] is False
     loaded.fit(ids, ids[:, -1], epochs=1, batch_size=8, verbose=0)
     np.testing.assert_array_equal(loaded.layers[0].get_weights()[0], E)
+
+
+def test_a_layer_frozen_inside_a_wrapper_stays_frozen_and_is_counted(rng, capsys):
+    x, y = rng.standard_normal((16, 5, 2)), rng.standard_normal((16, 5, 1))
+    unrolled.set_seed(0)
+    model = Sequential(
+        [
+            Bidirectional(LSTM(4, return_sequences=True, trainable=False), input_shape=(None, 2)),
+            TimeDistributed(Dense(1, trainable=False)),
+        ]
+    )
+    model.compile("adam", "mse")
+    before = model.get_weights()
+    model.summary()
+    out = capsys.readouterr().out
+    assert " Trainable params: 0 (0.00 B)" in out and " Non-trainable params: 233" in out
+    with pytest.warns(UserWarning, match="no trainable weights"):
+        model.fit(x, y, epochs=1, verbose=0)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    model.layers[0].backward_layer.trainable = True  # one direction trains again
+    model.fit(x, y, epochs=1, verbose=0)
+    after = model.get_weights()
+    assert [np.array_equal(a, b) for a, b in zip(before, after, strict=True)] == [
+        True, True, True, False, False, False, True, True,
+    ]  # fmt: skip
+
+
+def test_unfreezing_starts_the_optimizer_over_like_a_fresh_one(data):
+    E, ids = data
+    model = ids_model(E)
+    model.fit(ids, ids[:, -1], epochs=3, batch_size=8, verbose=0)  # moments for the rest
+    model.layers[0].trainable = True
+    twin = ids_model(E, trainable=True)
+    twin.set_weights(model.get_weights())
+    model.train_on_batch(ids, ids[:, -1])
+    twin.train_on_batch(ids, ids[:, -1])
+    assert model.optimizer.iterations == twin.optimizer.iterations == 1
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_compiling_again_with_the_same_optimizer_keeps_its_state(data):
+    E, ids = data
+    model, twin = ids_model(E), ids_model(E)
+    for m in (model, twin):
+        m.fit(ids, ids[:, -1], epochs=2, batch_size=8, shuffle=False, verbose=0)
+    model.compile(model.optimizer, model.loss, metrics=["accuracy"])  # e.g. to add a metric
+    model.train_on_batch(ids, ids[:, -1])
+    twin.train_on_batch(ids, ids[:, -1])
+    assert model.optimizer.iterations == twin.optimizer.iterations == 9
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_model_trainable_sets_every_layer(data):
+    E, _ = data
+    model = ids_model(E, trainable=True)
+    model.trainable = False
+    assert not model.trainable and not any(layer.trainable for layer in model.layers)
+    model.layers[1].trainable = True
+    assert model.trainable
+    with pytest.raises(unrolled.InputError, match="`trainable`.*True or False"):
+        model.trainable = "no"

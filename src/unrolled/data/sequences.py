@@ -37,15 +37,15 @@ def pad_sequences(
     steps = {r.shape[1:] for r in rows if len(r)}  # () for ids, (D,) for vectors
     if len(steps) > 1:
         raise InputError(f"pad_sequences needs steps of one shape, got {sorted(steps)}")
-    if dtype.kind in "biu" and any(r.dtype.kind == "f" and (r % 1).any() for r in rows):
-        raise invalid("dtype", "a float dtype such as 'float32' for non-integer values", dtype.name)
+    if dtype.kind in "iu":
+        _check_fits(rows, value, dtype)
     if maxlen is None:
         maxlen = max((len(r) for r in rows), default=0)
     else:
         maxlen = positive_int(maxlen, "maxlen")
     try:
         out = np.full((len(rows), maxlen, *(steps.pop() if steps else ())), value, dtype=dtype)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise invalid("value", f"a number that fits dtype {dtype.name}", value) from None
     for n, r in enumerate(rows):
         r = r[len(r) - maxlen :] if truncating == "pre" and len(r) > maxlen else r[:maxlen]
@@ -56,6 +56,24 @@ def pad_sequences(
         else:
             out[n, : len(r)] = r
     return out
+
+
+def _check_fits(rows, value, dtype):
+    """One line unless every value and the filler are whole numbers within the int dtype."""
+    info = np.iinfo(dtype)
+
+    def fits(a):
+        a = np.asarray(a)
+        if a.dtype.kind not in "biuf" or not a.size:
+            return a.dtype.kind in "biuf"
+        whole = a.dtype.kind != "f" or (np.isfinite(a).all() and not (a % 1).any())
+        return whole and info.min <= a.min() and a.max() <= info.max
+
+    if not all(fits(r) for r in rows):
+        expected = f"whole numbers within {dtype.name} (pass dtype='float32' for float values)"
+        raise invalid("dtype", expected, dtype.name)
+    if not fits(value):
+        raise invalid("value", f"a whole number within {dtype.name}", value)
 
 
 def _dtype(dtype):

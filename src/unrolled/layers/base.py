@@ -22,7 +22,7 @@ import numpy as np
 from unrolled import config
 from unrolled.errors import InputError, invalid, positive_int
 from unrolled.keras_args import check_extra_arguments
-from unrolled.layers.input import Input
+from unrolled.layers.input import Input, plain_shape
 
 # per base name, how many layers took it: "lstm", "lstm_1", "lstm_2" ... (as Keras names them)
 _name_counters = defaultdict(itertools.count)
@@ -77,12 +77,12 @@ class Layer:
                 )
             input_shape = (positive_int(input_dim, "input_dim"),)
         check_extra_arguments(self, keras_args)
-        self.input_shape = None if input_shape is None else tuple(input_shape)
+        self.input_shape = None if input_shape is None else plain_shape(input_shape)
         self.name = name if name is not None else unique_name(snake_case(type(self).__name__))
         self.dtype = None if dtype is None else config.resolve_dtype(dtype)
         if not isinstance(trainable, bool | np.bool_):
             raise invalid("trainable", "True or False", trainable)
-        self.trainable = bool(trainable)  # False: fit leaves the weights as they are (frozen)
+        self.trainable = bool(trainable)  # False: training leaves the weights as they are
         self.built = False
         self.params = {}
         self.grads = {}
@@ -150,6 +150,10 @@ class Layer:
     def _require_built(self, what):
         if not self.built:
             raise self._error(f"is not built yet: call build(input_shape) before {what}")
+
+    def frozen_keys(self):
+        """The keys of `params` that do not train: all of them with trainable=False."""
+        return () if self.trainable else tuple(self.params)
 
     def count_params(self):
         self._require_built("count_params()")

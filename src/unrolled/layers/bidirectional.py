@@ -100,6 +100,14 @@ class Bidirectional(Layer):
                 layer.params[k] = self.params[prefix + k]
                 layer.grads[k] = self.grads[prefix + k]
 
+    def frozen_keys(self):
+        """The weights of a direction with trainable=False; all of them when this wrapper has."""
+        if not self.trainable:
+            return tuple(self.params)
+        return tuple(
+            p + k for p, layer in self._layers if not layer.trainable for k in layer.params
+        )
+
     def compute_output_shape(self, input_shape):
         shape = self.forward_layer.compute_output_shape(input_shape)
         states = []

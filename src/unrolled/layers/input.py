@@ -47,11 +47,16 @@ class Input:
             positive_int(batch_size, "batch_size")
         if dtype is not None:
             dtype = _number_dtype(dtype)
-        self.shape = tuple(shape)
+        self.shape = plain_shape(shape)
         self.batch_size, self.dtype, self.name = batch_size, dtype, name
 
     def __repr__(self):
         return f"<Input shape={self.shape}>"
+
+
+def plain_shape(shape):
+    """A shape as a tuple of Python ints and None (NumPy integers would not go into JSON)."""
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 def _number_dtype(dtype):

@@ -32,6 +32,8 @@ class TimeDistributed(Layer):
             raise invalid("layer", "a per-step layer: Dense or Dropout", layer)
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         if dtype is not None:
+            if layer.built and layer.dtype != self.dtype:
+                raise invalid("dtype", f"the wrapped layer's {np.dtype(layer.dtype).name}", dtype)
             layer.dtype = self.dtype
         self.layer = layer
 
@@ -71,6 +73,10 @@ class TimeDistributed(Layer):
         dy = np.asarray(dy)
         dx = self.layer.backward(dy.reshape(N * T, *dy.shape[2:]), input_gradient)
         return None if dx is None else dx.reshape(N, T, *dx.shape[1:])
+
+    def frozen_keys(self):
+        """All weights when this wrapper or the wrapped layer has trainable=False."""
+        return tuple(self.params) if not (self.trainable and self.layer.trainable) else ()
 
     def step(self, x_t, state=None):
         """One step's input (N, ...) goes to the wrapped layer as is."""
