@@ -23,6 +23,15 @@ def ids_model(E, trainable=False, optimizer="adam"):
     return model
 
 
+def one_step_alike(model, twin, ids, iterations):
+    """One train_on_batch each: the same step count after it and bit-identical weights."""
+    for m in (model, twin):
+        m.train_on_batch(ids, ids[:, -1])
+    assert model.optimizer.iterations == twin.optimizer.iterations == iterations
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.fixture
 def data(rng):
     return rng.standard_normal((10, 4)).astype(np.float32), rng.integers(0, 10, (32, 6))
@@ -115,11 +124,7 @@ def test_unfreezing_starts_the_optimizer_over_like_a_fresh_one(data):
     model.layers[0].trainable = True
     twin = ids_model(E, trainable=True)
     twin.set_weights(model.get_weights())
-    model.train_on_batch(ids, ids[:, -1])
-    twin.train_on_batch(ids, ids[:, -1])
-    assert model.optimizer.iterations == twin.optimizer.iterations == 1
-    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
+    one_step_alike(model, twin, ids, iterations=1)
 
 
 def test_compiling_again_with_the_same_optimizer_keeps_its_state(data):
@@ -128,11 +133,7 @@ def test_compiling_again_with_the_same_optimizer_keeps_its_state(data):
     for m in (model, twin):
         m.fit(ids, ids[:, -1], epochs=2, batch_size=8, shuffle=False, verbose=0)
     model.compile(model.optimizer, model.loss, metrics=["accuracy"])  # e.g. to add a metric
-    model.train_on_batch(ids, ids[:, -1])
-    twin.train_on_batch(ids, ids[:, -1])
-    assert model.optimizer.iterations == twin.optimizer.iterations == 9
-    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
+    one_step_alike(model, twin, ids, iterations=9)
 
 
 def test_model_trainable_sets_every_layer(data):
