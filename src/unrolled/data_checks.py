@@ -194,6 +194,11 @@ def split_validation(x, y, validation_split, validation_data, prepare):
 def _array(a, name):
     if a is None:
         raise invalid(name, "an array", None)
+    if hasattr(a, "__next__") or (hasattr(a, "__iter__") and not hasattr(a, "__len__")):
+        raise invalid(  # a generator, a tf.data.Dataset, a DataLoader...
+            name, "an array (unrolled does not read batches from generators or datasets)",
+            f"a {type(a).__name__}",
+        )  # fmt: skip
     try:
         return np.asarray(a)
     except ValueError as error:  # ragged nested lists

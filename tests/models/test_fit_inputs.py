@@ -74,3 +74,12 @@ def test_gru_accepts_keras_reset_after_only_when_true():
     assert unrolled.GRU(3, reset_after=True).units == 3
     with pytest.raises(ValueError, match=r"argument `reset_after`, expected True"):
         unrolled.GRU(3, reset_after=False)
+
+
+@pytest.mark.parametrize("make", [lambda x: iter(x), lambda x: (row for row in x)])
+def test_a_generator_of_batches_is_refused_in_one_line(tutorial_model, make):
+    model, x = tutorial_model(), np.zeros((4, 3, 1), np.float32)
+    with pytest.raises(unrolled.InputError, match="`x`, expected an array.*generators.*got .a "):
+        model.fit(make(x), np.zeros((4, 1)), verbose=0)
+    with pytest.raises(unrolled.InputError, match="`x`, expected an array"):
+        model.predict(make(x))
