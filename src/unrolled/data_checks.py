@@ -37,6 +37,8 @@ class DataChecks:
     def _data(self, x, y):
         """(x, y) checked against each other and the model's output; resolves metrics."""
         x = self._inputs(x)
+        if y is None:  # Keras's fit(dataset) form, or a forgotten y
+            raise invalid("y", "targets, one per sample of x (x and y, both arrays)", None)
         y = _array(y, "y")
         given = y.shape  # the shape to report: y is reshaped below
         if len(x) == 0:
@@ -192,17 +194,18 @@ def split_validation(x, y, validation_split, validation_data, prepare):
 
 
 def _array(a, name):
+    """`a` as an array, or one line: None, ragged lists, or something that is no array at all
+    (a generator, a tf.data.Dataset, a DataLoader, a dict...)."""
     if a is None:
         raise invalid(name, "an array", None)
-    if hasattr(a, "__next__") or (hasattr(a, "__iter__") and not hasattr(a, "__len__")):
-        raise invalid(  # a generator, a tf.data.Dataset, a DataLoader...
-            name, "an array (unrolled does not read batches from generators or datasets)",
-            f"a {type(a).__name__}",
-        )  # fmt: skip
     try:
-        return np.asarray(a)
+        array = None if hasattr(a, "__next__") else np.asarray(a)
     except ValueError as error:  # ragged nested lists
         raise InputError(f"{name} could not be read as an array: {error}") from None
+    if array is None or (array.dtype == object and array.ndim == 0):
+        expected = "an array (unrolled does not read batches from generators or datasets)"
+        raise invalid(name, expected, f"a {type(a).__name__}")
+    return array
 
 
 def _fits(shape, expected, T=None):

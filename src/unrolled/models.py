@@ -18,6 +18,7 @@ from unrolled.data_checks import check_verbose
 from unrolled.errors import InputError, invalid, positive_int
 from unrolled.keras_args import PREDICT_NO_OPS, check_call_arguments
 from unrolled.layers import Input, Layer, serialize
+from unrolled.layers.input import plain_shape
 from unrolled.saving import load_model  # noqa: F401  (keras.models.load_model's place)
 from unrolled.summary import summary_table
 from unrolled.training import Training
@@ -34,7 +35,6 @@ class Sequential(Training):
         self.built = False
         self.input_shape = self.output_shape = None  # with the batch dim as None, once built
         self.optimizer = self.loss = None
-        self._optimizer_state_for = None  # what the optimizer's state is for (train_state.py)
         self._frozen = []  # slices of the flat buffer that do not train
         self.metrics = []  # metric names given to compile
         self.compiled = False
@@ -123,7 +123,7 @@ class Sequential(Training):
         """
         if not self.layers:
             raise InputError("Sequential model has no layers; add some before building it.")
-        self._build_from(tuple(input_shape), rng)
+        self._build_from(plain_shape(input_shape), rng)
 
     def _build_from(self, input_shape, rng=None):
         shape = input_shape
@@ -172,7 +172,7 @@ class Sequential(Training):
     @property
     def trainable(self):
         """False when every layer is frozen; setting it sets every layer's (Keras)."""
-        return any(layer.trainable for layer in self.layers)
+        return not self.layers or any(layer.trainable for layer in self.layers)
 
     @trainable.setter
     def trainable(self, value):
@@ -193,10 +193,7 @@ class Sequential(Training):
         """Choose the optimizer (name or instance), loss (name or instance) and metric names."""
         if loss is None:
             raise invalid("loss", "a loss name such as 'mse' or a Loss instance", loss)
-        optimizer = optimizers.get(optimizer)
-        if optimizer is not self.optimizer:  # compiling again with the same one keeps its state
-            self._optimizer_state_for = None
-        self.optimizer = optimizer
+        self.optimizer = optimizers.get(optimizer)  # the same object again keeps its state
         self.loss = losses.get(loss)
         if metrics is not None and not isinstance(metrics, list | tuple):
             raise invalid("metrics", "a list of metric names", metrics)

@@ -105,13 +105,15 @@ def _restore_training(model, settings, arrays):
     slots = {
         k.removeprefix("optimizer/"): v for k, v in arrays.items() if k.startswith("optimizer/")
     }
-    model.optimizer.build(model._params, model._sizes)
-    if set(slots) != set(model.optimizer.slots):
-        return  # no saved state (never trained, or it was stale): the first step starts it
-    for name, slot in model.optimizer.slots.items():
+    optimizer = model.optimizer
+    optimizer.build(model._params, model._sizes)
+    fresh = optimizer.slots
+    if set(slots) != set(fresh) or any(slots[k].shape != v.shape for k, v in fresh.items()):
+        return  # no saved state (never trained, or stale): the first training step starts it
+    for name, slot in fresh.items():
         slot[...] = slots[name]
-    model.optimizer.iterations = int(settings["iterations"])
-    model._optimizer_state_for = train_state.state_key(model)
+    optimizer.iterations = int(settings["iterations"])
+    optimizer.state_for = train_state.state_key(model)
 
 
 def load_extras(path):
@@ -189,7 +191,10 @@ def _write(path, document, arrays):
     try:
         text = json.dumps({**document, "format_version": FORMAT_VERSION})
     except (TypeError, ValueError) as error:
-        message = f"extras must be JSON-serialisable (dicts, lists, str, numbers): {error}"
+        message = (
+            f"the model config or extras must be JSON-serialisable (dicts, lists, str, "
+            f"numbers): {error}"
+        )
         raise InputError(message) from None
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.savez(f, **{DOCUMENT: np.array(text)}, **arrays)

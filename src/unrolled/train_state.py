@@ -1,11 +1,13 @@
 """Which weights train, and the optimizer state that belongs to exactly those weights.
 
 An optimizer's slots (momentums, velocities) and step count describe one set of trainable
-weights. Training keeps them while the model keeps that set: the same optimizer object, the
-same layers and shapes in the flat buffer, the same weights frozen. When any of these changes
-(`pop`, `add`, a layer's `trainable` flipped, another optimizer assigned), the next training
-step starts the optimizer over: fresh slots, step count 0, as a new optimizer after compile.
-A model file stores the state only while it is current.
+weights, and the optimizer records which (`optimizer.state_for`: the layers and shapes of the
+flat buffer, and its frozen parts). Training keeps the state while the model's weights are
+that set. When they are not (`pop`, `add`, a layer's `trainable` flipped, an optimizer
+assigned to this model that last trained another), the next training step starts the
+optimizer over: fresh slots, step count 0, as a new optimizer after compile. Compiling again
+with the same optimizer object keeps its state (Keras 3 does too). A model file stores the
+state only while it is current.
 
 Frozen weights (a layer with trainable=False, or a wrapped layer with it) get no gradient:
 their entries of the flat gradient are zeroed after backward, so fresh slots stay at rest
@@ -29,24 +31,24 @@ def frozen_slices(model):
 
 
 def state_key(model):
-    """What the optimizer's state is valid for: the optimizer, the layout, the frozen parts."""
-    return model.optimizer, model._layout, tuple((s.start, s.stop) for s in frozen_slices(model))
+    """What an optimizer's state for this model is built for: the layout, the frozen parts."""
+    return model._layout, tuple((s.start, s.stop) for s in frozen_slices(model))
 
 
 def ensure(model):
     """Before training steps: the optimizer's state for the model's trainable weights (built
     anew, step count 0, unless it already is) and `model._frozen`, the slices to zero."""
     key = state_key(model)
-    model._frozen = [slice(*bounds) for bounds in key[2]]
-    if model._optimizer_state_for == key:
+    model._frozen = [slice(*bounds) for bounds in key[1]]
+    if model.optimizer.state_for == key:
         return
     model.optimizer.build(model._params, model._sizes)
     model.optimizer.iterations = 0
-    model._optimizer_state_for = key
+    model.optimizer.state_for = key
     if sum(s.stop - s.start for s in model._frozen) == model._params.size:
         warnings.warn("The model has no trainable weights: training changes nothing.", stacklevel=3)
 
 
 def is_current(model):
     """True when the optimizer's state belongs to the model's weights as they are now."""
-    return model._optimizer_state_for == state_key(model)
+    return model.optimizer.state_for == state_key(model)

@@ -47,7 +47,7 @@ class Training(DataChecks):
     """fit / evaluate / compute_gradients over `_forward`, `_backward` and the flat arrays."""
 
     def fit(
-        self, x, y, batch_size=32, epochs=1, verbose="auto", validation_split=0.0,
+        self, x, y=None, batch_size=32, epochs=1, verbose="auto", validation_split=0.0,
         validation_data=None, shuffle=True, callbacks=None, initial_epoch=0, tbptt=None,
         **keras_args,
     ):  # fmt: skip
@@ -103,7 +103,7 @@ class Training(DataChecks):
         self.history = history
         return history
 
-    def train_on_batch(self, x, y, return_dict=False, **keras_args):
+    def train_on_batch(self, x, y=None, return_dict=False, **keras_args):
         """One optimizer update on (x, y) taken as a single batch; returns its loss (with
         metrics: [loss, *metrics], or a dict with return_dict=True).
 
@@ -121,7 +121,7 @@ class Training(DataChecks):
             return _returned(dict.fromkeys(totals.means(), math.nan), return_dict)
         return _returned(totals.means(), return_dict)
 
-    def test_on_batch(self, x, y, return_dict=False, **keras_args):
+    def test_on_batch(self, x, y=None, return_dict=False, **keras_args):
         """The loss (and metrics) of (x, y) as a single batch, in inference mode, no update."""
         check_call_arguments(self.test_on_batch, keras_args, ON_BATCH_NO_OPS)
         self._require_compiled("test_on_batch")
@@ -208,7 +208,7 @@ class Training(DataChecks):
                 layer.stateful = False
                 layer.reset_states()
 
-    def evaluate(self, x, y, batch_size=32, verbose="auto", return_dict=False, **keras_args):
+    def evaluate(self, x, y=None, batch_size=32, verbose="auto", return_dict=False, **keras_args):
         """Mean loss on (x, y) in inference mode; [loss, *metrics] when compiled with metrics.
 
         return_dict=True gives {"loss": ..., metric: ...} instead, as Keras does.

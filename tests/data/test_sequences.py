@@ -50,8 +50,8 @@ def test_vector_steps_empty_sequences_and_float_values():
         ({"sequences": SEQS, "dtype": "nope"}, "`dtype`.*'nope'"),
         ({"sequences": SEQS, "value": "x"}, "`value`.*within int32.*'x'"),
         ({"sequences": [[0.5, 1.0]]}, "`dtype`.*dtype='float32'"),  # never cut 0.5 to 0
-        ({"sequences": [[2**40]]}, "`dtype`.*within int32"),  # never wrap around
-        ({"sequences": [[-1, 3]], "dtype": "uint8"}, "`dtype`.*within uint8"),
+        ({"sequences": [[2**40]]}, "`dtype`.*fit int32"),  # never wrap around
+        ({"sequences": [[-1, 3]], "dtype": "uint8"}, "`dtype`.*fit uint8"),
         ({"sequences": [[np.inf]]}, "`dtype`.*whole numbers"),
         ({"sequences": SEQS, "value": 0.5}, "`value`.*whole number within int32"),
         ({"sequences": SEQS, "value": 300, "dtype": "int8"}, "`value`.*within int8"),

@@ -45,7 +45,9 @@ def test_epoch_arguments_are_checked(model, data, kwargs, match):
 
 
 def test_missing_targets_name_y(model, data):
-    with pytest.raises(ValueError, match=r"argument `y`, expected an array, got None"):
+    with pytest.raises(
+        ValueError, match=r"argument `y`, expected targets, one per sample.*got None"
+    ):
         model.fit(data[0], None, verbose=0)
     with pytest.raises(ValueError, match=r"argument `y`, expected an array with one target"):
         model.fit(data[0], 3.0, verbose=0)
@@ -83,3 +85,17 @@ def test_a_generator_of_batches_is_refused_in_one_line(tutorial_model, make):
         model.fit(make(x), np.zeros((4, 1)), verbose=0)
     with pytest.raises(unrolled.InputError, match="`x`, expected an array"):
         model.predict(make(x))
+
+
+def test_keras_dataset_forms_are_refused_in_one_line(tutorial_model, torch):
+    model, x, y = tutorial_model(), np.zeros((4, 3, 1), np.float32), np.zeros((4, 1), np.float32)
+    with pytest.raises(unrolled.InputError, match="`x`, expected an array.*got 'a generator'"):
+        model.fit((row for row in zip(x, y, strict=True)), verbose=0)  # Keras's fit(dataset)
+    with pytest.raises(unrolled.InputError, match="argument `y`, expected targets.*got None"):
+        model.fit(x, verbose=0)
+    data = torch.utils.data
+    loader = data.DataLoader(data.TensorDataset(torch.from_numpy(x)), batch_size=2)
+    with pytest.raises(unrolled.InputError, match="`x`, expected an array.*got 'a DataLoader'"):
+        model.predict(loader)
+    with pytest.raises(unrolled.InputError, match="`x`, expected an array.*got 'a dict'"):
+        model.predict({"x": x})

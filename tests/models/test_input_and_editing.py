@@ -184,3 +184,16 @@ def test_numpy_integer_sizes_save(tmp_path):
     assert load_model(tmp_path / "m.npz").input_shape == (None, 5, 2)
     with pytest.raises(InputError, match=r"`index`.*it has 0 layers"):
         Sequential().get_layer(index=0)
+
+
+@pytest.mark.parametrize("shape", [(5.5, 3), (True, 3), ("x", 3), (0, 3), 5])
+def test_a_layer_input_shape_of_bad_sizes_is_one_line(shape):
+    with pytest.raises(InputError, match="`input_shape`, expected sizes that are positive"):
+        LSTM(4, input_shape=shape)
+
+
+def test_a_model_built_with_numpy_sizes_saves(tmp_path):
+    model = Sequential([LSTM(2)])
+    model.build((None, np.int64(5), np.int64(3)))
+    model.save(tmp_path / "m.npz")
+    assert load_model(tmp_path / "m.npz").input_shape == (None, 5, 3)

@@ -145,3 +145,32 @@ def test_model_trainable_sets_every_layer(data):
     assert model.trainable
     with pytest.raises(unrolled.InputError, match="`trainable`.*True or False"):
         model.trainable = "no"
+
+
+def test_two_models_sharing_one_optimizer_never_mix_their_state(rng, tmp_path):
+    x = rng.standard_normal((8, 4, 1))
+    shared = optimizers.Adam(0.01)
+    unrolled.set_seed(0)
+    small = Sequential([LSTM(2, input_shape=(None, 1)), Dense(1)])
+    large = Sequential([LSTM(5, input_shape=(None, 1)), Dense(1)])
+    for model in (small, large):
+        model.compile(shared, "mse")
+        model.fit(x, x[:, -1], epochs=2, verbose=0)
+    assert shared.iterations == 2  # the large model's steps, its own state
+    small.fit(x, x[:, -1], epochs=1, verbose=0)  # the state is rebuilt for the small one
+    assert shared.iterations == 1 and shared.slots["momentum"].size == small._params.size
+    small.save(tmp_path / "small.npz")
+    assert load_model(tmp_path / "small.npz").optimizer.iterations == 1
+
+
+def test_model_trainable_reaches_the_layers_inside_wrappers(rng):
+    model = Sequential(
+        [
+            Bidirectional(LSTM(2, return_sequences=True, trainable=False), input_shape=(None, 1)),
+            TimeDistributed(Dense(1, trainable=False)),
+        ]
+    )
+    model.trainable = True
+    assert all(layer.frozen_keys() == () for layer in model.layers)
+    assert model.layers[0].backward_layer.trainable and model.layers[1].layer.trainable
+    assert Sequential().trainable  # as Keras: a model with no layers counts as trainable

@@ -70,7 +70,10 @@ def _check_fits(rows, value, dtype):
         return whole and info.min <= a.min() and a.max() <= info.max
 
     if not all(fits(r) for r in rows):
-        expected = f"whole numbers within {dtype.name} (pass dtype='float32' for float values)"
+        expected = (
+            f"whole numbers that fit {dtype.name} (pass a wider int dtype, or "
+            "dtype='float32' for float values)"
+        )
         raise invalid("dtype", expected, dtype.name)
     if not fits(value):
         raise invalid("value", f"a whole number within {dtype.name}", value)

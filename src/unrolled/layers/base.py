@@ -80,9 +80,7 @@ class Layer:
         self.input_shape = None if input_shape is None else plain_shape(input_shape)
         self.name = name if name is not None else unique_name(snake_case(type(self).__name__))
         self.dtype = None if dtype is None else config.resolve_dtype(dtype)
-        if not isinstance(trainable, bool | np.bool_):
-            raise invalid("trainable", "True or False", trainable)
-        self.trainable = bool(trainable)  # False: training leaves the weights as they are
+        self.trainable = trainable  # False: training leaves the weights as they are
         self.built = False
         self.params = {}
         self.grads = {}
@@ -150,6 +148,22 @@ class Layer:
     def _require_built(self, what):
         if not self.built:
             raise self._error(f"is not built yet: call build(input_shape) before {what}")
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):  # as Keras: a wrapper's flag reaches the layers it wraps
+        if not isinstance(value, bool | np.bool_):
+            raise invalid("trainable", "True or False", value)
+        self._trainable = bool(value)
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    def _sublayers(self):
+        """The layers this one wraps (none; Bidirectional and TimeDistributed have some)."""
+        return ()
 
     def frozen_keys(self):
         """The keys of `params` that do not train: all of them with trainable=False."""

@@ -100,6 +100,9 @@ class Bidirectional(Layer):
                 layer.params[k] = self.params[prefix + k]
                 layer.grads[k] = self.grads[prefix + k]
 
+    def _sublayers(self):
+        return (self.forward_layer, self.backward_layer) if hasattr(self, "backward_layer") else ()
+
     def frozen_keys(self):
         """The weights of a direction with trainable=False; all of them when this wrapper has."""
         if not self.trainable:

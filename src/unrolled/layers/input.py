@@ -41,21 +41,22 @@ class Input:
             batch_size, shape = batch_shape[0], batch_shape[1:]
         if not isinstance(shape, list | tuple) or not shape:
             raise invalid("shape", "a tuple of sizes without the batch axis, e.g. (None, 1)", shape)
-        if not all(_size(d) for d in shape):
-            raise invalid("shape", "sizes that are positive integers or None", tuple(shape))
         if batch_size is not None:
             positive_int(batch_size, "batch_size")
         if dtype is not None:
             dtype = _number_dtype(dtype)
-        self.shape = plain_shape(shape)
+        self.shape = plain_shape(shape, "shape")
         self.batch_size, self.dtype, self.name = batch_size, dtype, name
 
     def __repr__(self):
         return f"<Input shape={self.shape}>"
 
 
-def plain_shape(shape):
-    """A shape as a tuple of Python ints and None (NumPy integers would not go into JSON)."""
+def plain_shape(shape, argument="input_shape"):
+    """A shape as a tuple of Python ints and None (NumPy integers would not go into JSON), or
+    one line naming `argument` unless every size is a positive integer or None."""
+    if not isinstance(shape, list | tuple) or not all(_size(d) for d in shape):
+        raise invalid(argument, "sizes that are positive integers or None", shape)
     return tuple(None if d is None else int(d) for d in shape)
 
 

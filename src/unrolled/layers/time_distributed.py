@@ -74,6 +74,9 @@ class TimeDistributed(Layer):
         dx = self.layer.backward(dy.reshape(N * T, *dy.shape[2:]), input_gradient)
         return None if dx is None else dx.reshape(N, T, *dx.shape[1:])
 
+    def _sublayers(self):
+        return (self.layer,) if hasattr(self, "layer") else ()  # none while constructing
+
     def frozen_keys(self):
         """All weights when this wrapper or the wrapped layer has trainable=False."""
         return tuple(self.params) if not (self.trainable and self.layer.trainable) else ()
