@@ -203,8 +203,9 @@ def _array(a, name):
     except ValueError as error:  # ragged nested lists
         raise InputError(f"{name} could not be read as an array: {error}") from None
     if array is None or (array.dtype == object and array.ndim == 0):
+        kind = type(a.item() if isinstance(a, np.ndarray) else a).__name__
         expected = "an array (unrolled does not read batches from generators or datasets)"
-        raise invalid(name, expected, f"a {type(a).__name__}")
+        raise invalid(name, expected, f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}")
     return array
 
 

@@ -196,3 +196,11 @@ def test_dropout_errors_and_config():
 def test_deserialize_unknown_class():
     with pytest.raises(unrolled.InputError, match=r"argument `class_name`.*got 'Conv2D'"):
         deserialize({"class_name": "Conv2D", "config": {}})
+
+
+def test_embedding_refuses_string_ids_in_one_line():
+    layer = Embedding(10, 2, name="emb")
+    with pytest.raises(
+        unrolled.InputError, match="layer 'emb' expects integer ids, got an array of <U1"
+    ):
+        layer.forward(np.array([["a", "b"]]))

@@ -81,7 +81,9 @@ def test_gru_accepts_keras_reset_after_only_when_true():
 @pytest.mark.parametrize("make", [lambda x: iter(x), lambda x: (row for row in x)])
 def test_a_generator_of_batches_is_refused_in_one_line(tutorial_model, make):
     model, x = tutorial_model(), np.zeros((4, 3, 1), np.float32)
-    with pytest.raises(unrolled.InputError, match="`x`, expected an array.*generators.*got .a "):
+    with pytest.raises(
+        unrolled.InputError, match=r"`x`, expected an array.*generators.*got .an? \w"
+    ):
         model.fit(make(x), np.zeros((4, 1)), verbose=0)
     with pytest.raises(unrolled.InputError, match="`x`, expected an array"):
         model.predict(make(x))

@@ -197,3 +197,11 @@ def test_a_model_built_with_numpy_sizes_saves(tmp_path):
     model.build((None, np.int64(5), np.int64(3)))
     model.save(tmp_path / "m.npz")
     assert load_model(tmp_path / "m.npz").input_shape == (None, 5, 3)
+
+
+def test_shapes_given_as_numpy_arrays_still_work():
+    model = Sequential([LSTM(2, input_shape=np.array([4, 3]))])
+    assert model.input_shape == (None, 4, 3)
+    other = Sequential([LSTM(2)])
+    other.build(np.array([8, 5, 3]))
+    assert other.output_shape == (8, 2)

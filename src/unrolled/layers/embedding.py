@@ -71,10 +71,10 @@ class Embedding(Layer):
         if not self.built:
             self.build((None, *ids.shape[1:]))
         if not np.issubdtype(ids.dtype, np.integer):
-            as_int = ids.astype(np.int64)
-            if ids.dtype.kind != "f" or not np.array_equal(as_int, ids):
+            whole = ids.dtype.kind == "f" and np.array_equal(ids.astype(np.int64), ids)
+            if not whole:  # strings, objects, fractions: never cast
                 raise self._error(f"expects integer ids, got an array of {ids.dtype}")
-            ids = as_int
+            ids = ids.astype(np.int64)
         if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
             raise self._error(
                 f"expects ids in [0, {self.input_dim}), got values from {ids.min()} to {ids.max()}"

@@ -55,6 +55,8 @@ class Input:
 def plain_shape(shape, argument="input_shape"):
     """A shape as a tuple of Python ints and None (NumPy integers would not go into JSON), or
     one line naming `argument` unless every size is a positive integer or None."""
+    if isinstance(shape, np.ndarray) and shape.ndim == 1:
+        shape = shape.tolist()
     if not isinstance(shape, list | tuple) or not all(_size(d) for d in shape):
         raise invalid(argument, "sizes that are positive integers or None", shape)
     return tuple(None if d is None else int(d) for d in shape)
