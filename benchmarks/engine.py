@@ -142,14 +142,8 @@ def torch_recurrent(H, rng):
 def median_seconds(step, iters):
     """Median wall and CPU (this process, all threads) seconds of `iters` calls after two
     warm-up calls. CPU time is what other load on a shared machine disturbs least."""
-    step(), step()
-    wall, cpu = [], []
-    for _ in range(iters):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        step()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return statistics.median(wall), statistics.median(cpu)
+    seconds = interleaved_seconds({"step": step}, iters)
+    return seconds["step"], seconds["step_cpu"]
 
 
 def interleaved_seconds(steps, iters):

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from unrolled import metrics as metrics_module
-from unrolled.errors import InputError, invalid, positive_int
+from unrolled.errors import InputError, invalid, positive_int, whole_numbers
 from unrolled.layers import Bidirectional, Embedding
 
 
@@ -52,10 +52,7 @@ class DataChecks:
             if y.ndim == len(out) and y.shape[-1] == 1:
                 y = y[..., 0]  # (N, 1) class ids -> (N,)
             expected, V = out[:-1], out[-1]
-            whole = y.dtype.kind in "biu" or (
-                y.dtype.kind == "f" and np.isfinite(y).all() and np.array_equal(np.round(y), y)
-            )
-            if not whole:
+            if not whole_numbers(y):
                 raise invalid("y", "integer class ids for a sparse loss", f"an array of {y.dtype}")
             y = y.astype(np.intp)
             if y.size and (y.min() < 0 or y.max() >= V):

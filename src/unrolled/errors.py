@@ -29,6 +29,20 @@ def non_negative_int(value, argument):
     return _int_at_least(value, argument, 0, "a non-negative integer")
 
 
+def boolean(value, argument, expected="True or False"):
+    """`value` as a bool, or the standard error unless it is one (NumPy's bool included)."""
+    if not isinstance(value, bool | np.bool_):
+        raise invalid(argument, expected, value)
+    return bool(value)
+
+
+def whole_numbers(a):
+    """True if the array holds integers, or finite floats with no fractional part."""
+    if a.dtype.kind in "biu":
+        return True
+    return a.dtype.kind == "f" and bool(np.isfinite(a).all()) and not (a % 1).any()
+
+
 def _int_at_least(value, argument, low, expected):
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
         raise invalid(argument, expected, value)

@@ -15,7 +15,7 @@ import numpy as np
 from unrolled import losses, optimizers, saving
 from unrolled import metrics as metrics_module
 from unrolled.data_checks import check_verbose
-from unrolled.errors import InputError, invalid, positive_int
+from unrolled.errors import InputError, boolean, invalid, positive_int
 from unrolled.keras_args import PREDICT_NO_OPS, check_call_arguments
 from unrolled.layers import Input, Layer, serialize
 from unrolled.layers.input import plain_shape
@@ -150,7 +150,6 @@ class Sequential(Training):
             raise InputError(f"all layers of a model need one dtype, got {names}")
         dtype = dtypes.pop() if dtypes else np.float32
         self._sizes = [layer.params[key].size for layer, key in entries]
-        self._layout = tuple((layer, key, layer.params[key].shape) for layer, key in entries)
         self._params = np.empty(sum(self._sizes), dtype=dtype)
         self._grads = np.zeros_like(self._params)
         self._views = []
@@ -176,10 +175,9 @@ class Sequential(Training):
 
     @trainable.setter
     def trainable(self, value):
-        if not isinstance(value, bool | np.bool_):
-            raise invalid("trainable", "True or False", value)
+        value = boolean(value, "trainable")
         for layer in self.layers:
-            layer.trainable = bool(value)
+            layer.trainable = value
 
     @property
     def dtype(self):
@@ -222,8 +220,11 @@ class Sequential(Training):
         """
         check_call_arguments(self.predict, keras_args, PREDICT_NO_OPS)
         check_verbose(verbose)
-        x = self._inputs(x)
         batch_size = positive_int(batch_size or DEFAULT_BATCH, "batch_size")
+        return self._predict(self._inputs(x), batch_size)
+
+    def _predict(self, x, batch_size):
+        """predict on a checked x."""
         outputs = [
             self._forward(x[start : start + batch_size], training=False)[0]
             for start in range(0, len(x), batch_size)

@@ -52,15 +52,8 @@ class Optimizer:
         self.state_for = None  # the weights its slots were built for (train_state.py)
         self.slots = {}  # name -> flat array of p's size (momentums, velocities, ...)
 
-    _size = None  # length of the flat parameter vector once built
-
-    @property
-    def built(self):
-        return self._size is not None
-
     def build(self, params, sizes):
         """Allocate slot arrays for the flat `params`; `sizes` lists each variable's length."""
-        self._size = params.size
         self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
         self._sizes = np.asarray(sizes, dtype=np.intp)
         self._tmp = np.empty_like(params)  # scratch, so a step allocates nothing

@@ -7,6 +7,7 @@ Model: "sequential"
  Total params: 101 (404.00 B)
 """
 
+from unrolled import train_state
 from unrolled.data_checks import format_shape
 
 
@@ -19,9 +20,7 @@ def summary_table(model):
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shape), params))
     total = model.count_params() if model.built else 0
-    frozen = model.built and sum(
-        layer.params[key].size for layer in model.layers for key in layer.frozen_keys()
-    )
+    frozen = model.built and train_state.frozen_count(model)
     itemsize = model.dtype.itemsize if model.built else 4
     lines = [f'Model: "{model.name}"', *_box(("Layer (type)", "Output Shape", "Param #"), rows)]
     lines += [

@@ -30,9 +30,16 @@ def frozen_slices(model):
     return slices
 
 
+def frozen_count(model):
+    """How many of the model's weights do not train."""
+    return sum(s.stop - s.start for s in frozen_slices(model))
+
+
 def state_key(model):
-    """What an optimizer's state for this model is built for: the layout, the frozen parts."""
-    return model._layout, tuple((s.start, s.stop) for s in frozen_slices(model))
+    """What an optimizer's state for this model is built for: which arrays of which layers
+    (with their shapes) fill the flat buffer, and which parts of it are frozen."""
+    layout = tuple((layer, key, p.shape) for layer, key, p, _ in model._views)
+    return layout, tuple((s.start, s.stop) for s in frozen_slices(model))
 
 
 def ensure(model):
@@ -45,7 +52,7 @@ def ensure(model):
     model.optimizer.build(model._params, model._sizes)
     model.optimizer.iterations = 0
     model.optimizer.state_for = key
-    if sum(s.stop - s.start for s in model._frozen) == model._params.size:
+    if frozen_count(model) == model._params.size:
         warnings.warn("The model has no trainable weights: training changes nothing.", stacklevel=3)
 
 

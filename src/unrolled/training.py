@@ -131,7 +131,7 @@ class Training(DataChecks):
     def predict_on_batch(self, x):
         """The outputs for x as a single batch (predict without splitting it)."""
         x = self._inputs(x)
-        return self.predict(x, batch_size=max(len(x), 1))
+        return self._predict(x, max(len(x), 1))
 
     def _train_epoch(self, epoch, x, y, batch_size, tbptt, callbacks, progress):
         """One pass over the batches, in order; returns the epoch's mean logs."""
@@ -148,7 +148,7 @@ class Training(DataChecks):
                     "The model keeps the weights of the last finite step; try a lower "
                     "learning rate or gradient clipping (clipnorm)."
                 )
-            if progress.live:
+            if progress.live:  # saves a call per batch when nothing is drawn
                 progress.batch_end(step + 1, totals.means)
             if callbacks.wants_batch_hooks:
                 callbacks.call("on_train_batch_end", step, totals.means())

@@ -13,6 +13,8 @@ from unrolled.saving import load_model
 from unrolled.tasks import charlm
 from unrolled.tasks.charlm import SampleConfig, TrainConfig, generate_text
 
+from .conftest import expect_cli_error
+
 TEXT = "the cat sat on the mat. the cat ate the rat. " * 12  # 540 characters, 12 symbols
 QUICK = [
     "--hidden",
@@ -228,10 +230,7 @@ def test_gru_with_dropout_and_epochs(tmp_path):
 
 # -- user errors: one line on stderr, exit code 2 ---------------------------------------------
 def error_of(args, capsys):
-    assert main(["charlm", *args]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1
-    return err
+    return expect_cli_error(["charlm", *args], capsys)
 
 
 def test_errors(trained, tmp_path, capsys):

@@ -10,6 +10,8 @@ from unrolled.errors import InputError
 from unrolled.tasks import nextword
 from unrolled.tasks.nextword import Config, run
 
+from .conftest import expect_cli_error
+
 # every 2-word context below is followed by one word only, so 100% top-1 is reachable
 TINY = "the quick brown fox jumps over the lazy dog and a quick cat sleeps ."
 QUICK = dict(
@@ -149,10 +151,7 @@ def test_onehot_input_trains(tiny):
 
 # -- every user error: one line on stderr, exit code 2 ------------------------------------------
 def error_of(args, capsys):
-    assert main(["nextword", *args]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1
-    return err
+    return expect_cli_error(["nextword", *args], capsys)
 
 
 def test_unknown_prompt_word_names_it_and_suggests_close_ones(tiny, capsys):

@@ -13,7 +13,7 @@ then skips the filler.
 import numpy as np
 
 from unrolled import config
-from unrolled.errors import InputError, invalid, positive_int
+from unrolled.errors import InputError, invalid, positive_int, whole_numbers
 
 SIDES = ("pre", "post")
 
@@ -66,8 +66,7 @@ def _check_fits(rows, value, dtype):
         a = np.asarray(a)
         if a.dtype.kind not in "biuf" or not a.size:
             return a.dtype.kind in "biuf"
-        whole = a.dtype.kind != "f" or (np.isfinite(a).all() and not (a % 1).any())
-        return whole and info.min <= a.min() and a.max() <= info.max
+        return whole_numbers(a) and info.min <= a.min() and a.max() <= info.max
 
     if not all(fits(r) for r in rows):
         expected = (
@@ -103,10 +102,9 @@ def to_categorical(y, num_classes=None):
     """Class ids y (...) -> one-hot rows (..., num_classes) in `floatx()` (a trailing axis of
     size 1 is read as the ids' own, as Keras does). num_classes: None for max(y) + 1."""
     ids = np.asarray(y)
-    whole = ids.dtype.kind in "biu" or (
-        ids.dtype.kind == "f" and np.isfinite(ids).all() and not (ids % 1).any()
-    )
-    if not whole or (ids.dtype.kind == "f" and ids.size and np.abs(ids).max() >= 2**53):
+    if not whole_numbers(ids) or (
+        ids.dtype.kind == "f" and ids.size and np.abs(ids).max() >= 2**53
+    ):
         raise invalid("y", "integer class ids", f"an array of {ids.dtype}")
     ids = ids.astype(np.int64)
     if ids.ndim > 1 and ids.shape[-1] == 1:

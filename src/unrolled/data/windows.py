@@ -115,6 +115,12 @@ def char_rnn_batches(ids, batch_size, seq_len):
     return np.ascontiguousarray(X), np.ascontiguousarray(Y)
 
 
+def validation_size(n, val_fraction):
+    """How many of n examples train_val_split holds out: ceil(n * val_fraction), rounded first
+    so that 0.7 * 10 = 7.000000000000001 counts as 7, not 8."""
+    return math.ceil(round(n * val_fraction, 9))
+
+
 def train_val_split(n, val_fraction):
     """Split n examples in time order: the first ones train, the last `val_fraction` validate.
 
@@ -132,8 +138,7 @@ def train_val_split(n, val_fraction):
         or not (0 <= val_fraction < 1)
     ):
         raise invalid("val_fraction", "a number in [0, 1)", val_fraction)
-    # round first so that 0.7 * 10 = 7.000000000000001 counts as 7, not 8
-    n_val = math.ceil(round(n * val_fraction, 9))
+    n_val = validation_size(n, val_fraction)
     if n_val >= n:
         raise InputError(
             f"val_fraction={val_fraction} of n={n} examples leaves nothing to train on."

@@ -20,7 +20,7 @@ from collections import defaultdict
 import numpy as np
 
 from unrolled import config
-from unrolled.errors import InputError, invalid, positive_int
+from unrolled.errors import InputError, boolean, invalid, positive_int
 from unrolled.keras_args import check_extra_arguments
 from unrolled.layers.input import Input, plain_shape
 
@@ -155,9 +155,7 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value):  # as Keras: a wrapper's flag reaches the layers it wraps
-        if not isinstance(value, bool | np.bool_):
-            raise invalid("trainable", "True or False", value)
-        self._trainable = bool(value)
+        self._trainable = boolean(value, "trainable")
         for layer in self._sublayers():
             layer.trainable = value
 

@@ -71,10 +71,10 @@ class Embedding(Layer):
         if not self.built:
             self.build((None, *ids.shape[1:]))
         if not np.issubdtype(ids.dtype, np.integer):
-            whole = ids.dtype.kind == "f" and np.array_equal(ids.astype(np.int64), ids)
-            if not whole:  # strings, objects, fractions: never cast
+            as_int = ids.astype(np.int64) if ids.dtype.kind == "f" else None  # never a string
+            if as_int is None or not np.array_equal(as_int, ids):
                 raise self._error(f"expects integer ids, got an array of {ids.dtype}")
-            ids = ids.astype(np.int64)
+            ids = as_int
         if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
             raise self._error(
                 f"expects ids in [0, {self.input_dim}), got values from {ids.min()} to {ids.max()}"

@@ -46,7 +46,7 @@ class Input:
         if dtype is not None:
             dtype = _number_dtype(dtype)
         self.shape = plain_shape(shape, "shape")
-        self.batch_size, self.dtype, self.name = batch_size, dtype, name
+        self.batch_size, self.dtype, self.name = batch_size, dtype, name  # Keras's attributes
 
     def __repr__(self):
         return f"<Input shape={self.shape}>"

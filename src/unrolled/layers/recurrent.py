@@ -17,7 +17,7 @@ NumPy calls (microseconds of overhead on top of the two GEMVs).
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import InputError, invalid, positive_int
+from unrolled.errors import InputError, boolean, invalid, positive_int
 from unrolled.functional import activations
 from unrolled.layers.base import Layer, check_rate, dropout_mask
 
@@ -63,8 +63,7 @@ class Recurrent(Layer):
             )
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         # Keras's `unroll` only trades memory for speed in a graph; the math is the same
-        if not isinstance(unroll, bool | np.bool_):
-            raise invalid("unroll", "a bool (it changes no result here)", unroll)
+        boolean(unroll, "unroll", "a bool (it changes no result here)")
         self.units = positive_int(units, "units")
         self.activation = "linear" if activation is None else activation
         activations.get(self.activation, "activation")

@@ -96,12 +96,13 @@ class SampleConfig:
 
 def build_model(V, config):
     """Embedding(V, E) -> [cell(H, stateful), Dropout] x layers -> Dense(V) logits, compiled."""
-    from unrolled.layers import GRU, LSTM, Dense, Dropout, Embedding
+    from unrolled.layers import Dense, Dropout, Embedding
     from unrolled.losses import SparseCategoricalCrossentropy
     from unrolled.models import Sequential
     from unrolled.optimizers import Adam
+    from unrolled.tasks.cells import LAYERS
 
-    Cell = {"lstm": LSTM, "gru": GRU}[config.cell]
+    Cell = LAYERS[config.cell]
     layers = [Embedding(V, config.embed_dim, input_shape=(None,))]
     for _ in range(config.layers):
         layers.append(Cell(config.hidden, return_sequences=True, stateful=True))

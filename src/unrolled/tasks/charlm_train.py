@@ -18,6 +18,7 @@ import numpy as np
 
 from unrolled import config as unrolled_config
 from unrolled.data import Vocabulary, char_rnn_batches, fable_text, train_val_split
+from unrolled.data.windows import validation_size
 from unrolled.errors import InputError, invalid
 from unrolled.files import run_dir, write_json
 from unrolled.generate import check_sampling
@@ -87,13 +88,9 @@ def shortest_text(L, val_fraction):
     """The fewest characters that leave L + 1 to train on (one stream of L inputs and their
     targets) and 2 to validate on, once train_val_split holds out ceil(n * val_fraction)."""
     n = max(L + 2, math.floor(1 / val_fraction))  # below 1 / val_fraction, 1 is held out
-    while n - _held_out(n, val_fraction) < L + 1 or _held_out(n, val_fraction) < 2:
+    while n - validation_size(n, val_fraction) < L + 1 or validation_size(n, val_fraction) < 2:
         n += 1
     return n
-
-
-def _held_out(n, val_fraction):
-    return math.ceil(round(n * val_fraction, 9))  # as train_val_split counts them
 
 
 def make_batches(text, config, source="the text"):
@@ -104,7 +101,7 @@ def make_batches(text, config, source="the text"):
     T, need = len(ids), shortest_text(L, f)
     if need > T:
         hint = "use a longer text or a shorter --seq-len"
-        if _held_out(T, f) < 2 and T - 2 >= L + 1:  # only the validation part is too small
+        if validation_size(T, f) < 2 and T - 2 >= L + 1:  # only the validation part is too small
             hint = "use a longer text or a larger --val-fraction"
         raise InputError(
             f"Argument `--text`: {source} is too short: it has {_plural(T, 'character')}, and "

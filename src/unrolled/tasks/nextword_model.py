@@ -75,7 +75,7 @@ def load(config, given, task="nextword"):
 def saved_settings(model, vocab, extras):
     """The network settings (nextword's NETWORK fields) of a loaded model file: context and
     input from its extras, lower from its vocabulary, the sizes from its layers."""
-    lstms = [layer for layer in model.layers if type(layer).__name__ == "LSTM"]
+    lstms = [layer for layer in model.layers if getattr(layer, "kind", None) == "lstm"]
     embedded = extras["input"] == "embedding"
     return dict(
         context=extras["context"],
