@@ -4,7 +4,7 @@ import os
 import pytest
 
 from unrolled.files import atomic_path, run_dir, write_json
-from unrolled.tables import format_table
+from unrolled.tasks._shared.printing import format_table
 
 
 def test_write_json_is_complete(tmp_path):

@@ -30,8 +30,7 @@ from unrolled.layers import (
     SimpleRNN,
     TimeDistributed,
 )
-from unrolled.models import Sequential
-from unrolled.saving import load_model
+from unrolled.models import Sequential, load_model
 
 __all__ = [
     "GRU",

@@ -25,7 +25,7 @@ from numbers import Real
 import numpy as np
 
 from unrolled.errors import InputError, invalid
-from unrolled.keras_args import OPTIMIZER_NO_OPS, check_extra_arguments
+from unrolled.keras_compat import OPTIMIZER_NO_OPS, check_extra_arguments
 
 
 class Optimizer:

@@ -2,8 +2,8 @@
 
 import io
 
-from unrolled import progress
-from unrolled.progress import Progress, format_value
+from unrolled.models import progress
+from unrolled.models.progress import Progress, format_value
 
 
 class Terminal(io.StringIO):

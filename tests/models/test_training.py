@@ -13,7 +13,7 @@ from unrolled.callbacks import LambdaCallback
 from unrolled.errors import InputError
 from unrolled.layers import LSTM, Bidirectional, Dense, Embedding
 from unrolled.models import Sequential
-from unrolled.training import _all_finite
+from unrolled.models.fit import _all_finite
 
 
 def sine_windows(rng, N=256, T=10):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from unrolled.tasks import baselines
+from unrolled.tasks.forecast import baselines
 
 # a short price series; origins 3 and 4 forecast rows 3.. and 4.. from rows before them
 Y = np.array([10.0, 12.0, 11.0, 13.0, 12.0, 15.0])

@@ -4,18 +4,16 @@ import numpy as np
 import pytest
 
 from unrolled.layers import GRU, LSTM, SimpleRNN
-from unrolled.tasks import (
-    cells,
-    forecast_model,
-    gradients,
-    gradients_report,
-    memory,
-    memory_report,
-    memory_train,
-    trace,
-    trace_nets,
-    trace_report,
-)
+from unrolled.tasks._shared import cells
+from unrolled.tasks.forecast import model as forecast_model
+from unrolled.tasks.gradients import report as gradients_report
+from unrolled.tasks.gradients import task as gradients
+from unrolled.tasks.memory import report as memory_report
+from unrolled.tasks.memory import task as memory
+from unrolled.tasks.memory import train as memory_train
+from unrolled.tasks.trace import nets as trace_nets
+from unrolled.tasks.trace import report as trace_report
+from unrolled.tasks.trace import task as trace
 
 
 def test_the_table_names_each_cell_once():

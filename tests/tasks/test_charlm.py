@@ -9,9 +9,9 @@ import pytest
 from unrolled.cli import main
 from unrolled.data import Vocabulary, char_rnn_batches
 from unrolled.errors import InputError
-from unrolled.saving import load_model
-from unrolled.tasks import charlm
-from unrolled.tasks.charlm import SampleConfig, TrainConfig, generate_text
+from unrolled.models.saving import load_model
+from unrolled.tasks.charlm import task as charlm
+from unrolled.tasks.charlm.task import SampleConfig, TrainConfig, generate_text
 
 from .conftest import expect_cli_error
 
@@ -189,7 +189,7 @@ def test_state_is_carried_across_chunks_and_kept_by_validation():
     lstm = model.layers[1]
     state = [s.copy() for s in lstm.states]  # (B, H) h and c after chunk 0
     assert np.abs(state[0]).sum() > 0
-    from unrolled.tasks.charlm_train import evaluate
+    from unrolled.tasks.charlm.train import evaluate
 
     evaluate(model, X[2:4], Y[2:4])
     for kept, now in zip(state, lstm.states, strict=True):
@@ -281,7 +281,7 @@ def test_a_validation_part_too_short_suggests_a_larger_val_fraction(tmp_path, ca
 @pytest.mark.parametrize("L", [1, 2, 25, 100])
 @pytest.mark.parametrize("f", [0.01, 0.1, 0.5, 0.9])
 def test_the_shortest_text_is_exactly_long_enough(L, f):
-    from unrolled.tasks.charlm_train import make_batches, shortest_text
+    from unrolled.tasks.charlm.train import make_batches, shortest_text
 
     n = shortest_text(L, f)
     config = TrainConfig(seq_len=L, batch_size=1, val_fraction=f)

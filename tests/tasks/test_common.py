@@ -11,7 +11,7 @@ from unrolled import files
 from unrolled.cli import main
 from unrolled.errors import InputError
 from unrolled.tasks import charlm, forecast, gradients, memory, nextword, trace
-from unrolled.tasks._common import (
+from unrolled.tasks._shared.common import (
     Given,
     GivenBoolean,
     GivenTrue,
@@ -160,7 +160,7 @@ def test_default_run_folder_that_cannot_be_written_fails_before_training(
 
 
 def test_the_writability_probe_leaves_nothing_behind(folder):
-    from unrolled.tasks._common import check_writable
+    from unrolled.tasks._shared.common import check_writable
 
     (folder / "runs").mkdir()
     check_writable("runs/a/b", "--out", folder=True)
@@ -263,7 +263,7 @@ def test_refusing_given_flags_names_them_as_typed_in_the_order_of_names():
 
 
 def test_refusing_a_disagreement_with_a_file_shows_values_as_typed():
-    from unrolled.tasks._common import refuse_disagreeing
+    from unrolled.tasks._shared.common import refuse_disagreeing
 
     config = Settings(units=4, lower=False)
     refuse_disagreeing(config, {"units": 4, "lower": True}, {"units"})  # agrees; lower not given

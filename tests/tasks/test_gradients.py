@@ -9,8 +9,15 @@ from unrolled.cli import main
 from unrolled.functional.gru import gru_backward, gru_forward
 from unrolled.functional.lstm import lstm_backward, lstm_forward
 from unrolled.functional.rnn import rnn_backward, rnn_forward
-from unrolled.tasks.gradients import Config, Result, backward_norms, make_weights, run, settings
-from unrolled.tasks.gradients_report import sci
+from unrolled.tasks.gradients.report import sci
+from unrolled.tasks.gradients.task import (
+    Config,
+    Result,
+    backward_norms,
+    make_weights,
+    run,
+    settings,
+)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])

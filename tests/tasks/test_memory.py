@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from unrolled.cli import main
-from unrolled.tasks import gradients, memory
-from unrolled.tasks.memory import Config, Result, run
-from unrolled.tasks.memory_data import adding_data, recall_data
-from unrolled.tasks.memory_train import build_model
+from unrolled.tasks.gradients import task as gradients
+from unrolled.tasks.memory import task as memory
+from unrolled.tasks.memory.data import adding_data, recall_data
+from unrolled.tasks.memory.task import Config, Result, run
+from unrolled.tasks.memory.train import build_model
 
 
 def test_recall_data():

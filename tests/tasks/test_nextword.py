@@ -7,8 +7,8 @@ import pytest
 from unrolled.cli import main
 from unrolled.data import Vocabulary, fable_text, lm_windows
 from unrolled.errors import InputError
-from unrolled.tasks import nextword
-from unrolled.tasks.nextword import Config, run
+from unrolled.tasks.nextword import task as nextword
+from unrolled.tasks.nextword.task import Config, run
 
 from .conftest import expect_cli_error
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from unrolled import config
 from unrolled.errors import InputError, boolean, invalid, positive_int
-from unrolled.keras_args import check_extra_arguments
+from unrolled.keras_compat import check_extra_arguments
 from unrolled.layers.input import Input, plain_shape
 
 # per base name, how many layers took it: "lstm", "lstm_1", "lstm_2" ... (as Keras names them)

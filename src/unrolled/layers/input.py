@@ -13,7 +13,7 @@ x (e.g. "int32" ids for an Embedding); it does not set any layer's dtype.
 import numpy as np
 
 from unrolled.errors import InputError, invalid, positive_int
-from unrolled.keras_args import check_extra_arguments
+from unrolled.keras_compat import check_extra_arguments
 
 INPUT_NO_OPS = {
     "sparse": ((None, False), "inputs are dense arrays"),

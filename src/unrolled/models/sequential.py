@@ -1,0 +1,293 @@
+"""Sequential: a stack of layers with Keras's surface over a thin training loop.
+
+    model = Sequential([LSTM(4, activation="sigmoid", input_shape=(None, 1)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(X, y, batch_size=32, epochs=200)      # training.py
+    model.predict(X_test); model.step(x_t)          # inference; step carries state
+
+Once built, every parameter lives in one flat array and every gradient in another: each
+layer's `params[k]` / `grads[k]` is rebound to a view into them (SPEC §2), so an optimizer
+step is a few vectorised ops over all weights, not a Python loop over variables.
+"""
+
+import numpy as np
+
+from unrolled import losses, optimizers
+from unrolled import metrics as metrics_module
+from unrolled.errors import InputError, boolean, invalid, positive_int
+from unrolled.keras_compat import PREDICT_NO_OPS, check_call_arguments
+from unrolled.layers import Input, Layer, serialize
+from unrolled.layers.input import plain_shape
+from unrolled.models import saving
+from unrolled.models.checks import check_verbose
+from unrolled.models.fit import Training
+from unrolled.models.summary import summary_table
+
+DEFAULT_BATCH = 32  # predict's batch size when none is given (Keras's default)
+
+
+class Sequential(Training):
+    """Layers applied in order; each layer's output is the next one's input."""
+
+    def __init__(self, layers=None, name=None):
+        self.name = name or "sequential"
+        self.layers = []
+        self.built = False
+        self.input_shape = self.output_shape = None  # with the batch dim as None, once built
+        self.optimizer = self.loss = None
+        self._frozen = []  # slices of the flat buffer that do not train
+        self.metrics = []  # metric names given to compile
+        self.compiled = False
+        self.stop_training = False  # a callback sets it to end fit after the current batch
+        self.history = None
+        self._step_states = None  # per layer, the recurrent state carried by `step`
+        self._declared_input = None  # an Input's shape, waiting for the first layer
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- building -------------------------------------------------------------------------
+    def add(self, layer):
+        """Append a layer (or, first of all, an Input); builds it when the input shape is known."""
+        if isinstance(layer, Input):  # Keras 3's way to give the input shape
+            if self.layers or self._declared_input is not None:
+                raise InputError("An Input can only come first in a Sequential model, and once.")
+            self._declared_input = layer.shape
+            return
+        if not isinstance(layer, Layer):
+            raise invalid("layer", "a Layer instance or an Input", layer)
+        if any(other.name == layer.name for other in self.layers):
+            raise InputError(
+                f"All layers in a Sequential model need unique names; {layer.name!r} is taken."
+            )
+        if getattr(layer, "return_state", False):
+            raise InputError(
+                f"layer '{layer.name}' has return_state=True; a Sequential model passes one "
+                "array from layer to layer"
+            )
+        if not self.layers and self._declared_input is not None:
+            self._take_declared_input(layer)
+        self.layers.append(layer)
+        if self.built:
+            self._build_from(self.input_shape)
+        elif len(self.layers) == 1 and layer.input_shape is not None:
+            self._build_from((None, *layer.input_shape))
+
+    def pop(self):
+        """Remove the last layer and return it; the model rebuilds around the rest.
+
+        The next training step starts the optimizer over (fresh moments, step count 0): its
+        state belonged to the old layers (train_state.py). The same holds after add.
+        """
+        if not self.layers:
+            raise InputError("There are no layers in the model to pop.")
+        layer = self.layers.pop()
+        self._step_states = None  # per layer: the old list no longer lines up
+        if not self.layers:
+            self.built, self.input_shape, self.output_shape = False, None, None
+        elif self.built:
+            self._build_from(self.input_shape)  # new output shape, new flat arrays
+        return layer
+
+    def get_layer(self, name=None, index=None):
+        """The layer called `name`, or the one at position `index` (give one of the two)."""
+        if (name is None) == (index is None):
+            raise InputError("get_layer() needs either name= or index=, not both or neither.")
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, int | np.integer):
+                raise invalid("index", "an integer", index)
+            n = len(self.layers)
+            if not -n <= index < n:
+                raise invalid("index", f"a position in [-{n}, {n}) (it has {n} layers)", index)
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        names = [layer.name for layer in self.layers]
+        hint = f" (for a position, write get_layer(index={name}))" if isinstance(name, int) else ""
+        raise InputError(f"No such layer: {name!r}{hint}. Existing layers are: {names}.")
+
+    def _take_declared_input(self, layer):
+        """The first layer gets the Input's shape as its input_shape (one that differs: error)."""
+        shape = self._declared_input
+        if layer.input_shape is not None and layer.input_shape != shape:
+            raise InputError(
+                f"layer '{layer.name}' has input_shape={layer.input_shape}, but the model's "
+                f"Input has shape={shape}; give the shape once"
+            )
+        layer.input_shape = shape
+
+    def build(self, input_shape, rng=None):
+        """Build every layer for inputs of `input_shape`, e.g. (None, T, D) with batch None.
+
+        rng: the generator for initial weights (default `config.default_rng()`).
+        """
+        if not self.layers:
+            raise InputError("Sequential model has no layers; add some before building it.")
+        self._build_from(plain_shape(input_shape), rng)
+
+    def _build_from(self, input_shape, rng=None):
+        shape = input_shape
+        for layer in self.layers:
+            if not layer.built:
+                layer.build(shape, rng)
+            shape = layer.compute_output_shape(shape)
+        self.input_shape, self.output_shape = input_shape, tuple(shape)
+        self.built = True
+        self._flatten()
+
+    def _ensure_built(self, x):
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        elif not self._flat_intact():
+            self._flatten()  # someone rebound a layer's array: take its values back in
+
+    def _flatten(self):
+        """Copy all params into one flat array (and grads into another); layers keep views."""
+        entries = [(layer, key) for layer in self.layers for key in layer.params]
+        dtypes = {layer.params[key].dtype for layer, key in entries}
+        if len(dtypes) > 1:
+            names = sorted(map(str, dtypes))
+            raise InputError(f"all layers of a model need one dtype, got {names}")
+        dtype = dtypes.pop() if dtypes else np.float32
+        self._sizes = [layer.params[key].size for layer, key in entries]
+        self._params = np.empty(sum(self._sizes), dtype=dtype)
+        self._grads = np.zeros_like(self._params)
+        self._views = []
+        offset = 0
+        for (layer, key), size in zip(entries, self._sizes, strict=True):
+            shape = layer.params[key].shape
+            p = self._params[offset : offset + size].reshape(shape)
+            g = self._grads[offset : offset + size].reshape(shape)
+            p[...] = layer.params[key]
+            layer.params[key], layer.grads[key] = p, g
+            self._views.append((layer, key, p, g))
+            offset += size
+
+    def _flat_intact(self):
+        return all(
+            layer.params[key] is p and layer.grads[key] is g for layer, key, p, g in self._views
+        )
+
+    @property
+    def trainable(self):
+        """False when every layer is frozen; setting it sets every layer's (Keras)."""
+        return not self.layers or any(layer.trainable for layer in self.layers)
+
+    @trainable.setter
+    def trainable(self, value):
+        value = boolean(value, "trainable")
+        for layer in self.layers:
+            layer.trainable = value
+
+    @property
+    def dtype(self):
+        return self._params.dtype if self.built else None
+
+    def count_params(self):
+        return sum(layer.count_params() for layer in self.layers)
+
+    # -- compiling ------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the optimizer (name or instance), loss (name or instance) and metric names."""
+        if loss is None:
+            raise invalid("loss", "a loss name such as 'mse' or a Loss instance", loss)
+        self.optimizer = optimizers.get(optimizer)  # the same object again keeps its state
+        self.loss = losses.get(loss)
+        if metrics is not None and not isinstance(metrics, list | tuple):
+            raise invalid("metrics", "a list of metric names", metrics)
+        self.metrics = [metrics_module.check(m) for m in metrics or []]
+        self.compiled = True
+
+    # -- inference ------------------------------------------------------------------------
+    def _forward(self, x, training):
+        """Every layer in turn, passing masks on (Embedding(mask_zero) makes one)."""
+        mask = None
+        for layer in self.layers:
+            y = layer.forward(x, training=training, mask=mask)
+            mask = layer.compute_mask(x, mask)
+            x = y
+        return x, mask
+
+    def _backward(self, dy):
+        """Every layer's backward, last first; the first layer skips dx, which nobody reads."""
+        for k in reversed(range(len(self.layers))):
+            dy = self.layers[k].backward(dy, input_gradient=k > 0)
+
+    def predict(self, x, batch_size=None, verbose=0, **keras_args):
+        """Outputs for every sample of x, computed in batches (32 by default) in inference mode.
+
+        `verbose` is accepted for Keras code and checked; prediction shows no progress bar.
+        """
+        check_call_arguments(self.predict, keras_args, PREDICT_NO_OPS)
+        check_verbose(verbose)
+        batch_size = positive_int(batch_size or DEFAULT_BATCH, "batch_size")
+        return self._predict(self._inputs(x), batch_size)
+
+    def _predict(self, x, batch_size):
+        """predict on a checked x."""
+        outputs = [
+            self._forward(x[start : start + batch_size], training=False)[0]
+            for start in range(0, len(x), batch_size)
+        ]
+        return np.concatenate(outputs) if outputs else np.empty((0, *self.output_shape[1:]))
+
+    def step(self, x_t):
+        """One time step through every layer, carrying recurrent state to the next call.
+
+        x_t (N, D) features, or (N,) integer ids when the first layer is an Embedding.
+        Returns the last layer's output for this step, e.g. (N, V). `reset_states()` starts over.
+        """
+        if not self.built:
+            raise InputError(
+                "step() needs a built model: give the first layer input_shape=..., or call "
+                "build(), fit() or predict() first."
+            )
+        if self._step_states is None:
+            self._step_states = [None] * len(self.layers)
+        states = self._step_states
+        for i, layer in enumerate(self.layers):
+            x_t, states[i] = layer.step(x_t, states[i])
+        return x_t
+
+    def reset_states(self):
+        """Forget the state carried by `step` and by stateful layers."""
+        self._step_states = None
+        for layer in self.layers:
+            layer.reset_states()
+
+    # -- weights and files ----------------------------------------------------------------
+    def get_weights(self):
+        """Copies of every weight array, layer by layer in Keras's order."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        """Set every weight from a list like `get_weights()`'s (checked by each layer)."""
+        weights = list(weights)
+        expected = sum(len(layer.params) for layer in self.layers)
+        if len(weights) != expected:
+            raise InputError(f"model expects {expected} weight arrays, got {len(weights)}")
+        for layer in self.layers:
+            count = len(layer.params)
+            layer.set_weights(weights[:count])
+            weights = weights[count:]
+
+    def save(self, path, extras=None):
+        """One .npz file: config, weights, optimizer state and a JSON-able `extras` dict."""
+        saving.save_model(self, path, extras)
+
+    def save_weights(self, path):
+        saving.save_weights(self, path)
+
+    def load_weights(self, path):
+        saving.load_weights(self, path)
+
+    def summary(self, print_fn=print):
+        """Keras's table: each layer's name (type), output shape and parameter count."""
+        print_fn(summary_table(self))
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "input_shape": None if self.input_shape is None else list(self.input_shape),
+            "layers": [serialize(layer) for layer in self.layers],
+        }

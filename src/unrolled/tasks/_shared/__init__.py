@@ -1,0 +1,1 @@
+"""What the tasks share: flags and settings, printing and tables, plots, run folders, cells."""

@@ -1,0 +1,295 @@
+"""The forecast task's data: load, pick the test period, scale and cut windows without leakage.
+
+The series has T rows in date order and F columns, column 0 being the price to forecast. Rows
+0 .. s-1 are the training part and rows s .. T-1 the test part (chronological, never shuffled):
+    scalers       fitted on rows 0 .. s-1 only (fold by fold in a backtest); forecast_scaling.py
+    train windows targets in rows lookback .. s-1, inputs before each target
+    test windows  one per origin t = s .. T-H: inputs rows t-L .. t-1 (the last training rows
+                  are allowed: they are known when the forecast is made), targets rows t .. t+H-1
+So no training target and no scaler statistic comes from the test part, and every prediction
+uses only rows before its origin.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from unrolled.data import datasets, load_prices, sliding_windows
+from unrolled.errors import InputError, invalid
+from unrolled.tasks._shared.common import check_common, check_integer, existing_file, flag
+from unrolled.tasks.forecast.scaling import TARGETS, check_positive
+
+MAX_PREDICT_NEXT = 1000  # --predict-next's cap: ~4 years of trading days
+
+__all__ = [
+    "CELLS",
+    "CHOICES",
+    "STRATEGIES",
+    "Data",
+    "check_settings",
+    "fold_bounds",
+    "input_columns",
+    "load_data",
+    "min_train_rows",
+    "windows",
+]
+
+DEFAULT_DATASET = "sp500"
+CELLS = ("lstm", "gru", "rnn")
+STRATEGIES = ("direct", "recursive")
+# the settings with a fixed set of values (also checked in a model file, forecast_config.py)
+CHOICES = {"strategy": STRATEGIES, "cell": CELLS, "target": TARGETS}
+
+
+def input_columns(config):
+    """The columns the model reads, target first (as load_prices orders them)."""
+    return [config.column] + [c for c in (config.features or ()) if c != config.column]
+
+
+def check_settings(config):
+    """Validate every setting once, before any data is read."""
+
+    names = ("lookback", "horizon", "units", "layers", "epochs", "batch_size", "patience")
+    for name in (*names, "ma_window"):
+        check_integer(getattr(config, name), flag(name))
+    for name in ("rows", "backtest", "predict_next"):
+        check_integer(getattr(config, name), flag(name), low=0)
+    for name, allowed in CHOICES.items():
+        if getattr(config, name) not in allowed:
+            raise invalid(flag(name), f"one of {', '.join(allowed)}", getattr(config, name))
+    if config.fill not in (None, "ffill", "drop"):
+        raise invalid("--fill", "ffill or drop", config.fill)
+    if not 0 <= config.dropout < 1:
+        raise invalid("--dropout", "a number in [0, 1)", config.dropout)
+    if not 0 <= config.validation < 1:
+        raise invalid("--validation", "a number in [0, 1)", config.validation)
+    if not config.learning_rate > 0:
+        raise invalid("--learning-rate", "a positive number", config.learning_rate)
+    _check_test_size(config.test_size)
+    for name in ("csv", "test_csv"):
+        if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
+            existing_file(getattr(config, name), flag(name))  # a folder: one clear line
+    check_common(config, "forecast")
+    if config.test_csv is not None and config.test_from is not None:
+        raise InputError("Pass either --test-csv FILE or --test-from DATE, not both.")
+    n_inputs = len(input_columns(config))
+    if config.strategy == "recursive" and n_inputs > 1:
+        raise InputError(
+            "--strategy recursive feeds each forecast back as the next input, so it needs a "
+            f"single input column; got {n_inputs} features. Use --strategy direct."
+        )
+    n_out = config.horizon if config.strategy == "direct" else 1
+    if config.predict_next > n_out and n_inputs > 1:
+        raise InputError(
+            f"--predict-next {config.predict_next} is more than the model's {n_out} output(s), "
+            f"so forecasts would be fed back as inputs; that needs a single input column. Use "
+            f"--horizon {config.predict_next} or no --features."
+        )
+
+
+def _check_test_size(size):
+    """A count is an int >= 1, a fraction a float in (0, 1): as in scikit-learn, 1.0 is a
+    fraction (the whole series, no training rows), so a float >= 1 is refused, never rounded."""
+    is_count = isinstance(size, int | np.integer) and not isinstance(size, bool)
+    is_fraction = isinstance(size, float | np.floating) and 0 < size < 1
+    if (is_count and size >= 1) or is_fraction:
+        return
+    expected = "a row count (>= 1) or a fraction in (0, 1)"
+    if isinstance(size, float | np.floating) and size >= 1 and float(size).is_integer():
+        n = int(size)
+        expected = (
+            f"a row count without a decimal point (write {n} for {n} row{'s' if n > 1 else ''}) "
+            "or a fraction below 1 (like 0.2)"
+        )
+    raise invalid("--test-size", expected, size)
+
+
+@dataclass
+class Data:
+    """A loaded series and its split.
+
+    dates: (T,) datetime64[D]; values: (T, F) float64 with the target in column 0;
+    columns: F names; split: s, the first test row; provenance: JSON-able facts about the
+    source; notices: what the loader changed or what looks odd, one line each.
+    """
+
+    dates: np.ndarray
+    values: np.ndarray
+    columns: list
+    split: int
+    provenance: dict
+    notices: list = field(default_factory=list)
+
+    @property
+    def target(self):
+        """(T,) the price being forecast."""
+        return self.values[:, 0]
+
+
+def _load(config, path, name):
+    kwargs = dict(
+        column=config.column,
+        date_column=config.date_column,
+        features=list(config.features or []),
+        fill=config.fill,
+    )
+    if path is not None:
+        return load_prices(path, **kwargs)
+    return datasets.load_dataset(name, **kwargs)
+
+
+def _date(text, argument):
+    try:
+        return np.datetime64(str(text).strip(), "D")
+    except ValueError:
+        raise InputError(
+            f"Received an invalid value for argument `{argument}`, expected a date like "
+            f"2018-01-02, got {text!r}."
+        ) from None
+
+
+def _split_row(config, dates, n_train_file):
+    """s, the first test row, from --test-csv, --test-from or --test-size."""
+    T = len(dates)
+    if config.test_csv is not None:
+        return n_train_file
+    if config.test_from is not None:
+        start = _date(config.test_from, "test_from")
+        if not dates[0] < start <= dates[-1]:
+            raise InputError(
+                f"--test-from {start} is outside the data: it must lie after {dates[0]} and "
+                f"on or before {dates[-1]}."
+            )
+        return int(np.searchsorted(dates, start))
+    size = config.test_size
+    n_test = int(size) if size >= 1 else int(round(T * size))
+    if n_test < 1 or n_test >= T:
+        raise InputError(
+            f"--test-size {size} gives a {n_test}-row test period out of {T} rows; "
+            f"it needs at least 1 row and must leave training rows."
+        )
+    return T - n_test
+
+
+def min_train_rows(lookback, horizon, validation):
+    """Training rows needed for one training window (and one validation window if asked)."""
+    return lookback + horizon + (1 if validation > 0 else 0)
+
+
+def _check_length(T, s, config, train_horizon):
+    """Before any training: the test period holds a whole horizon (and every asked-for
+    backtest fold, forecast ahead and baseline window fits), the training part a window."""
+    n_test, H = T - s, config.horizon
+    if n_test < H:
+        if config.model is not None:
+            raise InputError(
+                f"Argument `--model`: the model file {str(config.model)!r} forecasts {H} days "
+                f"ahead, more than the {n_test}-row test period; lengthen the test period "
+                "(--test-size, --test-from or --test-csv)."
+            )
+        raise InputError(
+            f"Received an invalid value for argument `--horizon`, expected at most the "
+            f"{n_test} rows of the test period (each test forecast is checked against the "
+            f"{H} days after it), got {H}; use a shorter --horizon or a longer test period."
+        )
+    need_train = min_train_rows(config.lookback, train_horizon, config.validation)
+    if s < need_train:
+        raise InputError(
+            f"Not enough rows: the data has {T} ({s} for training, {n_test} for testing), but "
+            f"lookback={config.lookback}, horizon={H} and a {n_test}-row test period need at "
+            f"least {need_train + n_test} ({need_train} for training, {n_test} for testing)."
+        )
+    if config.backtest:
+        fold_bounds(s, T, config.backtest, H)
+    if config.predict_next > MAX_PREDICT_NEXT:  # a forecast that far out is only noise
+        expected = f"at most {MAX_PREDICT_NEXT} trading days (about four years)"
+        raise invalid("--predict-next", expected, config.predict_next)
+    if config.ma_window > s:
+        raise invalid("--ma-window", f"at most the {s} training rows", config.ma_window)
+
+
+def _split_jumps(dates, y, name):
+    """Notices for one-day moves beyond +-40%: the signature of an unadjusted stock split."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = y[1:] / y[:-1] - 1.0
+    jumps = np.flatnonzero(np.abs(change) > 0.4)
+    return [
+        f"{name} moves {100 * change[j]:+.0f}% from {dates[j]} to {dates[j + 1]}: an "
+        "unadjusted split? consider another column"
+        for j in jumps[:3]
+    ]
+
+
+def load_data(config, train_horizon):
+    """Load the series named by `config` and find its split; every input check happens here.
+
+    train_horizon: the number of outputs the model is trained on (H direct, 1 recursive).
+    Returns Data. Raises InputError (one line) for every bad input.
+    """
+    if config.csv is not None and config.dataset is not None:
+        raise InputError("Pass either --csv FILE or --dataset NAME, not both.")
+    name = config.dataset or DEFAULT_DATASET
+    train = _load(config, config.csv, name)
+    notices = [f"{train.source}: {n}" for n in train.notices]
+    n_file = len(train)
+    dates, values = train.dates, train.values
+    if config.rows and n_file > config.rows:
+        dates, values = dates[-config.rows :], values[-config.rows :]
+    n_train_file = len(dates)
+    sources = {"train": train.source}
+    if config.test_csv is not None:
+        test = _load(config, config.test_csv, None)
+        notices += [f"{test.source}: {n}" for n in test.notices]
+        overlap = int(np.sum(test.dates <= dates[-1]))
+        if overlap:
+            raise InputError(
+                f"The test file {test.source} overlaps the training data: {overlap} of its "
+                f"dates ({test.dates[0]} ..) are on or before the training data's last date "
+                f"{dates[-1]}."
+            )
+        dates = np.concatenate([dates, test.dates])
+        values = np.concatenate([values, test.values])
+        sources["test"] = test.source
+    s = _split_row(config, dates, n_train_file)
+    _check_length(len(dates), s, config, train_horizon)
+    notices += _split_jumps(dates, values[:, 0], train.columns[0])
+    check_positive(values, train.columns, dates, config.target)
+    provenance = {
+        "source": sources,
+        "dataset": None if config.csv else name,
+        "description": None if config.csv else datasets.list_datasets().get(name),
+        "columns": list(train.columns),
+        "file_rows": n_file,
+        "rows_used": len(dates),
+        "first_date": str(dates[0]),
+        "last_date": str(dates[-1]),
+        "train": {"rows": s, "from": str(dates[0]), "to": str(dates[s - 1])},
+        "test": {"rows": len(dates) - s, "from": str(dates[s]), "to": str(dates[-1])},
+    }
+    return Data(dates, values, list(train.columns), s, provenance, notices)
+
+
+def windows(values, lookback, horizon, start, stop):
+    """Every window whose targets lie in rows start .. stop-1 (inputs may come before start).
+
+    values: (T, F) the series. Returns X (W, L, F), Y (W, H) (column 0's values) and
+    origins (W,), the first target row of each window.
+    """
+    first = max(start, lookback)  # the first origin with `lookback` rows before it
+    X, Y = sliding_windows(values[first - lookback : stop], lookback, horizon, target_col=0)
+    return X, Y, first + np.arange(len(X))
+
+
+def fold_bounds(split, T, folds, horizon):
+    """A walk-forward backtest's test blocks: rows split .. T-1 cut into `folds` consecutive
+    blocks [(start, stop), ...]; fold k trains on every row before its block."""
+    size = (T - split) // folds
+    if size < horizon:
+        raise InputError(
+            f"--backtest {folds} cuts the {T - split}-row test period into blocks of {size} "
+            f"rows, fewer than the horizon {horizon}; use fewer folds or a longer test period."
+        )
+    bounds = [(split + k * size, split + (k + 1) * size) for k in range(folds)]
+    bounds[-1] = (bounds[-1][0], T)  # the last block takes the rows left over
+    return bounds

@@ -1,0 +1,276 @@
+"""The forecast task's model: build, train, forecast (direct or recursive), backtest, save.
+
+    direct     the model has H outputs: yhat[t .. t+H-1] = f(y[t-L .. t-1]) in one pass
+    recursive  the model has 1 output; each forecast is appended to the window and the
+               oldest row dropped, H times (a single input column only)
+Training windows come from the training rows only and the scaler is fitted there; early
+stopping watches the latest `validation` share of the training windows (Keras's
+EarlyStopping with restore_best_weights), never the test period.
+"""
+
+import dataclasses
+import time
+
+import numpy as np
+
+from unrolled.callbacks import Callback, EarlyStopping
+from unrolled.data import train_val_split
+from unrolled.errors import InputError
+from unrolled.layers import Dense, Dropout
+from unrolled.models import Sequential
+from unrolled.optimizers import Adam
+from unrolled.tasks._shared.cells import LAYERS, NAMES
+from unrolled.tasks._shared.common import load_model_file, one_blas_thread
+from unrolled.tasks.forecast import baselines
+from unrolled.tasks.forecast import data as forecast_data
+from unrolled.tasks.forecast.config import FILE_SETTINGS, check_file
+from unrolled.tasks.forecast.scaling import WindowScaler
+
+FORMAT = "unrolled.forecast/1"
+
+
+def outputs(config):
+    """Outputs of the model: H for the direct strategy, 1 for the recursive one."""
+    return config.horizon if config.strategy == "direct" else 1
+
+
+def model_name(config):
+    """The cell's layer name: LSTM, GRU or SimpleRNN."""
+    return NAMES[config.cell]
+
+
+def recipe(config):
+    """One line describing the network and its training."""
+    cells = " -> ".join(
+        [f"{model_name(config)}({config.units}, activation={config.activation!r})"] * config.layers
+    )
+    drop = f" with Dropout({config.dropout})" if config.dropout else ""
+    return (
+        f"{cells}{drop} -> Dense({outputs(config)}); adam(lr={config.learning_rate}), mse, "
+        f"batch {config.batch_size}, {config.epochs} epochs, lookback {config.lookback}"
+    )
+
+
+def build(config, n_features):
+    """Stacked recurrent layers (all but the last return sequences), then Dense(outputs)."""
+    model = Sequential(name=f"forecast_{config.cell}")
+    for k in range(config.layers):
+        kwargs = dict(activation=config.activation, return_sequences=k < config.layers - 1)
+        if k == 0:
+            kwargs["input_shape"] = (config.lookback, n_features)
+        model.add(LAYERS[config.cell](config.units, **kwargs))
+        if config.dropout:
+            model.add(Dropout(config.dropout))
+    model.add(Dense(outputs(config)))
+    model.compile(optimizer=Adam(learning_rate=config.learning_rate), loss="mse")
+    return model
+
+
+class EpochBar(Callback):
+    """A tqdm bar over epochs with the latest losses (tqdm is imported only when training)."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_train_begin(self, logs=None):
+        from tqdm import tqdm
+
+        self.bar = tqdm(  # disable=None: no bar when stderr is not a terminal (logs stay clean)
+            total=self.epochs, desc="training", unit="epoch", leave=False, mininterval=0.5,
+            disable=None,
+        )  # fmt: skip
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.bar.update(1)
+        self.bar.set_postfix({k: f"{v:.3g}" for k, v in (logs or {}).items()}, refresh=False)
+
+    def on_train_end(self, logs=None):
+        self.bar.close()
+
+
+def fit(values, split, config, say):
+    """Fit the window scaler and a model on rows 0 .. split-1 of `values` (T, F).
+
+    Returns (model, scaler, training facts as a dict).
+    """
+    started = time.perf_counter()
+    X, Y, _ = forecast_data.windows(values, config.lookback, outputs(config), 0, split)
+    scaler = WindowScaler(config.target).fit(values[:split], X, Y)
+    X, Y = scaler.inputs(X), scaler.targets(X, Y)  # (W, L, F), (W, M) model space
+    train, val = slice(0, len(X)), slice(len(X), len(X))
+    kwargs, callbacks = {}, [] if config.quiet else [EpochBar(config.epochs)]
+    if config.validation > 0:
+        train, val = train_val_split(len(X), config.validation)
+        kwargs = dict(validation_data=(X[val], Y[val]))
+        callbacks.append(
+            EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
+        )
+    n_train, n_val = len(X[train]), len(X[val])
+    say(
+        f"windows: {n_train:,} train + {n_val:,} validation, each {X.shape[1]} days x "
+        f"{X.shape[2]} features -> {Y.shape[1]} output(s)"
+    )
+    model = build(config, X.shape[2])
+    with one_blas_thread():
+        history = model.fit(
+            X[train],
+            Y[train],
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            verbose=0,
+            callbacks=callbacks,
+            **kwargs,
+        )
+    losses = history.history
+    val_losses = losses.get("val_loss")
+    facts = {
+        "train_windows": n_train,
+        "validation_windows": n_val,
+        "epochs_run": len(losses["loss"]),
+        "final_loss": losses["loss"][-1],
+        "best_val_loss": min(val_losses) if val_losses else None,
+        "best_epoch": int(np.argmin(val_losses)) + 1 if val_losses else len(losses["loss"]),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    best = ""
+    if val_losses:
+        best = f"; best validation loss {facts['best_val_loss']:.3g} at epoch {facts['best_epoch']}"
+        best += " (its weights kept)"
+    say(f"trained {facts['epochs_run']} epochs in {facts['seconds']:.1f} s{best}")
+    return model, scaler, facts
+
+
+def predict(model, X, steps, scaler):
+    """Raw windows (W, L, F) -> (W, steps) price forecasts.
+
+    When the model has fewer outputs than `steps` (recursive), its forecasts are appended to
+    the window as new rows and the oldest rows dropped, until `steps` values exist (this needs
+    a single input column, which check_settings ensures).
+    """
+    W, L, F = X.shape
+    window, parts, have = X, [], 0
+    while have < steps:
+        out = np.asarray(model.predict(scaler.inputs(window)), dtype=np.float64)  # (W, M)
+        prices = scaler.prices(window, out.reshape(W, -1))
+        parts.append(prices)
+        have += prices.shape[1]
+        if have < steps:
+            window = np.concatenate([window, prices[:, :, None]], axis=1)[:, -L:]
+    return np.concatenate(parts, axis=1)[:, :steps]
+
+
+def score_block(model, scaler, data, config, start, stop):
+    """The model and the baselines forecast every origin in rows start .. stop-1; scored.
+
+    Returns origins (W,), forecasts {name: (W, H)} (model first), actual (W, H) and the
+    scores (baselines.score: skill against naive).
+    """
+    H, y = config.horizon, data.target
+    X, _, origins = forecast_data.windows(data.values, config.lookback, H, start, stop)
+    forecasts = {"model": predict(model, X, H, scaler)}  # (W, H) prices from rows t-L .. t-1
+    forecasts.update(baselines.baseline_forecasts(y, origins, H, config.ma_window))
+    actual = baselines.actuals(y, origins, H)
+    return origins, forecasts, actual, baselines.score(forecasts, actual, y[origins - 1])
+
+
+def predict_next(model, data, config, scaler):
+    """Forecast `predict_next` weekdays after the last row, beside the baselines."""
+    N, L, n_out = config.predict_next, config.lookback, outputs(config)
+    pred = predict(model, data.values[None, -L:], N, scaler)[0]  # (N,)
+    last = data.dates[-1]
+    future = np.busday_offset(last, np.arange(1, N + 1), roll="forward")
+    origin = np.array([len(data.dates)])
+    fc = baselines.baseline_forecasts(data.target, origin, N, config.ma_window)
+    method = "direct" if n_out >= N else f"recursive: {n_out} output(s) fed back"
+    return {
+        "method": f"{method}, from the last {L} known rows",
+        "last_known_date": str(last),
+        "dates": [str(d) for d in future],
+        "model": pred.tolist(),
+        **{k.replace(" ", "_"): v[0].tolist() for k, v in fc.items()},
+    }
+
+
+def _stats(values):
+    arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if np.isnan(arr).all():
+        return {"mean": None, "std": None}
+    return {"mean": float(np.nanmean(arr)), "std": float(np.nanstd(arr))}
+
+
+def backtest(data, config, say):
+    """Walk-forward: the test period in `config.backtest` blocks; fold k refits the scalers
+    and the model on every row before block k, then forecasts block k's origins."""
+    T, H = len(data.dates), config.horizon
+    folds = []
+    quiet = dataclasses.replace(config, quiet=True)
+    for k, (start, stop) in enumerate(forecast_data.fold_bounds(data.split, T, config.backtest, H)):
+        model, scaler, facts = fit(data.values, start, quiet, lambda *_: None)
+        origins, _, _, scores = score_block(model, scaler, data, config, start, stop)
+        folds.append(
+            {
+                "from": str(data.dates[start]),
+                "to": str(data.dates[stop - 1]),
+                "train_rows": start,
+                "origins": len(origins),
+                "epochs_run": facts["epochs_run"],
+                "metrics": scores,
+            }
+        )
+        m, n = scores["model"]["rmse"], scores["naive"]["rmse"]
+        say(
+            f"backtest fold {k + 1}/{config.backtest}: {folds[-1]['from']} .. {folds[-1]['to']}"
+            f", RMSE {m:.2f} vs naive {n:.2f}"
+        )
+    names = {
+        "model": model_name(config),
+        "naive": "naive",
+        "drift": "drift",
+        "moving average": f"moving average ({config.ma_window})",
+    }
+    summary = {
+        names[n]: {m: _stats([f["metrics"][n][m] for f in folds]) for m in baselines.METRICS}
+        for n in folds[0]["metrics"]
+    }
+    return {"folds": len(folds), "summary": summary, "by_fold": folds}
+
+
+def extras(config, data, scaler):
+    """What the model file carries besides weights: settings, scaler and the training span."""
+    settings = {k: getattr(config, k) for k in FILE_SETTINGS}
+    settings["features"] = forecast_data.input_columns(config)
+    return {
+        "format": FORMAT,
+        "settings": settings,
+        "columns": list(data.columns),
+        "train_from": str(data.dates[0]),
+        "train_to": str(data.dates[data.split - 1]),
+        "scaler": scaler.get_state(),
+    }
+
+
+def load(path):
+    """(model, extras) from a forecast model file; one clear error for any other file."""
+    model, found = load_model_file(path, "--model")
+    if not isinstance(found, dict) or found.get("format") != FORMAT:
+        raise InputError(
+            f"Argument `--model`: {str(path)!r} is a model file but not a forecast model "
+            "(no forecast settings)."
+        )
+    check_file(path, model, found)
+    return model, found
+
+
+def scaler_from(found):
+    return WindowScaler.from_state(found["scaler"])
+
+
+def check_unseen(found, data):
+    """A loaded model must not be scored on days it was trained on."""
+    first_test = data.dates[data.split]
+    if first_test <= np.datetime64(found["train_to"]):
+        raise InputError(
+            f"The model was trained on data up to {found['train_to']}, but the test period "
+            f"starts on {first_test}; choose a later --test-from or --test-size so it is scored "
+            "on days it has not seen."
+        )

@@ -1,0 +1,179 @@
+"""`unrolled forecast`: the tutorial's stock-price LSTM, done honestly.
+
+The tutorial trains an LSTM on daily Google prices and plots its one-step predictions beside
+the real prices. Such a model, fed yesterday's true price, mostly learns persistence
+("tomorrow = today"), so its curve is the real one shifted by a day. Here every result stands
+beside naive baselines computed from the same origins, on a test period the model and its
+scalers never saw:
+    1) load the series (CSV or built-in) and split it by date: train | test
+    2) cut lookback windows; fit the MinMax scaler on the training part only
+    3) train (early stopping on the last slice of the training part) or load a model file
+    4) forecast every test origin (direct: H outputs; recursive: one step fed back H times)
+    5) score the model and the naive, drift and moving-average forecasts; skill vs naive
+    6) optionally: a walk-forward backtest (refit per fold) and a forecast past the data's end
+    7) write forecast.png, predictions.csv, metrics.json and the model file; print the table
+The settings and flags live in forecast_config.py, the data and split in forecast_data.py, the
+scaling in forecast_scaling.py, the model in forecast_model.py, the files in forecast_report.py,
+the printed tables in forecast_tables.py, the baselines and metrics in baselines.py.
+"""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from unrolled import config as unrolled_config
+from unrolled.files import run_dir
+from unrolled.tasks._shared.common import add_task_parser, config_from, given_fields, printer
+from unrolled.tasks.forecast import baselines
+from unrolled.tasks.forecast import config as forecast_config
+from unrolled.tasks.forecast import data as forecast_data
+from unrolled.tasks.forecast import model as forecast_model
+from unrolled.tasks.forecast import report as forecast_report
+from unrolled.tasks.forecast import tables as forecast_tables
+from unrolled.tasks.forecast.config import TUTORIAL, Config, add_flags, resolve
+
+__all__ = ["TUTORIAL", "Config", "Result", "add_parser", "run"]
+
+
+@dataclass
+class Result:
+    """What `run` returns: the metrics document, the printed table and where files went."""
+
+    metrics: dict  # exactly what metrics.json holds
+    table: str  # the results table as printed
+    out: Path  # the run folder
+    files: dict  # name -> path of each written file
+    model: object  # the trained (or loaded) model
+
+
+def run(config, saved=None, given=None):
+    """Run one forecast (see the module docstring) and write its folder; returns a Result.
+
+    saved: an already loaded (model, extras) pair, else loaded from config.model if given.
+    given: the fields the user set (flags on the command line); None -> those that differ
+    from Config's defaults. --tutorial and --model refuse a given flag they would override.
+    """
+    started = time.perf_counter()
+    given = given_fields(config) if given is None else set(given)
+    config = resolve(config, given)
+    if config.model is not None and saved is None:
+        saved = forecast_model.load(config.model)
+    if saved is not None:
+        config = forecast_config.settings_from_file(config, saved[1], given)
+    forecast_data.check_settings(config)
+    say = printer(config.json, config.quiet)
+    unrolled_config.set_seed(config.seed)
+    n_out = forecast_model.outputs(config)
+
+    # 1) data and split; every user error is raised before anything is written
+    data = forecast_data.load_data(config, n_out)
+    if saved is not None:
+        forecast_model.check_unseen(saved[1], data)
+    T, s = len(data.dates), data.split
+    p = data.provenance
+    say(f"data: {_describe_source(p)}, {T:,} rows {p['first_date']} .. {p['last_date']}")
+    for notice in data.notices:
+        say(f"note: {notice}")
+    say(f"target: {data.columns[0]}; inputs: {', '.join(data.columns)}")
+    say(f"train: {s:,} rows {p['train']['from']} .. {p['train']['to']}")
+    say(f"test:  {T - s:,} rows {p['test']['from']} .. {p['test']['to']}")
+    if config.tutorial:
+        say("recipe: the tutorial's (" + forecast_model.recipe(config) + ")")
+
+    # 2) + 3) the scaler is fitted on the training rows only, then train (or reuse a model)
+    if saved is None:
+        model, scaler, history = forecast_model.fit(data.values, s, config, say)
+    else:
+        model, scaler, history = saved[0], forecast_model.scaler_from(saved[1]), None
+        say(f"model: loaded from {config.model} (no training)")
+
+    # 4) + 5) forecast every test origin t = s .. T-H from rows t-L .. t-1, and the
+    # baselines from the same origins; metrics and skill against naive
+    origins, forecasts, actual, scores = forecast_model.score_block(
+        model, scaler, data, config, s, T
+    )
+    pred = forecasts["model"]  # (W, H) prices
+    name = forecast_model.model_name(config)
+    verdict = baselines.skill_sentence(name, scores["model"]["skill"])
+
+    # 6) walk-forward backtest and the forecast past the data's end
+    backtest = None
+    if config.backtest:
+        backtest = forecast_model.backtest(data, config, say)
+    future = None
+    if config.predict_next:
+        future = forecast_model.predict_next(model, data, config, scaler)
+
+    # 7) outputs
+    extras = {"test_origins": len(origins), "tutorial_pairing_rmse": None}
+    if config.tutorial and len(pred) > 1:
+        # the tutorial draws the prediction made from day j's price beside day j itself
+        extras["tutorial_pairing_rmse"] = baselines.rmse(pred[1:, 0], actual[:-1, 0])
+    document = forecast_report.document(
+        config=config,
+        provenance=data.provenance,
+        scores=scores,
+        verdict=verdict,
+        model_name=name,
+        history=history,
+        backtest=backtest,
+        future=future,
+        extras=extras,
+    )
+    out = run_dir(config.out, "forecast")
+    files = forecast_report.write(
+        out,
+        document,
+        data=data,
+        origins=origins,
+        forecasts=forecasts,
+        actual=actual,
+        future=future,
+        model=model if saved is None else None,
+        model_extras=forecast_model.extras(config, data, scaler),
+    )
+    document["files"] = {k: str(v) for k, v in files.items()}
+    document["seconds"] = round(time.perf_counter() - started, 2)
+    forecast_report.write_metrics(files["metrics"], document)
+    table = forecast_tables.tables(document)
+    # the table and verdict always print (to stderr with --json, where stdout is the JSON)
+    show = printer(config.json, quiet=config.quiet and config.json)
+    show()
+    show(table)
+    show()
+    show(verdict)
+    if extras["tutorial_pairing_rmse"] is not None:
+        show(forecast_tables.tutorial_pairing_sentence(document))
+    for key, path in files.items():
+        say(f"{key}: {path}")
+    if config.json:
+        print(forecast_report.dumps(document))
+    return Result(document, table, out, files, model)
+
+
+def _describe_source(provenance):
+    if provenance["dataset"]:
+        return f"built-in dataset {provenance['dataset']!r}"
+    return " + ".join(provenance["source"].values())
+
+
+def add_parser(subparsers):
+    """Add `unrolled forecast`: one flag per Config field, defaults shown in --help."""
+    help = "forecast stock prices with an RNN, beside naive baselines"
+    parser = add_task_parser(subparsers, "forecast", help, __doc__)
+    add_flags(parser)
+    parser.set_defaults(func=_main)
+    return parser
+
+
+def _main(args):
+    if args.dataset == "list":
+        from unrolled.data import list_datasets
+
+        print("datasets (forecast reads the price series; --csv reads any Yahoo-style file):")
+        for name, description in list_datasets().items():
+            print(f"  {name:16s} {description}")
+        return 0
+    config = config_from(Config, args)
+    run(config, given=given_fields(config, args))
+    return 0

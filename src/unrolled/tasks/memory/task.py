@@ -1,0 +1,285 @@
+"""`unrolled memory`: how far back can a SimpleRNN, an LSTM and a GRU remember?
+
+Recall (the default): step 1 shows one of K symbols (one-hot) with a "remember this" flag on;
+the next T-1 steps show random distractor symbols from the same K, flag off; after the last
+step the net must name the first symbol (K-way softmax, chance 1/K). The distractors share
+the symbol's input channels, so the only way to keep the answer is to stop new inputs from
+overwriting it: what the LSTM's input and forget gates do, and what a SimpleRNN's
+h_t = tanh(W_xh x_t + W_hh h_{t-1} + b) cannot, since every input passes through the same
+matrices and gradients from the answer back to step 1 vanish geometrically (`unrolled
+gradients`).
+
+Adding (`--task adding`, Hochreiter & Schmidhuber 1997, as in Le et al. 2015): each step is
+(a value in [0, 1], a marker); two steps are marked, one in each half, and the target is the
+sum of their values. Scored by MSE and by the share within 0.04 of the target (the original
+criterion); always answering 1 gives MSE 1/6 and about 8% within 0.04.
+
+Every cell gets the same hidden size, training set, epochs, batch size and optimizer (Adam
+with global gradient clipping), a fresh model per (cell, T) and a held-out test set from
+another seed. Training stops early once a run has clearly solved its training set, which
+only saves time, never adds any.
+
+The gated cells start out keeping their state and writing little (`--keep-bias B`, default 4):
+LSTM forget-gate bias +B and input-gate bias -B, GRU update-gate bias +B. This is a constant
+form of chrono initialisation (Tallec & Ollivier 2018): σ(4) = 0.98 keeps a memory for ~50
+steps. With Keras's defaults (`--keep-bias keras`: forget bias 1, others 0) the answer's trace
+at step 50 is scaled by about 0.73^49 = 2e-7 at initialisation, and the LSTM rarely finds it
+within this budget. A SimpleRNN has no gate to open: its best start is already the orthogonal
+W_hh it gets (Saxe et al. 2014; see `unrolled gradients`).
+
+The data lives in memory_data.py, one (cell, T) run in memory_train.py, the table and the plot
+in memory_report.py; this module runs the grid, checks the settings and writes the files.
+"""
+
+import argparse
+import contextlib
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+from functools import partial
+
+import numpy as np
+
+from unrolled.errors import invalid
+from unrolled.tasks._shared.cells import KINDS, NAMES
+from unrolled.tasks._shared.common import (
+    Given,
+    GivenTrue,
+    add_cells_flag,
+    add_common_flags,
+    add_task_parser,
+    check_cells,
+    check_common,
+    check_integer,
+    comma_list,
+    config_from,
+    flag,
+    given_fields,
+    one_blas_thread,
+    refuse_given,
+    settings,
+)
+from unrolled.tasks.memory import report as memory_report
+from unrolled.tasks.memory.report import HIT
+from unrolled.tasks.memory.train import train_one
+
+TASKS = ("recall", "adding")
+
+
+@dataclass
+class Config:
+    task: str = "recall"  # "recall" the first symbol, or the "adding" problem
+    cells: tuple = KINDS  # cells to compare, all with the same budget
+    lengths: tuple = (5, 10, 20, 50, 100)  # sequence lengths T
+    symbols: int = 8  # K: the recall task's alphabet; chance is 1/K
+    hidden: int = 16  # H for every cell (3 bits to keep); at 32 a SimpleRNN sometimes latches
+    train: int = 2048  # training sequences per (cell, T)
+    epochs: int = 20  # at most; a run stops once it has solved its training set
+    batch_size: int = 64  # sequences per update: 32 updates per epoch
+    learning_rate: float = 0.01  # Adam; 10x Keras's default, these tasks are small
+    clipnorm: float = 1.0  # global gradient clipping, against the explosions of `gradients`
+    keep_bias: float | None = 4.0  # gated cells' initial keep bias (module doc); None: Keras's
+    test: int = 1000  # held-out sequences per T
+    repeats: int = 3  # independent runs (data, weights) per (cell, T): the table shows the mean
+    quick: bool = False  # a seconds-long run for tests: QUICK sets the fields not given
+    seed: int = 0  # same seed, same data, weights and numbers
+    out: str | None = None  # folder for memory.png and memory.json; None: runs/memory-<time>
+    quiet: bool = False  # no progress bar, just the table
+    json: bool = False  # print memory.json to stdout instead of the table
+
+
+QUICK = dict(lengths=(5, 50), train=1024, epochs=10, test=300, repeats=1)
+
+
+@dataclass
+class Result:
+    config: Config
+    runs: list
+    chance: float
+    seconds: float
+    files: dict = field(default_factory=dict)
+
+    def runs_of(self, cell, T):
+        """The repeats of one (cell, T)."""
+        return [r for r in self.runs if r.cell == cell and r.T == T]
+
+    def scores(self, cell, T):
+        return [r.score for r in self.runs_of(cell, T)]
+
+    def score(self, cell, T):
+        """The mean over the repeats."""
+        return float(np.mean(self.scores(cell, T)))
+
+    def to_json(self):
+        return {
+            "task": "memory",
+            "config": settings(self.config),
+            "chance": self.chance,
+            "metric": _metric(self.config),
+            "seconds": round(self.seconds, 2),
+            "tokens_per_second": round(memory_report.tokens_per_second(self.runs)),
+            "runs": [asdict(r) for r in self.runs],
+        }
+
+
+def _metric(config):
+    return "accuracy" if config.task == "recall" else f"share within {HIT} of the sum"
+
+
+def _check(config, given):
+    """Every setting, before any work; `given`: the fields the user set."""
+    if config.task not in TASKS:
+        raise invalid("--task", f"one of {', '.join(TASKS)}", config.task)
+    check_cells(config.cells, KINDS)
+    if not config.lengths or any(
+        isinstance(T, bool) or not isinstance(T, int) or T < 1 for T in config.lengths
+    ):
+        raise invalid("--lengths", "sequence lengths T >= 1", ",".join(map(str, config.lengths)))
+    for name, values in (("--lengths", config.lengths), ("--cells", config.cells)):
+        if len(set(values)) < len(values):  # a repeat would show the same column or row twice
+            raise invalid(name, "distinct values", ",".join(map(str, values)))
+    check_integer(config.symbols, "--symbols", low=2)
+    if config.task != "recall":  # even the default's value, typed: it would do nothing
+        refuse_given(
+            config,
+            ("symbols",),
+            given,
+            lambda _, flags, typed: (
+                f"{flags}: only --task recall has symbols, expected it left out with "
+                f"--task {config.task}; got {typed}."
+            ),
+        )
+    if not {"lstm", "gru"} & set(config.cells):
+        refuse_given(
+            config,
+            ("keep_bias",),
+            given,
+            lambda _, flags, typed: (
+                f"{flags}: only the gated cells have one, expected --cells with lstm or gru; "
+                f"got --cells {','.join(config.cells)}."
+            ),
+        )
+    for name in ("hidden", "train", "epochs", "batch_size", "test", "repeats"):
+        check_integer(getattr(config, name), flag(name))
+    for name in ("learning_rate", "clipnorm"):
+        value = getattr(config, name)
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise invalid(flag(name), "a number > 0", value)
+    B = config.keep_bias
+    if B is not None and not (isinstance(B, (int, float)) and math.isfinite(B)):
+        raise invalid("--keep-bias", "a finite number or 'keras'", B)
+    check_common(config, "memory")
+
+
+def run(config, given=None):
+    """Train every (cell, T), score on held-out data, write memory.png and memory.json.
+
+    given: the fields the user set (command-line flags; None -> those off Config's defaults);
+    --quick replaces only the others, and a flag given where it does nothing is an error.
+    """
+    from unrolled.files import run_dir, write_json
+
+    given = given_fields(config) if given is None else set(given)
+    if config.quick:  # tiny settings, except where the caller chose a value
+        config = replace(config, **{k: v for k, v in QUICK.items() if k not in given})
+    _check(config, given)
+    chance = 1.0 / config.symbols if config.task == "recall" else _adding_chance()
+    total = (
+        config.epochs
+        * math.ceil(config.train / config.batch_size)
+        * config.repeats
+        * len(config.cells)
+        * len(config.lengths)
+    )
+    bar = _bar(total, config.quiet or config.json)
+    started = time.perf_counter()
+    runs = []
+    with one_blas_thread(), contextlib.closing(bar):
+        for T in config.lengths:
+            for cell in config.cells:
+                for repeat in range(config.repeats):
+                    bar.set_description(f"{NAMES[cell]} T={T}")
+                    runs.append(train_one(cell, T, config, repeat, bar))
+                bar.set_postfix_str(f"{memory_report.tokens_per_second(runs):,.0f} tok/s")
+    result = Result(config, runs, chance, time.perf_counter() - started)
+    out = run_dir(config.out, "memory")
+    result.files["plot"] = memory_report.plot(result, out / "memory.png")
+    result.files["json"] = out / "memory.json"
+    write_json(result.files["json"], result.to_json())
+    return result
+
+
+def _adding_chance():
+    """P(|s - 1| < 0.04) for s the sum of two U(0, 1): the constant answer 1's hit rate."""
+    return 2 * HIT - HIT * HIT
+
+
+def _bar(total, quiet):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="batch", disable=True if quiet else None, file=sys.stderr)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _bias(text):
+    """An argparse type: a number, or "keras" (None: the layers' own defaults)."""
+    if text == "keras":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'keras', got {text!r}") from None
+
+
+def add_parser(subparsers):
+    help = "long-term memory: SimpleRNN vs LSTM vs GRU as the gap grows"
+    p = add_task_parser(subparsers, "memory", help, __doc__)
+    d = Config()
+    add = partial(p.add_argument, action=Given)  # every flag noted when the user gives it
+    add("--task", default=d.task, help="recall or adding")
+    add_cells_flag(p, d.cells)
+    lengths = ",".join(map(str, d.lengths))
+    add(
+        "--lengths",
+        type=comma_list(int, "integers"),
+        default=lengths,
+        help="comma-separated T values",
+    )
+    add("--symbols", "-K", type=int, default=d.symbols, help="recall alphabet size K")
+    add("--hidden", type=int, default=d.hidden, help="hidden units (every cell)")
+    add("--train", type=int, default=d.train, help="training sequences per run")
+    add("--epochs", type=int, default=d.epochs, help="at most this many epochs")
+    add("--batch-size", type=int, default=d.batch_size, help="batch size")
+    add("--learning-rate", type=float, default=d.learning_rate, help="Adam's rate")
+    add("--clipnorm", type=float, default=d.clipnorm, help="global clip norm")
+    add(
+        "--keep-bias",
+        type=_bias,
+        default=d.keep_bias,
+        metavar="B",
+        help="gated cells start keeping: LSTM forget bias +B, input bias -B, GRU "
+        "update bias +B; 'keras' for Keras's defaults",
+    )
+    add("--test", type=int, default=d.test, help="held-out sequences per T")
+    add("--repeats", type=int, default=d.repeats, help="runs per (cell, T)")
+    quick = "tiny settings that run in seconds (the flags given keep their values)"
+    add("--quick", action=GivenTrue, help=quick)
+    add_common_flags(p, quiet="no progress bar", json="print memory.json to stdout")
+    p.set_defaults(func=main)
+    return p
+
+
+def main(args):
+    config = config_from(Config, args)
+    result = run(config, given=given_fields(config, args))
+    if result.config.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(memory_report.format_text(result))
+        if not result.config.quiet:
+            print(f"\nplot: {result.files['plot']}\njson: {result.files['json']}")
+    return 0
