@@ -10,9 +10,9 @@ import pytest
 
 from unrolled.cli import main
 from unrolled.errors import InputError
+from unrolled.tasks.forecast import Config, run
 from unrolled.tasks.forecast import data as forecast_data
-from unrolled.tasks.forecast.scaling import WindowScaler
-from unrolled.tasks.forecast.task import Config, run
+from unrolled.tasks.forecast.data import WindowScaler
 
 SHARED = Path(__file__).parents[2].parent / "shared" / "data"
 # small and fast: 5-day windows, 4 units, 2 epochs

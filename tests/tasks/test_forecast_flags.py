@@ -9,9 +9,9 @@ import pytest
 
 from unrolled.cli import build_parser, main
 from unrolled.errors import InputError
+from unrolled.tasks.forecast import Config, run
 from unrolled.tasks.forecast import model as forecast_model
 from unrolled.tasks.forecast.config import TUTORIAL, resolve, settings_from_file
-from unrolled.tasks.forecast.task import Config, run
 
 from .test_forecast import TINY, csv_lines, prices, write_csv
 

@@ -1,29 +1,38 @@
 """The settings of `unrolled forecast`: the Config dataclass, the tutorial's recipe, the
-command-line flags (one per Config field, with Config's defaults shown in --help) and the
-settings a model file carries. A flag the user gives is never silently replaced: where
---tutorial or --model fixes a setting, a different value given for it is a one-line error.
+command-line flags (one per Config field, with Config's defaults shown in --help), the settings
+a model file carries, and the check of them all before any data is read. A flag the user gives
+is never silently replaced: where --tutorial or --model fixes a setting, a different value
+given for it is a one-line error.
 """
 
 import argparse
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from unrolled.errors import InputError
+from unrolled.errors import InputError, invalid
 from unrolled.tasks._shared.common import (
     Given,
     GivenTrue,
     add_common_flags,
+    check_common,
+    check_integer,
     comma_list,
+    existing_file,
     flag,
     refuse_disagreeing,
     refuse_given,
     same,
     shown,
 )
-from unrolled.tasks.forecast import data as forecast_data
-from unrolled.tasks.forecast.scaling import TARGETS, WindowScaler
+
+CELLS = ("lstm", "gru", "rnn")
+STRATEGIES = ("direct", "recursive")
+TARGETS = ("price", "change")  # what the network models (data.WindowScaler)
+# the settings with a fixed set of values (also checked in a model file, model.check_file)
+CHOICES = {"strategy": STRATEGIES, "cell": CELLS, "target": TARGETS}
 
 
 @dataclass
@@ -157,63 +166,72 @@ def settings_from_file(config, found, given):
     return dataclasses.replace(config, **settings)
 
 
-def check_file(path, model, found):
-    """One line naming --model and the file unless the forecast model file is usable: every
-    setting present and valid and matching its network, its scaler and training span intact."""
+def input_columns(config):
+    """The columns the model reads, target first (as load_prices orders them)."""
+    return [config.column] + [c for c in (config.features or ()) if c != config.column]
 
-    def bad(what):
-        return InputError(
-            f"Argument `--model`: the model file {str(path)!r} {what}; it cannot be used."
+
+def check_settings(config):
+    """Validate every setting once, before any data is read."""
+
+    names = ("lookback", "horizon", "units", "layers", "epochs", "batch_size", "patience")
+    for name in (*names, "ma_window"):
+        check_integer(getattr(config, name), flag(name))
+    for name in ("rows", "backtest", "predict_next"):
+        check_integer(getattr(config, name), flag(name), low=0)
+    for name, allowed in CHOICES.items():
+        if getattr(config, name) not in allowed:
+            raise invalid(flag(name), f"one of {', '.join(allowed)}", getattr(config, name))
+    if config.fill not in (None, "ffill", "drop"):
+        raise invalid("--fill", "ffill or drop", config.fill)
+    if not 0 <= config.dropout < 1:
+        raise invalid("--dropout", "a number in [0, 1)", config.dropout)
+    if not 0 <= config.validation < 1:
+        raise invalid("--validation", "a number in [0, 1)", config.validation)
+    if not config.learning_rate > 0:
+        raise invalid("--learning-rate", "a positive number", config.learning_rate)
+    _check_test_size(config.test_size)
+    for name in ("csv", "test_csv"):
+        if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
+            existing_file(getattr(config, name), flag(name))  # a folder: one clear line
+    check_common(config, "forecast")
+    if config.test_csv is not None and config.test_from is not None:
+        raise InputError("Pass either --test-csv FILE or --test-from DATE, not both.")
+    n_inputs = len(input_columns(config))
+    if config.strategy == "recursive" and n_inputs > 1:
+        raise InputError(
+            "--strategy recursive feeds each forecast back as the next input, so it needs a "
+            f"single input column; got {n_inputs} features. Use --strategy direct."
+        )
+    n_out = config.horizon if config.strategy == "direct" else 1
+    if config.predict_next > n_out and n_inputs > 1:
+        raise InputError(
+            f"--predict-next {config.predict_next} is more than the model's {n_out} output(s), "
+            f"so forecasts would be fed back as inputs; that needs a single input column. Use "
+            f"--horizon {config.predict_next} or no --features."
         )
 
-    s = found.get("settings")
-    keys = [k for k in ("columns", "train_from", "train_to", "scaler") if k not in found]
-    if not isinstance(s, dict):
-        raise bad("has no forecast settings (extras.settings)")
-    keys += [f"settings.{k}" for k in FILE_SETTINGS if k not in s]
-    if keys:
-        raise bad(f"has no {', '.join(keys)}")
-    expect = {k: ("an integer >= 1", _positive) for k in ("lookback", "horizon", "units", "layers")}
-    expect.update(
-        {k: (f"one of {', '.join(v)}", v.__contains__) for k, v in forecast_data.CHOICES.items()}
-    )
-    expect["dropout"] = ("a number in [0, 1)", lambda v: _number(v) and 0 <= v < 1)
-    expect["column"] = expect["activation"] = ("a name", lambda v: isinstance(v, str) and v)
-    expect["features"] = ("a list of column names", _names)
-    for key, (expected, ok) in expect.items():
-        if not ok(s[key]):
-            raise bad(f"has {key} {s[key]!r} in its settings, expected {expected}")
-    for key in ("train_from", "train_to"):
-        try:
-            np.datetime64(str(found[key]), "D")
-        except ValueError:
-            raise bad(f"has {key} {found[key]!r}, expected a date like 2018-01-02") from None
-    n_out = s["horizon"] if s["strategy"] == "direct" else 1
-    shape = (s["lookback"], len(s["features"]), n_out)
-    if (*model.input_shape[1:], model.output_shape[-1]) != shape:
-        raise bad(
-            f"says lookback {shape[0]}, {shape[1]} input(s) and {n_out} output(s), but its "
-            f"network reads {model.input_shape[1:]} and writes {model.output_shape[-1]}"
+
+def _check_test_size(size):
+    """A count is an int >= 1, a fraction a float in (0, 1): as in scikit-learn, 1.0 is a
+    fraction (the whole series, no training rows), so a float >= 1 is refused, never rounded."""
+    is_count = isinstance(size, int | np.integer) and not isinstance(size, bool)
+    is_fraction = isinstance(size, float | np.floating) and 0 < size < 1
+    if (is_count and size >= 1) or is_fraction:
+        return
+    expected = "a row count (>= 1) or a fraction in (0, 1)"
+    if isinstance(size, float | np.floating) and size >= 1 and float(size).is_integer():
+        n = int(size)
+        expected = (
+            f"a row count without a decimal point (write {n} for {n} row{'s' if n > 1 else ''}) "
+            "or a fraction below 1 (like 0.2)"
         )
-    try:
-        scaler = WindowScaler.from_state(found["scaler"])
-        fitted = hasattr(scaler.x_, "n_features_in_") and hasattr(scaler.y_, "n_features_in_")
-    except (InputError, KeyError, TypeError, ValueError, AttributeError):
-        fitted = False
-    if not fitted or scaler.target != s["target"]:
-        raise bad(f"has no fitted scaler for --target {s['target']} (extras.scaler is damaged)")
+    raise invalid("--test-size", expected, size)
 
 
-def _number(v):
-    return not isinstance(v, bool) and isinstance(v, int | float)
-
-
-def _names(v):
-    return isinstance(v, list) and v and all(isinstance(c, str) for c in v)
-
-
-def _positive(v):
-    return not isinstance(v, bool) and isinstance(v, int) and v >= 1
+def outputs(config):
+    """Outputs of the model: H for the direct strategy, 1 for the recursive one."""
+    return config.horizon if config.strategy == "direct" else 1
 
 
 def _test_size(text):
@@ -271,9 +289,9 @@ def add_flags(parser):
     add("--test-csv", "separate test CSV that follows the training data", metavar="FILE")
     add("--lookback", "days each forecast sees")
     add("--horizon", "days ahead to forecast")
-    add("--strategy", "H outputs, or 1 fed back H times", choices=forecast_data.STRATEGIES)
+    add("--strategy", "H outputs, or 1 fed back H times", choices=STRATEGIES)
     add("--target", "model scaled prices, or changes from the last", choices=TARGETS)
-    add("--cell", "recurrent cell", choices=forecast_data.CELLS)
+    add("--cell", "recurrent cell", choices=CELLS)
     add("--units", "hidden units per layer")
     add("--layers", "stacked recurrent layers")
     add("--activation", "the cell's activation")
