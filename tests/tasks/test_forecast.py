@@ -333,7 +333,7 @@ def test_a_flag_that_disagrees_with_the_model_file_is_an_error(csv_file, first, 
     out = tmp_path / "x"
     assert main(with_model(csv_file, first, "--lookback", "9", "--out", str(out))) == 2
     err = capsys.readouterr().err
-    assert "`--lookback`: 9 disagrees with the model file, which was trained with 5" in err
+    assert "`--lookback`: 9 disagrees with the model file, which uses 5;" in err
     assert not out.exists()
 
 
@@ -434,3 +434,19 @@ def test_tutorial_recipe_on_the_google_files(tmp_path, capsys):
     assert naive == pytest.approx(np.sqrt(np.mean(np.diff(opens) ** 2)))
     assert m["metrics"]["model"]["rmse"] > 0 and m["tutorial_pairing_rmse"] > 0
     assert "naive (persistence)" in printed and "the day it was made from" in printed
+
+
+@needs_shared
+def test_a_tutorial_model_forecasts_the_test_file_alone(tmp_path, capsys):
+    """The Google test file after a model trained with --tutorial: the file's settings fill the
+    flags left out, and no error names a flag the user did not type (once --ma-window)."""
+    first = tmp_path / "tut"
+    args = ["forecast", "--tutorial", "--csv", str(GOOGLE[0]), "--test-csv", str(GOOGLE[1])]
+    assert main([*args, "--out", str(first), "--quiet"]) == 0
+    out = tmp_path / "out"
+    args = ["forecast", "--model", str(first / "model.npz"), "--csv", str(GOOGLE[1])]
+    assert main([*args, "--out", str(out)]) == 0
+    m = read_metrics(out)
+    assert (m["settings"]["column"], m["settings"]["lookback"]) == ("Open", 1)
+    assert m["data"]["test"] == {"rows": 4, "from": "2017-01-26", "to": "2017-01-31"}
+    assert "moving average (16)" in capsys.readouterr().out

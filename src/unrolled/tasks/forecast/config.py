@@ -1,12 +1,16 @@
-"""The settings of `unrolled forecast`: the Config dataclass, the tutorial's recipe, the
-command-line flags (one per Config field, with Config's defaults shown in --help), the settings
-a model file carries, and the check of them all before any data is read. A flag the user gives
-is never silently replaced: where --tutorial or --model fixes a setting, a different value
-given for it is a one-line error.
+"""The settings of `unrolled forecast`: the Config dataclass, the one step that resolves it, the
+tutorial's recipe and the command-line flags (one per Config field).
+
+A field whose "not given" matters is None by default, and so is its flag. `resolve` fills each
+None once, from the first source that has it: the model file (--model), else the tutorial's
+recipe (--tutorial), then DEFAULTS; then it checks every setting, before any data is read (only
+the moving-average window waits for the data: see MA_WINDOW). A value the user gave is never
+silently replaced: one that disagrees with the model file or the recipe is a one-line error
+naming its flag, and a flag the user did not give is never named. The command line and Python
+behave the same: a flag is a Config field that is not None.
 """
 
 import argparse
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,19 +18,13 @@ import numpy as np
 
 from unrolled.errors import InputError, invalid
 from unrolled.tasks._shared.common import (
-    Given,
-    GivenTrue,
     add_common_flags,
     check_common,
     check_integer,
     comma_list,
     existing_file,
-    flag,
-    refuse_disagreeing,
-    refuse_given,
-    same,
-    shown,
 )
+from unrolled.tasks._shared.settings import defaults, fixed, flag, shown, unused
 
 CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("direct", "recursive")
@@ -37,48 +35,75 @@ CHOICES = {"strategy": STRATEGIES, "cell": CELLS, "target": TARGETS}
 
 @dataclass
 class Config:
-    """Settings of one forecast run; each field is one command-line flag."""
+    """Settings of one forecast run; each field is one command-line flag. None: not given, so
+    `resolve` fills it (from the model file, the tutorial's recipe or DEFAULTS)."""
 
     csv: str | None = None  # a Yahoo-style daily CSV; None -> the built-in dataset
     dataset: str | None = None  # built-in series (`--dataset list`); None -> "sp500"
-    column: str = "Close"  # the price to forecast (for the Google course files use Open)
+    column: str | None = None  # the price to forecast (for the Google course files use Open)
     features: tuple | None = None  # input columns (the target is always one); None -> target
     date_column: str = "Date"  # the CSV's date column
     fill: str | None = None  # "ffill" carries values over missing cells; None -> an error
-    rows: int = 1260  # use the latest rows only (about 5 trading years); 0 -> all rows
-    test_size: float = 0.2  # test rows at the end: a count (an int >= 1) or a fraction (< 1)
+    rows: int | None = None  # use the latest rows only; 0 -> all rows
+    test_size: float | None = None  # test rows at the end: a count (an int >= 1) or a fraction
     test_from: str | None = None  # first test date, instead of --test-size
     test_csv: str | None = None  # a separate test file that follows the training data
-    lookback: int = 60  # days each forecast sees (the course model's 60)
-    horizon: int = 1  # days ahead to forecast from each origin
-    strategy: str = "direct"  # "direct" (H outputs) or "recursive" (one step, fed back)
-    target: str = "price"  # "price" (scaled levels, the tutorial's) or "change" (from the last)
-    cell: str = "lstm"  # "lstm", "gru" or "rnn"
-    units: int = 32  # hidden units per layer: enough for one price series, and fast
-    layers: int = 1  # stacked recurrent layers
-    activation: str = "tanh"  # the cell's activation (the tutorial uses sigmoid)
-    dropout: float = 0.0  # dropout after each recurrent layer
-    epochs: int = 100  # at most; early stopping usually ends after 30 to 50
-    batch_size: int = 32  # Keras's default
-    learning_rate: float = 0.001  # Adam's default
-    validation: float = 0.1  # share of training windows (the latest) used for early stopping
-    patience: int = 10  # epochs without a better validation loss before stopping
-    ma_window: int = 20  # days in the moving-average baseline (about a trading month)
+    lookback: int | None = None  # days each forecast sees
+    horizon: int | None = None  # days ahead to forecast from each origin
+    strategy: str | None = None  # "direct" (H outputs) or "recursive" (one step, fed back)
+    target: str | None = None  # "price" (scaled levels) or "change" (from the last price)
+    cell: str | None = None  # "lstm", "gru" or "rnn"
+    units: int | None = None  # hidden units per layer
+    layers: int | None = None  # stacked recurrent layers
+    activation: str | None = None  # the cell's activation
+    dropout: float | None = None  # dropout after each recurrent layer
+    epochs: int | None = None  # at most; early stopping may end sooner
+    batch_size: int | None = None  # windows per gradient step
+    learning_rate: float | None = None  # Adam's step size
+    validation: float | None = None  # share of training windows (the latest) for early stopping
+    patience: int | None = None  # epochs without a better validation loss before stopping
+    ma_window: int | None = None  # days in the moving-average baseline; None -> see MA_WINDOW
     backtest: int = 0  # walk-forward folds over the test period (refit per fold); 0 -> none
     predict_next: int = 0  # forecast this many trading days past the end (<= 1000)
     model: str | None = None  # forecast with a saved model file instead of training
     tutorial: bool = False  # the tutorial's exact recipe (see TUTORIAL)
-    seed: int = 0  # same seed, same weights, same numbers
+    seed: int | None = None  # the random seed: same seed, same weights, same numbers
     out: str | None = None  # output folder; None -> runs/forecast-<time>/
     quiet: bool = False  # no progress bar, no facts; just the table
     json: bool = False  # print metrics.json to stdout (everything else goes to stderr)
 
 
-# --tutorial: Open, lookback 1, LSTM(4, sigmoid), Dense(1), adam, mse, batch 32, 200 epochs,
-# no validation split; MinMax fitted on the training file; one-step forecasts of the test file
+# what a field that nothing else filled becomes, and why
+DEFAULTS = dict(
+    column="Close",  # the day's closing price, what a price series usually means
+    rows=1260,  # about 5 trading years: enough windows, and markets not too unlike the test's
+    test_size=0.2,  # the last fifth of the rows
+    lookback=60,  # the course model's 60 days
+    horizon=1,  # the next day, as in the tutorial
+    strategy="direct",  # H outputs in one pass: no forecast is fed back as an input
+    target="price",  # scaled price levels, the tutorial's
+    cell="lstm",  # the tutorial's cell
+    units=32,  # enough for one price series, and fast
+    layers=1,  # one series needs no stack
+    activation="tanh",  # Keras's default (the tutorial uses sigmoid)
+    dropout=0.0,  # early stopping already guards against overfitting
+    epochs=100,  # at most; early stopping usually ends after 30 to 50
+    batch_size=32,  # Keras's default
+    learning_rate=0.001,  # Adam's default
+    validation=0.1,  # the latest tenth of the training windows watches for overfitting
+    patience=10,  # epochs without a better validation loss before stopping
+    seed=0,  # same seed, same weights, same numbers
+)
+# --ma-window not given: about a trading month, or every training row if there are fewer (the
+# only default that depends on the data, so it is filled once the split is known)
+MA_WINDOW = 20
+
+# the tutorial's recipe: Open, lookback 1, LSTM(4, sigmoid), Dense(1), adam, mse, batch 32,
+# 200 epochs, no validation split; MinMax fitted on the training file; one-step forecasts of
+# the test file
 TUTORIAL = dict(
     column="Open",
-    features=None,
+    features=("Open",),  # the target alone
     lookback=1,
     horizon=1,
     strategy="direct",
@@ -97,8 +122,7 @@ TUTORIAL = dict(
 # the Google training file) followed by a 20-day test period (the size of its test file)
 TUTORIAL_BUILTIN = dict(rows=1278, test_size=20, test_from=None)
 
-
-# the settings a model file fixes: with --model they replace the command line's
+# the settings a model file fixes: with --model they fill the fields left None
 FILE_SETTINGS = (
     "column",
     "features",
@@ -116,54 +140,50 @@ FILE_SETTINGS = (
 TRAINING_ONLY = ("epochs", "batch_size", "learning_rate", "validation", "patience", "seed")
 
 
-def resolve(config, given=()):
-    """The settings actually used: with --tutorial, the tutorial's recipe fills every setting it
-    fixes; a flag in `given` that asks for something else is an error, never ignored."""
-    if not config.tutorial:
-        return config
+def resolve(config, found=None):
+    """The settings actually used, checked: each None field filled from the model file's
+    settings (`found`: its extras, with --model), else the tutorial's recipe (--tutorial), then
+    DEFAULTS. A given value that disagrees with the file or the recipe is an error."""
     if config.model is not None:
-        raise InputError(
-            f"Argument `--model`: {str(config.model)!r} is an already trained model, but "
-            "--tutorial trains the tutorial's recipe from scratch; pass one or the other."
-        )
-    data = TUTORIAL_BUILTIN if config.csv is None else {"rows": 0}  # the whole training file
-    recipe = {**TUTORIAL, **data}
-    uses = dict(recipe, features=(recipe["column"],))  # features None: the target alone
-    for key, value in uses.items():
-        if key in given and not same(getattr(config, key), value):
+        if config.tutorial:
             raise InputError(
-                f"Argument `{flag(key)}`: --tutorial runs the tutorial's recipe, which uses "
-                f"{shown(key, value)}, got {shown(key, getattr(config, key))}; leave "
-                f"{flag(key)} out, or drop --tutorial to choose it."
+                f"Argument `--model`: {str(config.model)!r} is an already trained model, but "
+                "--tutorial trains the tutorial's recipe from scratch; pass one or the other."
             )
-    return dataclasses.replace(config, **recipe)
+        config = _from_file(config, found)
+    elif config.tutorial:
+        data = TUTORIAL_BUILTIN if config.csv is None else {"rows": 0}  # the whole training file
+        hint = "leave {} out, or drop --tutorial to choose it"
+        config = fixed(config, {**TUTORIAL, **data}, "the tutorial's recipe", hint.format)
+    config = defaults(config, DEFAULTS)
+    _check(config)
+    return config
 
 
-def settings_from_file(config, found, given):
-    """The config with the model file's window and network settings (see FILE_SETTINGS).
-
-    A flag in `given` that disagrees with the file, sets how to train (TRAINING_ONLY) or asks
-    for a backtest (which trains a model per fold) is an error: the file's model is used as is.
-    """
-    path = repr(str(config.model)) if config.model is not None else "file"
-    settings = dict(found["settings"], features=tuple(found["settings"]["features"]))
-    refuse_disagreeing(config, settings, given)  # a list of features equals their tuple
-    refuse_given(
+def _from_file(config, found):
+    """`config` with the model file's window and network settings (FILE_SETTINGS). A given flag
+    that disagrees with the file, sets how to train (TRAINING_ONLY) or asks for a backtest
+    (which trains a model per fold) is an error: the file's model is used as is."""
+    path = f"--model {str(config.model)!r}"
+    settings = {name: found["settings"][name] for name in FILE_SETTINGS}
+    settings["features"] = tuple(settings["features"])  # JSON has lists; --features gives tuples
+    config = fixed(
         config,
-        TRAINING_ONLY,
-        given,
-        lambda one, flags, _: (
-            f"{flags}: {'sets' if one else 'set'} how a model is "
-            f"trained, but --model {path} is already trained and is not trained again; leave "
-            f"{'it' if one else 'them'} out, or drop --model."
-        ),
+        settings,
+        "the model file",
+        lambda option: f"leave {option} out to use the model's setting",
     )
+    why = (
+        f"sets how a model is trained, but {path} is already trained and is not trained again; "
+        "leave it out, or drop --model."
+    )
+    unused(config, TRAINING_ONLY, why)
     if config.backtest:
         raise InputError(
             f"Argument `--backtest`: a walk-forward backtest trains a new model per fold, but "
-            f"--model {path} is already trained; run the backtest without --model."
+            f"{path} is already trained; run the backtest without --model."
         )
-    return dataclasses.replace(config, **settings)
+    return config
 
 
 def input_columns(config):
@@ -171,12 +191,13 @@ def input_columns(config):
     return [config.column] + [c for c in (config.features or ()) if c != config.column]
 
 
-def check_settings(config):
-    """Validate every setting once, before any data is read."""
-
+def _check(config):
+    """Validate every setting once, before any data is read (--ma-window may still be None)."""
     names = ("lookback", "horizon", "units", "layers", "epochs", "batch_size", "patience")
-    for name in (*names, "ma_window"):
+    for name in names:
         check_integer(getattr(config, name), flag(name))
+    if config.ma_window is not None:
+        check_integer(config.ma_window, "--ma-window")
     for name in ("rows", "backtest", "predict_next"):
         check_integer(getattr(config, name), flag(name), low=0)
     for name, allowed in CHOICES.items():
@@ -203,7 +224,7 @@ def check_settings(config):
             "--strategy recursive feeds each forecast back as the next input, so it needs a "
             f"single input column; got {n_inputs} features. Use --strategy direct."
         )
-    n_out = config.horizon if config.strategy == "direct" else 1
+    n_out = outputs(config)
     if config.predict_next > n_out and n_inputs > 1:
         raise InputError(
             f"--predict-next {config.predict_next} is more than the model's {n_out} output(s), "
@@ -236,7 +257,7 @@ def outputs(config):
 
 def _test_size(text):
     """--test-size as typed: "20" -> 20 rows (int), "0.2" or "1.0" -> a fraction (float), which
-    check_settings then requires below 1, as scikit-learn's train_test_split does."""
+    resolve then requires below 1, as scikit-learn's train_test_split does."""
     try:
         return int(text)
     except ValueError:
@@ -261,16 +282,21 @@ def _tutorial_help():
 
 
 def add_flags(parser):
-    """Add one flag per Config field to `parser`, defaults taken from Config()."""
-    d = Config()
+    """Add one flag per Config field to `parser`. A field that is None until resolved has a None
+    flag too, with its real default (DEFAULTS) in the help; the others show Config's default."""
+    config = Config()
 
     def add(flag, help, **kwargs):
-        default = getattr(d, flag[2:].replace("-", "_"))
+        name = flag[2:].replace("-", "_")
+        default = getattr(config, name)
         if default is False:  # a switch
-            kwargs["action"] = GivenTrue
+            kwargs["action"] = "store_true"
         else:
-            kwargs.update(action=Given, default=default)
-            kwargs.setdefault("type", str if default is None else type(default))
+            real = DEFAULTS.get(name, default)
+            kwargs.setdefault("type", str if real is None else type(real))
+            if name in DEFAULTS:
+                help = f"{help} (default: {shown(name, real)})"
+            kwargs["default"] = default
         parser.add_argument(flag, help=help, **kwargs)
 
     add("--csv", "Yahoo-style daily price CSV (Date,Open,...)", metavar="FILE")
@@ -301,13 +327,20 @@ def add_flags(parser):
     add("--learning-rate", "Adam's step size")
     add("--validation", "latest share of training windows for early stopping (0: none)")
     add("--patience", "early stopping: epochs without improvement")
-    add("--ma-window", "days in the moving-average baseline")
+    add(
+        "--ma-window",
+        f"days in the moving-average baseline (default: {MA_WINDOW}, or the training rows if "
+        "fewer)",
+        type=int,
+    )
     add("--backtest", "walk-forward folds over the test period, refit per fold", metavar="N")
     add("--predict-next", "forecast N trading days past the end (N <= 1000)", metavar="N")
     add("--model", "forecast with a saved model file instead of training", metavar="FILE")
     add("--tutorial", _tutorial_help())
+    add("--seed", "random seed")  # not add_common_flags' --seed: None when not given
     add_common_flags(
         parser,
         quiet="print only the results table",
         json="print metrics.json to stdout (the rest goes to stderr)",
+        seed=None,
     )

@@ -135,7 +135,7 @@ def _check_length(T, s, config, train_horizon):
     if config.predict_next > MAX_PREDICT_NEXT:  # a forecast that far out is only noise
         expected = f"at most {MAX_PREDICT_NEXT} trading days (about four years)"
         raise invalid("--predict-next", expected, config.predict_next)
-    if config.ma_window > s:
+    if config.ma_window is not None and config.ma_window > s:  # given (see config.MA_WINDOW)
         raise invalid("--ma-window", f"at most the {s} training rows", config.ma_window)
 
 

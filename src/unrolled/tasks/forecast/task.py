@@ -17,23 +17,17 @@ the network, its training, forecasts and model file in model.py; the naive forec
 metrics in baselines.py; metrics.json, the plot and the printed tables in report.py.
 """
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from unrolled import config as unrolled_config
 from unrolled.files import run_dir
-from unrolled.tasks._shared.common import add_task_parser, config_from, given_fields, printer
+from unrolled.tasks._shared.common import add_task_parser, config_from, printer
 from unrolled.tasks.forecast import baselines, report
 from unrolled.tasks.forecast import model as forecast_model
-from unrolled.tasks.forecast.config import (
-    Config,
-    add_flags,
-    check_settings,
-    outputs,
-    resolve,
-    settings_from_file,
-)
+from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, outputs, resolve
 from unrolled.tasks.forecast.data import WindowScaler, load_data
 
 __all__ = ["Result", "add_parser", "run"]
@@ -50,29 +44,28 @@ class Result:
     model: object  # the trained (or loaded) model
 
 
-def run(config, saved=None, given=None):
+def run(config):
     """Run one forecast (see the module docstring) and write its folder; returns a Result.
 
-    saved: an already loaded (model, extras) pair, else loaded from config.model if given.
-    given: the fields the user set (flags on the command line); None -> those that differ
-    from Config's defaults. --tutorial and --model refuse a given flag they would override.
+    A field of `config` left None is filled from the model file (config.model), the tutorial's
+    recipe (config.tutorial) or the defaults, the same as its flag left out (config.resolve).
     """
     started = time.perf_counter()
-    given = given_fields(config) if given is None else set(given)
-    config = resolve(config, given)
-    if config.model is not None and saved is None:
-        saved = forecast_model.load(config.model)
-    if saved is not None:
-        config = settings_from_file(config, saved[1], given)
-    check_settings(config)
+    # the settings: a model file's fill the fields left None (beside --tutorial, resolve
+    # refuses --model before the file is read)
+    saved = None
+    if config.model is not None and not config.tutorial:
+        saved = forecast_model.load(config.model)  # (model, extras)
+    config = resolve(config, None if saved is None else saved[1])
     say = printer(config.json, config.quiet)
     unrolled_config.set_seed(config.seed)
-    n_out = outputs(config)
 
     # 1) data and split; every user error is raised before anything is written
-    data = load_data(config, n_out)
+    data = load_data(config, outputs(config))
     if saved is not None:
         forecast_model.check_unseen(saved[1], data)
+    if config.ma_window is None:  # not given: a trading month, or every training row if fewer
+        config = dataclasses.replace(config, ma_window=min(MA_WINDOW, data.split))
     T, s = len(data.dates), data.split
     p = data.provenance
     say(f"data: {_describe_source(p)}, {T:,} rows {p['first_date']} .. {p['last_date']}")
@@ -178,6 +171,5 @@ def _main(args):
         for name, description in list_datasets().items():
             print(f"  {name:16s} {description}")
         return 0
-    config = config_from(Config, args)
-    run(config, given=given_fields(config, args))
+    run(config_from(Config, args))
     return 0
