@@ -191,6 +191,10 @@ def _bad_cases(tmp_path):
             ["--csv", str(train), "--test-from", "2030-01-01"],
             "--test-from 2030-01-01 is outside the data",
         ),
+        "test-from not a date": (
+            ["--csv", str(train), "--test-from", "2020-13-45"],
+            r"argument `--test-from`, expected a date like 2018-01-02, got '2020-13-45'\.$",
+        ),
         "bad test-size": (["--csv", str(train), "--test-size", "abc"], "--test-size"),
         "recursive multivariate": (
             ["--csv", str(train), "--strategy", "recursive", "--features", "Open,Close"],
@@ -232,6 +236,7 @@ CASES = [
     "too few rows",
     "test csv overlaps",
     "test-from outside",
+    "test-from not a date",
     "bad test-size",
     "predict-next multivariate",
     "change needs positive values",
@@ -254,6 +259,14 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, capsys,
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert re.search(pattern, err), err
     assert not out.exists() and set(os.listdir(tmp_path)) == before
+
+
+def test_an_unknown_fill_from_python_is_the_csv_readers_one_line(csv_file, tmp_path, monkeypatch):
+    """The command line offers only ffill and drop; from Python the reader checks `fill`."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=r"argument `fill`, expected None, 'ffill' or 'drop'"):
+        run(Config(csv=str(csv_file), fill="bfill", quiet=True))
+    assert not (tmp_path / "runs").exists()
 
 
 def test_missing_values_forward_filled_on_request(tmp_path):

@@ -98,6 +98,8 @@ DEFAULTS = dict(
 # only default that depends on the data, so it is filled once the split is known)
 MA_WINDOW = 20
 
+MAX_PREDICT_NEXT = 1000  # --predict-next's cap: ~4 years of trading days, beyond only noise
+
 # the tutorial's recipe: Open, lookback 1, LSTM(4, sigmoid), Dense(1), adam, mse, batch 32,
 # 200 epochs, no validation split; MinMax fitted on the training file; one-step forecasts of
 # the test file
@@ -200,11 +202,12 @@ def _check(config):
         check_integer(config.ma_window, "--ma-window")
     for name in ("rows", "backtest", "predict_next"):
         check_integer(getattr(config, name), flag(name), low=0)
+    if config.predict_next > MAX_PREDICT_NEXT:
+        expected = f"at most {MAX_PREDICT_NEXT} trading days (about four years)"
+        raise invalid("--predict-next", expected, config.predict_next)
     for name, allowed in CHOICES.items():
         if getattr(config, name) not in allowed:
             raise invalid(flag(name), f"one of {', '.join(allowed)}", getattr(config, name))
-    if config.fill not in (None, "ffill", "drop"):
-        raise invalid("--fill", "ffill or drop", config.fill)
     if not 0 <= config.dropout < 1:
         raise invalid("--dropout", "a number in [0, 1)", config.dropout)
     if not 0 <= config.validation < 1:
@@ -216,6 +219,8 @@ def _check(config):
         if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
             existing_file(getattr(config, name), flag(name))  # a folder: one clear line
     check_common(config, "forecast")
+    if config.csv is not None and config.dataset is not None:
+        raise InputError("Pass either --csv FILE or --dataset NAME, not both.")
     if config.test_csv is not None and config.test_from is not None:
         raise InputError("Pass either --test-csv FILE or --test-from DATE, not both.")
     n_inputs = len(input_columns(config))
@@ -334,7 +339,11 @@ def add_flags(parser):
         type=int,
     )
     add("--backtest", "walk-forward folds over the test period, refit per fold", metavar="N")
-    add("--predict-next", "forecast N trading days past the end (N <= 1000)", metavar="N")
+    add(
+        "--predict-next",
+        f"forecast N trading days past the end (N <= {MAX_PREDICT_NEXT})",
+        metavar="N",
+    )
     add("--model", "forecast with a saved model file instead of training", metavar="FILE")
     add("--tutorial", _tutorial_help())
     add("--seed", "random seed")  # not add_common_flags' --seed: None when not given

@@ -28,8 +28,6 @@ import numpy as np
 from unrolled.data import MinMaxScaler, datasets, load_prices, scaler_from_state, sliding_windows
 from unrolled.errors import InputError, invalid
 
-MAX_PREDICT_NEXT = 1000  # --predict-next's cap: ~4 years of trading days
-
 __all__ = ["Data", "WindowScaler", "fold_bounds", "load_data", "min_train_rows", "windows"]
 
 DEFAULT_DATASET = "sp500"
@@ -69,23 +67,16 @@ def _load(config, path, name):
     return datasets.load_dataset(name, **kwargs)
 
 
-def _date(text, argument):
-    try:
-        return np.datetime64(str(text).strip(), "D")
-    except ValueError:
-        raise InputError(
-            f"Received an invalid value for argument `{argument}`, expected a date like "
-            f"2018-01-02, got {text!r}."
-        ) from None
-
-
 def _split_row(config, dates, n_train_file):
     """s, the first test row, from --test-csv, --test-from or --test-size."""
     T = len(dates)
     if config.test_csv is not None:
         return n_train_file
     if config.test_from is not None:
-        start = _date(config.test_from, "test_from")
+        try:
+            start = np.datetime64(str(config.test_from).strip(), "D")
+        except ValueError:
+            raise invalid("--test-from", "a date like 2018-01-02", config.test_from) from None
         if not dates[0] < start <= dates[-1]:
             raise InputError(
                 f"--test-from {start} is outside the data: it must lie after {dates[0]} and "
@@ -109,7 +100,7 @@ def min_train_rows(lookback, horizon, validation):
 
 def _check_length(T, s, config, train_horizon):
     """Before any training: the test period holds a whole horizon (and every asked-for
-    backtest fold, forecast ahead and baseline window fits), the training part a window."""
+    backtest fold and a given moving-average window fits), the training part a window."""
     n_test, H = T - s, config.horizon
     if n_test < H:
         if config.model is not None:
@@ -132,9 +123,6 @@ def _check_length(T, s, config, train_horizon):
         )
     if config.backtest:
         fold_bounds(s, T, config.backtest, H)
-    if config.predict_next > MAX_PREDICT_NEXT:  # a forecast that far out is only noise
-        expected = f"at most {MAX_PREDICT_NEXT} trading days (about four years)"
-        raise invalid("--predict-next", expected, config.predict_next)
     if config.ma_window is not None and config.ma_window > s:  # given (see config.MA_WINDOW)
         raise invalid("--ma-window", f"at most the {s} training rows", config.ma_window)
 
@@ -170,8 +158,6 @@ def load_data(config, train_horizon):
     train_horizon: the number of outputs the model is trained on (H direct, 1 recursive).
     Returns Data. Raises InputError (one line) for every bad input.
     """
-    if config.csv is not None and config.dataset is not None:
-        raise InputError("Pass either --csv FILE or --dataset NAME, not both.")
     name = config.dataset or DEFAULT_DATASET
     train = _load(config, config.csv, name)
     notices = [f"{train.source}: {n}" for n in train.notices]
