@@ -61,7 +61,7 @@ def read_predictions(out):
     return header, [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
 
 
-# ---- the split and windows: nothing from the test part reaches training --------------------
+# the split and windows: nothing from the test part reaches training
 
 
 def test_windows_inputs_lie_before_their_targets():
@@ -119,7 +119,7 @@ def test_changing_the_last_test_day_changes_no_forecast(tmp_path):
     assert ma["data"]["train"]["rows"] == 96 and ma["data"]["test"]["rows"] == 24
 
 
-# ---- the CLI path on CSV quirks -------------------------------------------------------------
+# the CLI path on CSV quirks
 
 
 def test_course_style_csv_crlf_bom_descending(tmp_path, capsys):
@@ -134,7 +134,7 @@ def test_course_style_csv_crlf_bom_descending(tmp_path, capsys):
     assert m["data"]["first_date"] == "2020-01-01" and m["data"]["last_date"] == str(dates[-1])
 
 
-# ---- bad input: one line, exit code 2, nothing written --------------------------------------
+# bad input: one line, exit code 2, nothing written
 
 
 def _bad_cases(tmp_path):
@@ -279,7 +279,7 @@ def test_missing_values_forward_filled_on_request(tmp_path):
     assert read_metrics(out)["settings"]["fill"] == "ffill"
 
 
-# ---- the recipe, the outputs and the options -------------------------------------------------
+# the recipe, the outputs and the options
 
 
 def test_run_writes_every_output_and_the_table_has_the_baselines(csv_file, tmp_path):

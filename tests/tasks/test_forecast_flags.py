@@ -56,7 +56,7 @@ def one_error(argv, tmp_path, cli_error):
     return err
 
 
-# ---- --tutorial fixes its recipe: a flag asking for something else is refused --------------
+# the tutorial's recipe is fixed: a flag asking for something else is refused
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_tutorial_accepts_its_own_column_as_features_and_shows_values_as_typed(
     assert "`--column`: Close disagrees with the tutorial's recipe, which uses Open;" in err
 
 
-# ---- --model: the file's model is used as is; training flags and backtests are refused -----
+# a model file's model is used as is: training flags and backtests are refused
 
 
 @pytest.mark.parametrize(
@@ -194,7 +194,7 @@ def test_tutorial_help_says_the_recipe_without_pointing_to_docs(capsys):
     ) in text
 
 
-# ---- --test-size: a count is typed as a whole number, a fraction is below 1 ----------------
+# a test size: a count is typed as a whole number, a fraction is below 1
 
 
 @pytest.mark.parametrize(
@@ -236,7 +236,7 @@ def test_a_whole_number_is_rows_and_a_fraction_a_share(typed, test_rows, csv_fil
     assert json.loads((out / "metrics.json").read_text())["data"]["test"]["rows"] == test_rows
 
 
-# ---- limits that depend on the data: checked once it is read, before training --------------
+# limits that depend on the data: checked once it is read, before training
 
 
 @pytest.mark.parametrize(
@@ -283,7 +283,7 @@ def test_an_unreadable_model_file_is_one_line(tmp_path, cli_error, monkeypatch):
     assert f"cannot load {str(locked)!r}: Permission denied" in err and "--model" in err
 
 
-# ---- a hand-edited model file: one line naming --model and the file ------------------------
+# a hand-edited model file: one line naming --model and the file
 
 
 def _rewrite(src, dst, edit=None, drop=None):

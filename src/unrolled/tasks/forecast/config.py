@@ -94,11 +94,11 @@ DEFAULTS = dict(
     patience=10,  # epochs without a better validation loss before stopping
     seed=0,  # same seed, same weights, same numbers
 )
-# --ma-window not given: about a trading month, or every training row if there are fewer (the
-# only default that depends on the data, so it is filled once the split is known)
+# the moving-average window when none is given: about a trading month, or every training row
+# if there are fewer (the one default that depends on the data: run fills it after the split)
 MA_WINDOW = 20
 
-MAX_PREDICT_NEXT = 1000  # --predict-next's cap: ~4 years of trading days, beyond only noise
+MAX_PREDICT_NEXT = 1000  # the most that --predict-next asks: ~4 trading years; beyond, noise
 
 # the tutorial's recipe: Open, lookback 1, LSTM(4, sigmoid), Dense(1), adam, mse, batch 32,
 # 200 epochs, no validation split; MinMax fitted on the training file; one-step forecasts of

@@ -28,7 +28,7 @@ import numpy as np
 from unrolled.data import MinMaxScaler, datasets, load_prices, scaler_from_state, sliding_windows
 from unrolled.errors import InputError, invalid
 
-__all__ = ["Data", "WindowScaler", "fold_bounds", "load_data", "min_train_rows", "windows"]
+__all__ = ["Data", "WindowScaler", "fold_bounds", "load_data", "windows"]
 
 DEFAULT_DATASET = "sp500"
 
@@ -93,7 +93,7 @@ def _split_row(config, dates, n_train_file):
     return T - n_test
 
 
-def min_train_rows(lookback, horizon, validation):
+def _min_train_rows(lookback, horizon, validation):
     """Training rows needed for one training window (and one validation window if asked)."""
     return lookback + horizon + (1 if validation > 0 else 0)
 
@@ -114,7 +114,7 @@ def _check_length(T, s, config, train_horizon):
             f"{n_test} rows of the test period (each test forecast is checked against the "
             f"{H} days after it), got {H}; use a shorter --horizon or a longer test period."
         )
-    need_train = min_train_rows(config.lookback, train_horizon, config.validation)
+    need_train = _min_train_rows(config.lookback, train_horizon, config.validation)
     if s < need_train:
         raise InputError(
             f"Not enough rows: the data has {T} ({s} for training, {n_test} for testing), but "

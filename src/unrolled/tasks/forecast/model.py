@@ -69,10 +69,15 @@ class EpochBar(Callback):
     def on_train_begin(self, logs=None):
         from tqdm import tqdm
 
-        self.bar = tqdm(  # disable=None: no bar when stderr is not a terminal (logs stay clean)
-            total=self.epochs, desc="training", unit="epoch", leave=False, mininterval=0.5,
+        # disable=None: no bar when stderr is not a terminal (logs stay clean)
+        self.bar = tqdm(
+            total=self.epochs,
+            desc="training",
+            unit="epoch",
+            leave=False,
+            mininterval=0.5,
             disable=None,
-        )  # fmt: skip
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         self.bar.update(1)
