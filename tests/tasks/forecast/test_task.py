@@ -14,7 +14,7 @@ from unrolled.tasks.forecast import Config, run
 from unrolled.tasks.forecast import data as forecast_data
 from unrolled.tasks.forecast.data import WindowScaler
 
-SHARED = Path(__file__).parents[2].parent / "shared" / "data"
+SHARED = Path(__file__).parents[3].parent / "shared" / "data"
 # small and fast: 5-day windows, 4 units, 2 epochs
 TINY = ["--lookback", "5", "--units", "4", "--epochs", "2", "--batch-size", "16", "--quiet"]
 HEADER = "Date,Open,High,Low,Close,Volume"

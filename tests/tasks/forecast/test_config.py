@@ -14,7 +14,7 @@ from unrolled.tasks.forecast import Config, run
 from unrolled.tasks.forecast import model as forecast_model
 from unrolled.tasks.forecast.config import FILE_SETTINGS, TUTORIAL, resolve
 
-from .test_forecast import TINY, csv_lines, prices, write_csv
+from .test_task import TINY, csv_lines, prices, write_csv
 
 
 @pytest.fixture(scope="module")
