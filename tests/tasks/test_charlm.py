@@ -10,8 +10,8 @@ from unrolled.cli import main
 from unrolled.data import Vocabulary, char_rnn_batches
 from unrolled.errors import InputError
 from unrolled.models.saving import load_model
-from unrolled.tasks.charlm import task as charlm
-from unrolled.tasks.charlm.task import SampleConfig, TrainConfig, generate_text
+from unrolled.tasks import charlm
+from unrolled.tasks.charlm import SampleConfig, TrainConfig, generate_text
 
 from .conftest import expect_cli_error
 

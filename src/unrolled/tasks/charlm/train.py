@@ -4,7 +4,7 @@ The loop is char-rnn's, written with the model's public pieces: the recurrent la
 stateful, so `model.fit` on chunk k of the streams starts from the states chunk k-1 ended
 in, and backward stops at the chunk's first step. Validation and samples run on fresh
 states and hand the training states back untouched (`_fresh_states`). The metrics, the
-final table and the loss curve are formatted in charlm_report.py.
+final table and the loss curve are formatted in report.py.
 """
 
 import contextlib
@@ -30,8 +30,8 @@ from unrolled.tasks._shared.common import (
     printer,
     read_text,
 )
+from unrolled.tasks.charlm.model import CELLS, TASK, build_model, generate_text, prime_text
 from unrolled.tasks.charlm.report import LN2, metrics, plot_curve, summary
-from unrolled.tasks.charlm.task import CELLS, TASK, build_model, generate_text, prime_text
 
 DEFAULT_STEPS = 300
 
