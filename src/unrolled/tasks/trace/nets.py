@@ -1,4 +1,4 @@
-"""The networks `unrolled trace` can run, each a `Net` (trace_steps.py):
+"""The networks `unrolled trace` can run, each a `Net` (steps.py):
 
     tutorial_net   the tutorial's worked example, with its printed weights
     random_net     an RNN, LSTM or GRU over the same vocabulary with seeded random weights
