@@ -187,4 +187,4 @@ def test_json_config_is_the_resolved_config_less_the_output_switches(tmp_path, m
         "seed": 0,
         "out": None,
     }
-    assert memory.settings is gradients.settings  # one helper for both tasks' JSON
+    assert memory.as_json is gradients.as_json  # one helper for both tasks' JSON

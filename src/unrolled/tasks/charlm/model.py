@@ -11,7 +11,7 @@ from unrolled.data import Vocabulary
 from unrolled.errors import InputError, invalid
 from unrolled.functional.activations import softmax
 from unrolled.generate import generate
-from unrolled.tasks._shared.common import load_task_model
+from unrolled.tasks._shared.user_files import load_task_model
 
 TASK = "charlm"
 CELLS = ("lstm", "gru")

@@ -26,13 +26,8 @@ from functools import partial
 import numpy as np
 
 from unrolled.generate import check_sampling
-from unrolled.tasks._shared.common import (
-    add_common_flags,
-    add_task_parser,
-    check_common,
-    check_integer,
-    config_from,
-)
+from unrolled.tasks._shared.flags import add_common_flags, add_task_parser, config_from
+from unrolled.tasks._shared.settings import check_common, check_integer
 from unrolled.tasks.charlm.model import CELLS, TASK, generate_text, load, prime_text
 from unrolled.tasks.charlm.train import train
 

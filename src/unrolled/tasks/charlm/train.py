@@ -22,14 +22,10 @@ from unrolled.data.windows import validation_size
 from unrolled.errors import InputError, invalid
 from unrolled.files import run_dir, write_json
 from unrolled.generate import check_sampling
-from unrolled.tasks._shared.common import (
-    check_common,
-    check_integer,
-    flag,
-    one_blas_thread,
-    printer,
-    read_text,
-)
+from unrolled.tasks._shared.blas import one_blas_thread
+from unrolled.tasks._shared.printing import printer
+from unrolled.tasks._shared.settings import check_common, check_integer, flag
+from unrolled.tasks._shared.user_files import read_text
 from unrolled.tasks.charlm.model import CELLS, TASK, build_model, generate_text, prime_text
 from unrolled.tasks.charlm.report import LN2, metrics, plot_curve, summary
 

@@ -42,21 +42,24 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from unrolled.errors import invalid
+from unrolled.tasks._shared.blas import one_blas_thread
 from unrolled.tasks._shared.cells import KINDS, NAMES
-from unrolled.tasks._shared.common import (
+from unrolled.tasks._shared.flags import (
     add_cells_flag,
     add_common_flags,
     add_task_parser,
+    comma_list,
+    config_from,
+)
+from unrolled.tasks._shared.settings import (
+    as_json,
     check_cells,
     check_common,
     check_integer,
-    comma_list,
-    config_from,
+    defaults,
     flag,
-    one_blas_thread,
-    settings,
+    unused,
 )
-from unrolled.tasks._shared.settings import defaults, unused
 from unrolled.tasks.memory import report as memory_report
 from unrolled.tasks.memory.report import HIT
 from unrolled.tasks.memory.train import train_one
@@ -121,7 +124,7 @@ class Result:
     def to_json(self):
         return {
             "task": "memory",
-            "config": settings(self.config),
+            "config": as_json(self.config),
             "chance": self.chance,
             "metric": _metric(self.config),
             "seconds": round(self.seconds, 2),

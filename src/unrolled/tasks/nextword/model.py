@@ -17,8 +17,9 @@ from unrolled import config as unrolled_config
 from unrolled.callbacks import Callback
 from unrolled.errors import InputError
 from unrolled.generate import generate, most_likely
-from unrolled.tasks._shared.common import load_task_model, one_blas_thread
+from unrolled.tasks._shared.blas import one_blas_thread
 from unrolled.tasks._shared.printing import format_table
+from unrolled.tasks._shared.user_files import load_task_model
 
 
 @dataclass

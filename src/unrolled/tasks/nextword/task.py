@@ -29,18 +29,17 @@ from unrolled.errors import InputError, invalid
 from unrolled.files import write_json
 from unrolled.generate import check_sampling
 from unrolled.models.saving import suffix_problem
-from unrolled.tasks._shared.common import (
-    add_common_flags,
-    add_task_parser,
+from unrolled.tasks._shared.flags import add_common_flags, add_task_parser, config_from
+from unrolled.tasks._shared.printing import printer
+from unrolled.tasks._shared.settings import (
     check_common,
     check_integer,
-    check_writable,
-    config_from,
+    defaults,
+    fixed,
     flag,
-    printer,
-    read_text,
+    unused,
 )
-from unrolled.tasks._shared.settings import defaults, fixed, unused
+from unrolled.tasks._shared.user_files import check_writable, read_text
 from unrolled.tasks.nextword.model import (
     Answer,
     accuracy,

@@ -10,7 +10,7 @@ import numpy as np
 
 from unrolled.errors import InputError, invalid
 from unrolled.tasks._shared.cells import GATES, KIND_OF, initial_bias
-from unrolled.tasks._shared.common import load_model_file
+from unrolled.tasks._shared.user_files import load_model_file
 from unrolled.tasks.trace.steps import Net
 
 TUTORIAL_VOCAB = ("h", "e", "l", "o")

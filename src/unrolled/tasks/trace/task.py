@@ -27,13 +27,8 @@ import numpy as np
 
 from unrolled.errors import InputError, invalid
 from unrolled.tasks._shared.cells import KINDS
-from unrolled.tasks._shared.common import (
-    add_common_flags,
-    add_task_parser,
-    check_common,
-    config_from,
-)
-from unrolled.tasks._shared.settings import defaults, unused
+from unrolled.tasks._shared.flags import add_common_flags, add_task_parser, config_from
+from unrolled.tasks._shared.settings import check_common, defaults, unused
 from unrolled.tasks.trace.nets import model_net, random_net, tutorial_net
 from unrolled.tasks.trace.steps import Net, backward, check_gradients, forward, total_loss
 
