@@ -228,7 +228,7 @@ def test_gru_with_dropout_and_epochs(tmp_path):
     ]
 
 
-# -- user errors: one line on stderr, exit code 2 ---------------------------------------------
+# user errors: one line on stderr, exit code 2
 def error_of(args, capsys):
     return expect_cli_error(["charlm", *args], capsys)
 

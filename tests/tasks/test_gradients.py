@@ -10,8 +10,8 @@ from unrolled.functional.gru import gru_backward, gru_forward
 from unrolled.functional.lstm import lstm_backward, lstm_forward
 from unrolled.functional.rnn import rnn_backward, rnn_forward
 from unrolled.tasks._shared.settings import as_json
+from unrolled.tasks.gradients import Config, Result, backward_norms, make_weights, run
 from unrolled.tasks.gradients.report import sci
-from unrolled.tasks.gradients.task import Config, Result, backward_norms, make_weights, run
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])

@@ -8,11 +8,15 @@ import pytest
 
 from unrolled.cli import main
 from unrolled.errors import InputError
-from unrolled.tasks.gradients import task as gradients
-from unrolled.tasks.memory import task as memory
-from unrolled.tasks.memory.data import adding_data, recall_data
-from unrolled.tasks.memory.task import Config, Result, resolve, run
-from unrolled.tasks.memory.train import build_model
+from unrolled.tasks.memory import (
+    Config,
+    Result,
+    adding_data,
+    build_model,
+    recall_data,
+    resolve,
+    run,
+)
 
 
 def test_recall_data():
@@ -187,4 +191,3 @@ def test_json_config_is_the_resolved_config_less_the_output_switches(tmp_path, m
         "seed": 0,
         "out": None,
     }
-    assert memory.as_json is gradients.as_json  # one helper for both tasks' JSON

@@ -7,8 +7,9 @@ import pytest
 from unrolled.cli import main
 from unrolled.data import Vocabulary, fable_text, lm_windows
 from unrolled.errors import InputError
-from unrolled.tasks.nextword import task as nextword
-from unrolled.tasks.nextword.task import Config, run
+from unrolled.tasks import nextword
+from unrolled.tasks.nextword import Config, run
+from unrolled.tasks.nextword.task import _prepare
 
 from .conftest import expect_cli_error
 
@@ -39,8 +40,8 @@ def tiny(tmp_path_factory):
 
 def test_fable_vocabulary_is_stable_and_frequency_ranked():
     config, _ = nextword.resolve(Config())
-    vocab, tokens, _ = nextword._prepare(config)
-    again, _, _ = nextword._prepare(config)
+    vocab, tokens, _ = _prepare(config)
+    again, _, _ = _prepare(config)
     assert vocab.symbols_ == again.symbols_  # same order on every run
     assert len(vocab) == 112 and len(tokens) == 204
     assert vocab.symbols_[:6] == [",", "the", ".", "and", "to", "said"]
@@ -150,7 +151,7 @@ def test_onehot_input_trains(tiny):
     assert 0 <= result.top1 <= 1
 
 
-# -- every user error: one line on stderr, exit code 2 ------------------------------------------
+# every user error: one line on stderr, exit code 2
 def error_of(args, capsys):
     return expect_cli_error(["nextword", *args], capsys)
 

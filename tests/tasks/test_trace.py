@@ -8,7 +8,7 @@ import pytest
 from unrolled.cli import main
 from unrolled.errors import InputError
 from unrolled.functional.activations import softmax
-from unrolled.tasks.trace.task import Config, run
+from unrolled.tasks.trace import Config, run
 
 # the tutorial's numbers "for the letter e" (its spreadsheet rounded intermediate values)
 TUTORIAL_H = [0.936534, 0.949104, 0.762341]

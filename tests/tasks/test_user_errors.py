@@ -87,7 +87,7 @@ def test_text_that_is_a_folder_says_so(task, folder, cli_error):
     assert "Argument `--text`: 'texts' is a folder, not a file." in err
 
 
-# -- --seed: an integer >= 0, checked before any work ------------------------------------------
+# a seed is an integer >= 0, checked before any work
 SEED_MESSAGE = "Received an invalid value for argument `--seed`, expected an integer >= 0, got -1."
 
 
@@ -118,7 +118,7 @@ def test_negative_seed_from_python_is_an_input_error(run, config, folder):
     assert list(folder.iterdir()) == []
 
 
-# -- an output path that cannot be written: one line, before any training ----------------------
+# an output path that cannot be written: one line, before any training
 needs_proc = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="/proc refuses new files on Linux"
 )
@@ -177,7 +177,7 @@ def test_an_os_error_without_a_file_is_a_bug_and_keeps_its_traceback(folder, mon
         main([*FAST["gradients"], "--out", "run"])
 
 
-# -- usage mistakes name the subcommand --------------------------------------------------------
+# usage mistakes name the subcommand
 @pytest.mark.parametrize(
     "argv, prog",
     [

@@ -97,7 +97,6 @@ def run(config):
     return sample(config) if isinstance(config, SampleConfig) else train(config)
 
 
-# -- command line ------------------------------------------------------------------------------
 def add_parser(subparsers):
     """Add `unrolled charlm train` and `unrolled charlm sample`."""
     help = "character-level language model (char-rnn): train, then sample"

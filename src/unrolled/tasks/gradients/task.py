@@ -249,9 +249,6 @@ def run(config):
     return result
 
 
-# ---------------------------------------------------------------- command line
-
-
 def add_parser(subparsers):
     help = "vanishing and exploding gradients through time, measured"
     p = add_task_parser(subparsers, "gradients", help, __doc__)

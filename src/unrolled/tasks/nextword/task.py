@@ -41,7 +41,6 @@ from unrolled.tasks._shared.settings import (
 )
 from unrolled.tasks._shared.user_files import check_writable, read_text
 from unrolled.tasks.nextword.model import (
-    Answer,
     accuracy,
     answer,
     build_model,
@@ -53,8 +52,6 @@ from unrolled.tasks.nextword.model import (
     saved_settings,
     train,
 )
-
-__all__ = ["Answer", "Config", "Result", "add_parser", "answer", "build_model", "run"]
 
 TASK = "nextword"
 INPUTS = ("embedding", "onehot")
