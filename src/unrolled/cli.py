@@ -24,7 +24,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows "(default: X)" after each option's help, except where there is nothing to show."""
 
     def _get_help_string(self, action):
-        if action.default in (None, False) or "%(default)" in (action.help or ""):
+        if action.default is None or action.default is False or "%(default)" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 
