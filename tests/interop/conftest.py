@@ -1,6 +1,8 @@
-"""The model zoo the interop tests share: every layer kind and option that to_module covers,
-each in a small Sequential."""
+"""The model zoo the interop tests share: every layer kind and option that export and
+to_module cover, each in a small Sequential; and the optional packages as fixtures that skip
+locally but fail under CI=true when a package is missing (as the `torch` fixture does)."""
 
+import os
 import types
 
 import numpy as np
@@ -20,6 +22,25 @@ from unrolled.layers import (
     SimpleRNN,
     TimeDistributed,
 )
+
+
+def _optional(name, pip):
+    try:
+        return __import__(name)
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is required under CI=true: pip install {pip}")
+        pytest.skip(f"{name} not installed (pip install {pip})")
+
+
+@pytest.fixture
+def onnx():
+    return _optional("onnx", "onnx")
+
+
+@pytest.fixture
+def onnxruntime():
+    return _optional("onnxruntime", "onnxruntime")
 
 
 def _case(layers, ids=None, features=3, trains=True, mask=None):

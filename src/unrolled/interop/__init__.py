@@ -1,11 +1,13 @@
-"""Taking a model elsewhere: PyTorch (weights of one layer, whole modules, .pt files).
+"""Taking a model elsewhere: PyTorch (weights, whole modules, .pt files) and ONNX export.
 
     torch.py           weights of one layer <-> a PyTorch state_dict (NumPy only); its
                        to_module / from_module / save_module / load_module load modules.py
     modules.py         a Sequential as an equal torch.nn.Module, and back (imports torch)
+    onnx.py            a Sequential as a standard ONNX graph (imports onnx)
+    export.py          `model.export(path, format)`: one entry for both formats
 
-PyTorch is optional: `import unrolled` does not import it; it is imported only when a
-function that needs it runs (`require`), with one line saying what to install.
+PyTorch and onnx are optional: `import unrolled` imports neither, and each is imported only
+when a function that needs it runs (`require`), with one line saying what to install.
 """
 
 import importlib
@@ -13,7 +15,7 @@ import importlib
 from unrolled.errors import InputError
 
 # what to install for each optional package
-INSTALL = {"torch": "pip install torch"}
+INSTALL = {"torch": "pip install torch", "onnx": "pip install 'unrolled[onnx]'"}
 
 
 def require(package, what):
