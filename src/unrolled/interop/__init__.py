@@ -5,6 +5,7 @@
     modules.py         a Sequential as an equal torch.nn.Module, and back (imports torch)
     onnx.py            a Sequential as a standard ONNX graph (imports onnx)
     export.py          `model.export(path, format)`: one entry for both formats
+    cli.py             `unrolled export MODEL --format onnx|torch --out PATH`
 
 PyTorch and onnx are optional: `import unrolled` imports neither, and each is imported only
 when a function that needs it runs (`require`), with one line saying what to install.
