@@ -11,7 +11,7 @@ import unrolled.interop
 from unrolled.cli import main
 from unrolled.data import Vocabulary
 from unrolled.models import load_model
-from unrolled.tasks.forecast.scaling import WindowScaler
+from unrolled.tasks.forecast.data import WindowScaler
 
 TEXT = "the cat sat on the mat and the dog sat on the log; the bird sang on the mat.\n" * 4
 

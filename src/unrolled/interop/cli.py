@@ -16,7 +16,7 @@ EXTRAS_USE = {
     "vocabulary": "the network takes ids: encode text with "
     "unrolled.data.Vocabulary.from_state(extras['vocabulary'])",
     "scaler": "the network takes scaled windows and returns scaled values: "
-    "unrolled.tasks.forecast.scaling.WindowScaler.from_state(extras['scaler'])",
+    "unrolled.tasks.forecast.data.WindowScaler.from_state(extras['scaler'])",
 }
 WHERE = {
     "onnx": "metadata_props['unrolled.extras']",

@@ -1,75 +1,111 @@
-"""The settings of `unrolled forecast`: the Config dataclass, the tutorial's recipe, the
-command-line flags (one per Config field, with Config's defaults shown in --help) and the
-settings a model file carries. A flag the user gives is never silently replaced: where
---tutorial or --model fixes a setting, a different value given for it is a one-line error.
+"""The settings of `unrolled forecast`: the Config dataclass, the one step that resolves it, the
+tutorial's recipe and the command-line flags (one per Config field).
+
+A field whose "not given" matters is None by default, and so is its flag. `resolve` fills each
+None once, from the first source that has it: the model file (--model), else the tutorial's
+recipe (--tutorial), then DEFAULTS; then it checks every setting, before any data is read (only
+the moving-average window waits for the data: see MA_WINDOW). A value the user gave is never
+silently replaced: one that disagrees with the model file or the recipe is a one-line error
+naming its flag, and a flag the user did not give is never named. The command line and Python
+behave the same: a flag is a Config field that is not None.
 """
 
 import argparse
-import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from unrolled.errors import InputError
+from unrolled.errors import InputError, invalid
 from unrolled.tasks._shared.common import (
-    Given,
-    GivenTrue,
     add_common_flags,
+    check_common,
+    check_integer,
     comma_list,
-    flag,
-    refuse_disagreeing,
-    refuse_given,
-    same,
-    shown,
+    existing_file,
 )
-from unrolled.tasks.forecast import data as forecast_data
-from unrolled.tasks.forecast.scaling import TARGETS, WindowScaler
+from unrolled.tasks._shared.settings import defaults, fixed, flag, shown, unused
+
+CELLS = ("lstm", "gru", "rnn")
+STRATEGIES = ("direct", "recursive")
+TARGETS = ("price", "change")  # what the network models (data.WindowScaler)
+# the settings with a fixed set of values (also checked in a model file, model.check_file)
+CHOICES = {"strategy": STRATEGIES, "cell": CELLS, "target": TARGETS}
 
 
 @dataclass
 class Config:
-    """Settings of one forecast run; each field is one command-line flag."""
+    """Settings of one forecast run; each field is one command-line flag. None: not given, so
+    `resolve` fills it (from the model file, the tutorial's recipe or DEFAULTS)."""
 
     csv: str | None = None  # a Yahoo-style daily CSV; None -> the built-in dataset
     dataset: str | None = None  # built-in series (`--dataset list`); None -> "sp500"
-    column: str = "Close"  # the price to forecast (for the Google course files use Open)
+    column: str | None = None  # the price to forecast (for the Google course files use Open)
     features: tuple | None = None  # input columns (the target is always one); None -> target
     date_column: str = "Date"  # the CSV's date column
     fill: str | None = None  # "ffill" carries values over missing cells; None -> an error
-    rows: int = 1260  # use the latest rows only (about 5 trading years); 0 -> all rows
-    test_size: float = 0.2  # test rows at the end: a count (an int >= 1) or a fraction (< 1)
+    rows: int | None = None  # use the latest rows only; 0 -> all rows
+    test_size: float | None = None  # test rows at the end: a count (an int >= 1) or a fraction
     test_from: str | None = None  # first test date, instead of --test-size
     test_csv: str | None = None  # a separate test file that follows the training data
-    lookback: int = 60  # days each forecast sees (the course model's 60)
-    horizon: int = 1  # days ahead to forecast from each origin
-    strategy: str = "direct"  # "direct" (H outputs) or "recursive" (one step, fed back)
-    target: str = "price"  # "price" (scaled levels, the tutorial's) or "change" (from the last)
-    cell: str = "lstm"  # "lstm", "gru" or "rnn"
-    units: int = 32  # hidden units per layer: enough for one price series, and fast
-    layers: int = 1  # stacked recurrent layers
-    activation: str = "tanh"  # the cell's activation (the tutorial uses sigmoid)
-    dropout: float = 0.0  # dropout after each recurrent layer
-    epochs: int = 100  # at most; early stopping usually ends after 30 to 50
-    batch_size: int = 32  # Keras's default
-    learning_rate: float = 0.001  # Adam's default
-    validation: float = 0.1  # share of training windows (the latest) used for early stopping
-    patience: int = 10  # epochs without a better validation loss before stopping
-    ma_window: int = 20  # days in the moving-average baseline (about a trading month)
+    lookback: int | None = None  # days each forecast sees
+    horizon: int | None = None  # days ahead to forecast from each origin
+    strategy: str | None = None  # "direct" (H outputs) or "recursive" (one step, fed back)
+    target: str | None = None  # "price" (scaled levels) or "change" (from the last price)
+    cell: str | None = None  # "lstm", "gru" or "rnn"
+    units: int | None = None  # hidden units per layer
+    layers: int | None = None  # stacked recurrent layers
+    activation: str | None = None  # the cell's activation
+    dropout: float | None = None  # dropout after each recurrent layer
+    epochs: int | None = None  # at most; early stopping may end sooner
+    batch_size: int | None = None  # windows per gradient step
+    learning_rate: float | None = None  # Adam's step size
+    validation: float | None = None  # share of training windows (the latest) for early stopping
+    patience: int | None = None  # epochs without a better validation loss before stopping
+    ma_window: int | None = None  # days in the moving-average baseline; None -> see MA_WINDOW
     backtest: int = 0  # walk-forward folds over the test period (refit per fold); 0 -> none
     predict_next: int = 0  # forecast this many trading days past the end (<= 1000)
     model: str | None = None  # forecast with a saved model file instead of training
     tutorial: bool = False  # the tutorial's exact recipe (see TUTORIAL)
-    seed: int = 0  # same seed, same weights, same numbers
+    seed: int | None = None  # the random seed: same seed, same weights, same numbers
     out: str | None = None  # output folder; None -> runs/forecast-<time>/
     quiet: bool = False  # no progress bar, no facts; just the table
     json: bool = False  # print metrics.json to stdout (everything else goes to stderr)
 
 
-# --tutorial: Open, lookback 1, LSTM(4, sigmoid), Dense(1), adam, mse, batch 32, 200 epochs,
-# no validation split; MinMax fitted on the training file; one-step forecasts of the test file
+# what a field that nothing else filled becomes, and why
+DEFAULTS = dict(
+    column="Close",  # the day's closing price, what a price series usually means
+    rows=1260,  # about 5 trading years: enough windows, and markets not too unlike the test's
+    test_size=0.2,  # the last fifth of the rows
+    lookback=60,  # the course model's 60 days
+    horizon=1,  # the next day, as in the tutorial
+    strategy="direct",  # H outputs in one pass: no forecast is fed back as an input
+    target="price",  # scaled price levels, the tutorial's
+    cell="lstm",  # the tutorial's cell
+    units=32,  # enough for one price series, and fast
+    layers=1,  # one series needs no stack
+    activation="tanh",  # Keras's default (the tutorial uses sigmoid)
+    dropout=0.0,  # early stopping already guards against overfitting
+    epochs=100,  # at most; early stopping usually ends after 30 to 50
+    batch_size=32,  # Keras's default
+    learning_rate=0.001,  # Adam's default
+    validation=0.1,  # the latest tenth of the training windows watches for overfitting
+    patience=10,  # epochs without a better validation loss before stopping
+    seed=0,  # same seed, same weights, same numbers
+)
+# the moving-average window when none is given: about a trading month, or every training row
+# if there are fewer (the one default that depends on the data: run fills it after the split)
+MA_WINDOW = 20
+
+MAX_PREDICT_NEXT = 1000  # the most that --predict-next asks: ~4 trading years; beyond, noise
+
+# the tutorial's recipe: Open, lookback 1, LSTM(4, sigmoid), Dense(1), adam, mse, batch 32,
+# 200 epochs, no validation split; MinMax fitted on the training file; one-step forecasts of
+# the test file
 TUTORIAL = dict(
     column="Open",
-    features=None,
+    features=("Open",),  # the target alone
     lookback=1,
     horizon=1,
     strategy="direct",
@@ -88,8 +124,7 @@ TUTORIAL = dict(
 # the Google training file) followed by a 20-day test period (the size of its test file)
 TUTORIAL_BUILTIN = dict(rows=1278, test_size=20, test_from=None)
 
-
-# the settings a model file fixes: with --model they replace the command line's
+# the settings a model file fixes: with --model they fill the fields left None
 FILE_SETTINGS = (
     "column",
     "features",
@@ -107,118 +142,127 @@ FILE_SETTINGS = (
 TRAINING_ONLY = ("epochs", "batch_size", "learning_rate", "validation", "patience", "seed")
 
 
-def resolve(config, given=()):
-    """The settings actually used: with --tutorial, the tutorial's recipe fills every setting it
-    fixes; a flag in `given` that asks for something else is an error, never ignored."""
-    if not config.tutorial:
-        return config
+def resolve(config, found=None):
+    """The settings actually used, checked: each None field filled from the model file's
+    settings (`found`: its extras, with --model), else the tutorial's recipe (--tutorial), then
+    DEFAULTS. A given value that disagrees with the file or the recipe is an error."""
     if config.model is not None:
-        raise InputError(
-            f"Argument `--model`: {str(config.model)!r} is an already trained model, but "
-            "--tutorial trains the tutorial's recipe from scratch; pass one or the other."
-        )
-    data = TUTORIAL_BUILTIN if config.csv is None else {"rows": 0}  # the whole training file
-    recipe = {**TUTORIAL, **data}
-    uses = dict(recipe, features=(recipe["column"],))  # features None: the target alone
-    for key, value in uses.items():
-        if key in given and not same(getattr(config, key), value):
+        if config.tutorial:
             raise InputError(
-                f"Argument `{flag(key)}`: --tutorial runs the tutorial's recipe, which uses "
-                f"{shown(key, value)}, got {shown(key, getattr(config, key))}; leave "
-                f"{flag(key)} out, or drop --tutorial to choose it."
+                f"Argument `--model`: {str(config.model)!r} is an already trained model, but "
+                "--tutorial trains the tutorial's recipe from scratch; pass one or the other."
             )
-    return dataclasses.replace(config, **recipe)
+        config = _from_file(config, found)
+    elif config.tutorial:
+        data = TUTORIAL_BUILTIN if config.csv is None else {"rows": 0}  # the whole training file
+        hint = "leave {} out, or drop --tutorial to choose it"
+        config = fixed(config, {**TUTORIAL, **data}, "the tutorial's recipe", hint.format)
+    config = defaults(config, DEFAULTS)
+    _check(config)
+    return config
 
 
-def settings_from_file(config, found, given):
-    """The config with the model file's window and network settings (see FILE_SETTINGS).
-
-    A flag in `given` that disagrees with the file, sets how to train (TRAINING_ONLY) or asks
-    for a backtest (which trains a model per fold) is an error: the file's model is used as is.
-    """
-    path = repr(str(config.model)) if config.model is not None else "file"
-    settings = dict(found["settings"], features=tuple(found["settings"]["features"]))
-    refuse_disagreeing(config, settings, given)  # a list of features equals their tuple
-    refuse_given(
+def _from_file(config, found):
+    """`config` with the model file's window and network settings (FILE_SETTINGS). A given flag
+    that disagrees with the file, sets how to train (TRAINING_ONLY) or asks for a backtest
+    (which trains a model per fold) is an error: the file's model is used as is."""
+    path = f"--model {str(config.model)!r}"
+    settings = {name: found["settings"][name] for name in FILE_SETTINGS}
+    settings["features"] = tuple(settings["features"])  # JSON has lists; --features gives tuples
+    config = fixed(
         config,
-        TRAINING_ONLY,
-        given,
-        lambda one, flags, _: (
-            f"{flags}: {'sets' if one else 'set'} how a model is "
-            f"trained, but --model {path} is already trained and is not trained again; leave "
-            f"{'it' if one else 'them'} out, or drop --model."
-        ),
+        settings,
+        "the model file",
+        lambda option: f"leave {option} out to use the model's setting",
     )
+    why = (
+        f"sets how a model is trained, but {path} is already trained and is not trained again; "
+        "leave it out, or drop --model."
+    )
+    unused(config, TRAINING_ONLY, why)
     if config.backtest:
         raise InputError(
             f"Argument `--backtest`: a walk-forward backtest trains a new model per fold, but "
-            f"--model {path} is already trained; run the backtest without --model."
+            f"{path} is already trained; run the backtest without --model."
         )
-    return dataclasses.replace(config, **settings)
+    return config
 
 
-def check_file(path, model, found):
-    """One line naming --model and the file unless the forecast model file is usable: every
-    setting present and valid and matching its network, its scaler and training span intact."""
+def input_columns(config):
+    """The columns the model reads, target first (as load_prices orders them)."""
+    return [config.column] + [c for c in (config.features or ()) if c != config.column]
 
-    def bad(what):
-        return InputError(
-            f"Argument `--model`: the model file {str(path)!r} {what}; it cannot be used."
+
+def _check(config):
+    """Validate every setting once, before any data is read (--ma-window may still be None)."""
+    names = ("lookback", "horizon", "units", "layers", "epochs", "batch_size", "patience")
+    for name in names:
+        check_integer(getattr(config, name), flag(name))
+    if config.ma_window is not None:
+        check_integer(config.ma_window, "--ma-window")
+    for name in ("rows", "backtest", "predict_next"):
+        check_integer(getattr(config, name), flag(name), low=0)
+    if config.predict_next > MAX_PREDICT_NEXT:
+        expected = f"at most {MAX_PREDICT_NEXT} trading days (about four years)"
+        raise invalid("--predict-next", expected, config.predict_next)
+    for name, allowed in CHOICES.items():
+        if getattr(config, name) not in allowed:
+            raise invalid(flag(name), f"one of {', '.join(allowed)}", getattr(config, name))
+    if not 0 <= config.dropout < 1:
+        raise invalid("--dropout", "a number in [0, 1)", config.dropout)
+    if not 0 <= config.validation < 1:
+        raise invalid("--validation", "a number in [0, 1)", config.validation)
+    if not config.learning_rate > 0:
+        raise invalid("--learning-rate", "a positive number", config.learning_rate)
+    _check_test_size(config.test_size)
+    for name in ("csv", "test_csv"):
+        if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
+            existing_file(getattr(config, name), flag(name))  # a folder: one clear line
+    check_common(config, "forecast")
+    if config.csv is not None and config.dataset is not None:
+        raise InputError("Pass either --csv FILE or --dataset NAME, not both.")
+    if config.test_csv is not None and config.test_from is not None:
+        raise InputError("Pass either --test-csv FILE or --test-from DATE, not both.")
+    n_inputs = len(input_columns(config))
+    if config.strategy == "recursive" and n_inputs > 1:
+        raise InputError(
+            "--strategy recursive feeds each forecast back as the next input, so it needs a "
+            f"single input column; got {n_inputs} features. Use --strategy direct."
+        )
+    n_out = outputs(config)
+    if config.predict_next > n_out and n_inputs > 1:
+        raise InputError(
+            f"--predict-next {config.predict_next} is more than the model's {n_out} output(s), "
+            f"so forecasts would be fed back as inputs; that needs a single input column. Use "
+            f"--horizon {config.predict_next} or no --features."
         )
 
-    s = found.get("settings")
-    keys = [k for k in ("columns", "train_from", "train_to", "scaler") if k not in found]
-    if not isinstance(s, dict):
-        raise bad("has no forecast settings (extras.settings)")
-    keys += [f"settings.{k}" for k in FILE_SETTINGS if k not in s]
-    if keys:
-        raise bad(f"has no {', '.join(keys)}")
-    expect = {k: ("an integer >= 1", _positive) for k in ("lookback", "horizon", "units", "layers")}
-    expect.update(
-        {k: (f"one of {', '.join(v)}", v.__contains__) for k, v in forecast_data.CHOICES.items()}
-    )
-    expect["dropout"] = ("a number in [0, 1)", lambda v: _number(v) and 0 <= v < 1)
-    expect["column"] = expect["activation"] = ("a name", lambda v: isinstance(v, str) and v)
-    expect["features"] = ("a list of column names", _names)
-    for key, (expected, ok) in expect.items():
-        if not ok(s[key]):
-            raise bad(f"has {key} {s[key]!r} in its settings, expected {expected}")
-    for key in ("train_from", "train_to"):
-        try:
-            np.datetime64(str(found[key]), "D")
-        except ValueError:
-            raise bad(f"has {key} {found[key]!r}, expected a date like 2018-01-02") from None
-    n_out = s["horizon"] if s["strategy"] == "direct" else 1
-    shape = (s["lookback"], len(s["features"]), n_out)
-    if (*model.input_shape[1:], model.output_shape[-1]) != shape:
-        raise bad(
-            f"says lookback {shape[0]}, {shape[1]} input(s) and {n_out} output(s), but its "
-            f"network reads {model.input_shape[1:]} and writes {model.output_shape[-1]}"
+
+def _check_test_size(size):
+    """A count is an int >= 1, a fraction a float in (0, 1): as in scikit-learn, 1.0 is a
+    fraction (the whole series, no training rows), so a float >= 1 is refused, never rounded."""
+    is_count = isinstance(size, int | np.integer) and not isinstance(size, bool)
+    is_fraction = isinstance(size, float | np.floating) and 0 < size < 1
+    if (is_count and size >= 1) or is_fraction:
+        return
+    expected = "a row count (>= 1) or a fraction in (0, 1)"
+    if isinstance(size, float | np.floating) and size >= 1 and float(size).is_integer():
+        n = int(size)
+        expected = (
+            f"a row count without a decimal point (write {n} for {n} row{'s' if n > 1 else ''}) "
+            "or a fraction below 1 (like 0.2)"
         )
-    try:
-        scaler = WindowScaler.from_state(found["scaler"])
-        fitted = hasattr(scaler.x_, "n_features_in_") and hasattr(scaler.y_, "n_features_in_")
-    except (InputError, KeyError, TypeError, ValueError, AttributeError):
-        fitted = False
-    if not fitted or scaler.target != s["target"]:
-        raise bad(f"has no fitted scaler for --target {s['target']} (extras.scaler is damaged)")
+    raise invalid("--test-size", expected, size)
 
 
-def _number(v):
-    return not isinstance(v, bool) and isinstance(v, int | float)
-
-
-def _names(v):
-    return isinstance(v, list) and v and all(isinstance(c, str) for c in v)
-
-
-def _positive(v):
-    return not isinstance(v, bool) and isinstance(v, int) and v >= 1
+def outputs(config):
+    """Outputs of the model: H for the direct strategy, 1 for the recursive one."""
+    return config.horizon if config.strategy == "direct" else 1
 
 
 def _test_size(text):
     """--test-size as typed: "20" -> 20 rows (int), "0.2" or "1.0" -> a fraction (float), which
-    check_settings then requires below 1, as scikit-learn's train_test_split does."""
+    resolve then requires below 1, as scikit-learn's train_test_split does."""
     try:
         return int(text)
     except ValueError:
@@ -243,16 +287,21 @@ def _tutorial_help():
 
 
 def add_flags(parser):
-    """Add one flag per Config field to `parser`, defaults taken from Config()."""
-    d = Config()
+    """Add one flag per Config field to `parser`. A field that is None until resolved has a None
+    flag too, with its real default (DEFAULTS) in the help; the others show Config's default."""
+    config = Config()
 
     def add(flag, help, **kwargs):
-        default = getattr(d, flag[2:].replace("-", "_"))
+        name = flag[2:].replace("-", "_")
+        default = getattr(config, name)
         if default is False:  # a switch
-            kwargs["action"] = GivenTrue
+            kwargs["action"] = "store_true"
         else:
-            kwargs.update(action=Given, default=default)
-            kwargs.setdefault("type", str if default is None else type(default))
+            real = DEFAULTS.get(name, default)
+            kwargs.setdefault("type", str if real is None else type(real))
+            if name in DEFAULTS:
+                help = f"{help} (default: {shown(name, real)})"
+            kwargs["default"] = default
         parser.add_argument(flag, help=help, **kwargs)
 
     add("--csv", "Yahoo-style daily price CSV (Date,Open,...)", metavar="FILE")
@@ -271,9 +320,9 @@ def add_flags(parser):
     add("--test-csv", "separate test CSV that follows the training data", metavar="FILE")
     add("--lookback", "days each forecast sees")
     add("--horizon", "days ahead to forecast")
-    add("--strategy", "H outputs, or 1 fed back H times", choices=forecast_data.STRATEGIES)
+    add("--strategy", "H outputs, or 1 fed back H times", choices=STRATEGIES)
     add("--target", "model scaled prices, or changes from the last", choices=TARGETS)
-    add("--cell", "recurrent cell", choices=forecast_data.CELLS)
+    add("--cell", "recurrent cell", choices=CELLS)
     add("--units", "hidden units per layer")
     add("--layers", "stacked recurrent layers")
     add("--activation", "the cell's activation")
@@ -283,13 +332,24 @@ def add_flags(parser):
     add("--learning-rate", "Adam's step size")
     add("--validation", "latest share of training windows for early stopping (0: none)")
     add("--patience", "early stopping: epochs without improvement")
-    add("--ma-window", "days in the moving-average baseline")
+    add(
+        "--ma-window",
+        f"days in the moving-average baseline (default: {MA_WINDOW}, or the training rows if "
+        "fewer)",
+        type=int,
+    )
     add("--backtest", "walk-forward folds over the test period, refit per fold", metavar="N")
-    add("--predict-next", "forecast N trading days past the end (N <= 1000)", metavar="N")
+    add(
+        "--predict-next",
+        f"forecast N trading days past the end (N <= {MAX_PREDICT_NEXT})",
+        metavar="N",
+    )
     add("--model", "forecast with a saved model file instead of training", metavar="FILE")
     add("--tutorial", _tutorial_help())
+    add("--seed", "random seed")  # not add_common_flags' --seed: None when not given
     add_common_flags(
         parser,
         quiet="print only the results table",
         json="print metrics.json to stdout (the rest goes to stderr)",
+        seed=None,
     )

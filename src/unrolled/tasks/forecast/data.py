@@ -1,108 +1,36 @@
-"""The forecast task's data: load, pick the test period, scale and cut windows without leakage.
+"""The forecast task's data: load, pick the test period, cut windows and scale them, without
+leakage.
 
 The series has T rows in date order and F columns, column 0 being the price to forecast. Rows
 0 .. s-1 are the training part and rows s .. T-1 the test part (chronological, never shuffled):
-    scalers       fitted on rows 0 .. s-1 only (fold by fold in a backtest); forecast_scaling.py
+    scalers       fitted on rows 0 .. s-1 only (fold by fold in a backtest)
     train windows targets in rows lookback .. s-1, inputs before each target
     test windows  one per origin t = s .. T-H: inputs rows t-L .. t-1 (the last training rows
                   are allowed: they are known when the forecast is made), targets rows t .. t+H-1
 So no training target and no scaler statistic comes from the test part, and every prediction
 uses only rows before its origin.
+
+WindowScaler turns raw windows X (W, L, F) and targets Y (W, M) into model inputs and outputs
+back into prices, in one of two ways (--target):
+    price   the tutorial's: MinMax-scaled levels, fitted on the training rows only.
+            inputs = mm_x(X), outputs = mm_y(Y); a price above the training range maps above 1,
+            which a saturating network struggles to reach (trending prices are hard here).
+    change  relative to the last known row: r = X / X[:, -1] - 1, target Y / X[:, -1, 0] - 1,
+            each MinMax-scaled on the training windows; price = last * (1 + output). The level
+            no longer matters, only recent moves do; a zero output is exactly persistence.
+Either way the scalers are fitted on training data only and travel in the model file.
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from unrolled.data import datasets, load_prices, sliding_windows
+from unrolled.data import MinMaxScaler, datasets, load_prices, scaler_from_state, sliding_windows
 from unrolled.errors import InputError, invalid
-from unrolled.tasks._shared.common import check_common, check_integer, existing_file, flag
-from unrolled.tasks.forecast.scaling import TARGETS, check_positive
 
-MAX_PREDICT_NEXT = 1000  # --predict-next's cap: ~4 years of trading days
-
-__all__ = [
-    "CELLS",
-    "CHOICES",
-    "STRATEGIES",
-    "Data",
-    "check_settings",
-    "fold_bounds",
-    "input_columns",
-    "load_data",
-    "min_train_rows",
-    "windows",
-]
+__all__ = ["Data", "WindowScaler", "fold_bounds", "load_data", "windows"]
 
 DEFAULT_DATASET = "sp500"
-CELLS = ("lstm", "gru", "rnn")
-STRATEGIES = ("direct", "recursive")
-# the settings with a fixed set of values (also checked in a model file, forecast_config.py)
-CHOICES = {"strategy": STRATEGIES, "cell": CELLS, "target": TARGETS}
-
-
-def input_columns(config):
-    """The columns the model reads, target first (as load_prices orders them)."""
-    return [config.column] + [c for c in (config.features or ()) if c != config.column]
-
-
-def check_settings(config):
-    """Validate every setting once, before any data is read."""
-
-    names = ("lookback", "horizon", "units", "layers", "epochs", "batch_size", "patience")
-    for name in (*names, "ma_window"):
-        check_integer(getattr(config, name), flag(name))
-    for name in ("rows", "backtest", "predict_next"):
-        check_integer(getattr(config, name), flag(name), low=0)
-    for name, allowed in CHOICES.items():
-        if getattr(config, name) not in allowed:
-            raise invalid(flag(name), f"one of {', '.join(allowed)}", getattr(config, name))
-    if config.fill not in (None, "ffill", "drop"):
-        raise invalid("--fill", "ffill or drop", config.fill)
-    if not 0 <= config.dropout < 1:
-        raise invalid("--dropout", "a number in [0, 1)", config.dropout)
-    if not 0 <= config.validation < 1:
-        raise invalid("--validation", "a number in [0, 1)", config.validation)
-    if not config.learning_rate > 0:
-        raise invalid("--learning-rate", "a positive number", config.learning_rate)
-    _check_test_size(config.test_size)
-    for name in ("csv", "test_csv"):
-        if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
-            existing_file(getattr(config, name), flag(name))  # a folder: one clear line
-    check_common(config, "forecast")
-    if config.test_csv is not None and config.test_from is not None:
-        raise InputError("Pass either --test-csv FILE or --test-from DATE, not both.")
-    n_inputs = len(input_columns(config))
-    if config.strategy == "recursive" and n_inputs > 1:
-        raise InputError(
-            "--strategy recursive feeds each forecast back as the next input, so it needs a "
-            f"single input column; got {n_inputs} features. Use --strategy direct."
-        )
-    n_out = config.horizon if config.strategy == "direct" else 1
-    if config.predict_next > n_out and n_inputs > 1:
-        raise InputError(
-            f"--predict-next {config.predict_next} is more than the model's {n_out} output(s), "
-            f"so forecasts would be fed back as inputs; that needs a single input column. Use "
-            f"--horizon {config.predict_next} or no --features."
-        )
-
-
-def _check_test_size(size):
-    """A count is an int >= 1, a fraction a float in (0, 1): as in scikit-learn, 1.0 is a
-    fraction (the whole series, no training rows), so a float >= 1 is refused, never rounded."""
-    is_count = isinstance(size, int | np.integer) and not isinstance(size, bool)
-    is_fraction = isinstance(size, float | np.floating) and 0 < size < 1
-    if (is_count and size >= 1) or is_fraction:
-        return
-    expected = "a row count (>= 1) or a fraction in (0, 1)"
-    if isinstance(size, float | np.floating) and size >= 1 and float(size).is_integer():
-        n = int(size)
-        expected = (
-            f"a row count without a decimal point (write {n} for {n} row{'s' if n > 1 else ''}) "
-            "or a fraction below 1 (like 0.2)"
-        )
-    raise invalid("--test-size", expected, size)
 
 
 @dataclass
@@ -139,23 +67,16 @@ def _load(config, path, name):
     return datasets.load_dataset(name, **kwargs)
 
 
-def _date(text, argument):
-    try:
-        return np.datetime64(str(text).strip(), "D")
-    except ValueError:
-        raise InputError(
-            f"Received an invalid value for argument `{argument}`, expected a date like "
-            f"2018-01-02, got {text!r}."
-        ) from None
-
-
 def _split_row(config, dates, n_train_file):
     """s, the first test row, from --test-csv, --test-from or --test-size."""
     T = len(dates)
     if config.test_csv is not None:
         return n_train_file
     if config.test_from is not None:
-        start = _date(config.test_from, "test_from")
+        try:
+            start = np.datetime64(str(config.test_from).strip(), "D")
+        except ValueError:
+            raise invalid("--test-from", "a date like 2018-01-02", config.test_from) from None
         if not dates[0] < start <= dates[-1]:
             raise InputError(
                 f"--test-from {start} is outside the data: it must lie after {dates[0]} and "
@@ -172,14 +93,14 @@ def _split_row(config, dates, n_train_file):
     return T - n_test
 
 
-def min_train_rows(lookback, horizon, validation):
+def _min_train_rows(lookback, horizon, validation):
     """Training rows needed for one training window (and one validation window if asked)."""
     return lookback + horizon + (1 if validation > 0 else 0)
 
 
 def _check_length(T, s, config, train_horizon):
     """Before any training: the test period holds a whole horizon (and every asked-for
-    backtest fold, forecast ahead and baseline window fits), the training part a window."""
+    backtest fold and a given moving-average window fits), the training part a window."""
     n_test, H = T - s, config.horizon
     if n_test < H:
         if config.model is not None:
@@ -193,7 +114,7 @@ def _check_length(T, s, config, train_horizon):
             f"{n_test} rows of the test period (each test forecast is checked against the "
             f"{H} days after it), got {H}; use a shorter --horizon or a longer test period."
         )
-    need_train = min_train_rows(config.lookback, train_horizon, config.validation)
+    need_train = _min_train_rows(config.lookback, train_horizon, config.validation)
     if s < need_train:
         raise InputError(
             f"Not enough rows: the data has {T} ({s} for training, {n_test} for testing), but "
@@ -202,10 +123,7 @@ def _check_length(T, s, config, train_horizon):
         )
     if config.backtest:
         fold_bounds(s, T, config.backtest, H)
-    if config.predict_next > MAX_PREDICT_NEXT:  # a forecast that far out is only noise
-        expected = f"at most {MAX_PREDICT_NEXT} trading days (about four years)"
-        raise invalid("--predict-next", expected, config.predict_next)
-    if config.ma_window > s:
+    if config.ma_window is not None and config.ma_window > s:  # given (see config.MA_WINDOW)
         raise invalid("--ma-window", f"at most the {s} training rows", config.ma_window)
 
 
@@ -221,14 +139,25 @@ def _split_jumps(dates, y, name):
     ]
 
 
+def _check_positive(values, columns, dates, target):
+    """--target change divides by the last known value: every value must be positive."""
+    if target != "change":
+        return
+    bad = np.argwhere(values <= 0)
+    if bad.size:
+        row, col = bad[0]
+        raise InputError(
+            f"--target change divides by the last known value, but column {columns[col]!r} "
+            f"is {values[row, col]:g} on {dates[row]}; use --target price or other features."
+        )
+
+
 def load_data(config, train_horizon):
     """Load the series named by `config` and find its split; every input check happens here.
 
     train_horizon: the number of outputs the model is trained on (H direct, 1 recursive).
     Returns Data. Raises InputError (one line) for every bad input.
     """
-    if config.csv is not None and config.dataset is not None:
-        raise InputError("Pass either --csv FILE or --dataset NAME, not both.")
     name = config.dataset or DEFAULT_DATASET
     train = _load(config, config.csv, name)
     notices = [f"{train.source}: {n}" for n in train.notices]
@@ -254,7 +183,7 @@ def load_data(config, train_horizon):
     s = _split_row(config, dates, n_train_file)
     _check_length(len(dates), s, config, train_horizon)
     notices += _split_jumps(dates, values[:, 0], train.columns[0])
-    check_positive(values, train.columns, dates, config.target)
+    _check_positive(values, train.columns, dates, config.target)
     provenance = {
         "source": sources,
         "dataset": None if config.csv else name,
@@ -293,3 +222,51 @@ def fold_bounds(split, T, folds, horizon):
     bounds = [(split + k * size, split + (k + 1) * size) for k in range(folds)]
     bounds[-1] = (bounds[-1][0], T)  # the last block takes the rows left over
     return bounds
+
+
+def _relative(X):
+    """(W, L, F) -> each row relative to the window's last row, minus 1."""
+    return X / X[:, -1:, :] - 1.0
+
+
+class WindowScaler:
+    """Maps raw windows to model inputs and model outputs back to prices (see module doc)."""
+
+    def __init__(self, target="price"):
+        self.target = target
+
+    def fit(self, train_rows, X, Y):
+        """Fit on the training rows (s, F) and the training windows X (W, L, F), Y (W, M)."""
+        if self.target == "price":
+            self.x_ = MinMaxScaler().fit(train_rows)
+            self.y_ = MinMaxScaler().fit(train_rows[:, :1])
+        else:
+            F = X.shape[2]
+            self.x_ = MinMaxScaler().fit(_relative(X).reshape(-1, F))
+            self.y_ = MinMaxScaler().fit((Y / X[:, -1, :1] - 1.0).reshape(-1, 1))
+        return self
+
+    def inputs(self, X):
+        """Raw windows (W, L, F) -> model inputs (W, L, F)."""
+        W, L, F = X.shape
+        z = X if self.target == "price" else _relative(X)
+        return self.x_.transform(z.reshape(-1, F)).reshape(W, L, F)
+
+    def targets(self, X, Y):
+        """Raw windows and their future prices (W, M) -> model targets (W, M)."""
+        z = Y if self.target == "price" else Y / X[:, -1, :1] - 1.0
+        return self.y_.transform(z.reshape(-1, 1)).reshape(Y.shape)
+
+    def prices(self, X, out):
+        """Model outputs (W, M) for windows X (W, L, F) -> price forecasts (W, M)."""
+        z = self.y_.inverse_transform(np.asarray(out, np.float64).reshape(-1, 1)).reshape(out.shape)
+        return z if self.target == "price" else X[:, -1, :1] * (1.0 + z)
+
+    def get_state(self):
+        return {"target": self.target, "x": self.x_.get_state(), "y": self.y_.get_state()}
+
+    @classmethod
+    def from_state(cls, state):
+        scaler = cls(state["target"])
+        scaler.x_, scaler.y_ = scaler_from_state(state["x"]), scaler_from_state(state["y"])
+        return scaler

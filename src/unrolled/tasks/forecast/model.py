@@ -22,16 +22,10 @@ from unrolled.optimizers import Adam
 from unrolled.tasks._shared.cells import LAYERS, NAMES
 from unrolled.tasks._shared.common import load_model_file, one_blas_thread
 from unrolled.tasks.forecast import baselines
-from unrolled.tasks.forecast import data as forecast_data
-from unrolled.tasks.forecast.config import FILE_SETTINGS, check_file
-from unrolled.tasks.forecast.scaling import WindowScaler
+from unrolled.tasks.forecast.config import CHOICES, FILE_SETTINGS, input_columns, outputs
+from unrolled.tasks.forecast.data import WindowScaler, fold_bounds, windows
 
 FORMAT = "unrolled.forecast/1"
-
-
-def outputs(config):
-    """Outputs of the model: H for the direct strategy, 1 for the recursive one."""
-    return config.horizon if config.strategy == "direct" else 1
 
 
 def model_name(config):
@@ -75,10 +69,15 @@ class EpochBar(Callback):
     def on_train_begin(self, logs=None):
         from tqdm import tqdm
 
-        self.bar = tqdm(  # disable=None: no bar when stderr is not a terminal (logs stay clean)
-            total=self.epochs, desc="training", unit="epoch", leave=False, mininterval=0.5,
+        # disable=None: no bar when stderr is not a terminal (logs stay clean)
+        self.bar = tqdm(
+            total=self.epochs,
+            desc="training",
+            unit="epoch",
+            leave=False,
+            mininterval=0.5,
             disable=None,
-        )  # fmt: skip
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         self.bar.update(1)
@@ -94,7 +93,7 @@ def fit(values, split, config, say):
     Returns (model, scaler, training facts as a dict).
     """
     started = time.perf_counter()
-    X, Y, _ = forecast_data.windows(values, config.lookback, outputs(config), 0, split)
+    X, Y, _ = windows(values, config.lookback, outputs(config), 0, split)
     scaler = WindowScaler(config.target).fit(values[:split], X, Y)
     X, Y = scaler.inputs(X), scaler.targets(X, Y)  # (W, L, F), (W, M) model space
     train, val = slice(0, len(X)), slice(len(X), len(X))
@@ -166,7 +165,7 @@ def score_block(model, scaler, data, config, start, stop):
     scores (baselines.score: skill against naive).
     """
     H, y = config.horizon, data.target
-    X, _, origins = forecast_data.windows(data.values, config.lookback, H, start, stop)
+    X, _, origins = windows(data.values, config.lookback, H, start, stop)
     forecasts = {"model": predict(model, X, H, scaler)}  # (W, H) prices from rows t-L .. t-1
     forecasts.update(baselines.baseline_forecasts(y, origins, H, config.ma_window))
     actual = baselines.actuals(y, origins, H)
@@ -204,7 +203,7 @@ def backtest(data, config, say):
     T, H = len(data.dates), config.horizon
     folds = []
     quiet = dataclasses.replace(config, quiet=True)
-    for k, (start, stop) in enumerate(forecast_data.fold_bounds(data.split, T, config.backtest, H)):
+    for k, (start, stop) in enumerate(fold_bounds(data.split, T, config.backtest, H)):
         model, scaler, facts = fit(data.values, start, quiet, lambda *_: None)
         origins, _, _, scores = score_block(model, scaler, data, config, start, stop)
         folds.append(
@@ -238,7 +237,7 @@ def backtest(data, config, say):
 def extras(config, data, scaler):
     """What the model file carries besides weights: settings, scaler and the training span."""
     settings = {k: getattr(config, k) for k in FILE_SETTINGS}
-    settings["features"] = forecast_data.input_columns(config)
+    settings["features"] = input_columns(config)
     return {
         "format": FORMAT,
         "settings": settings,
@@ -261,8 +260,61 @@ def load(path):
     return model, found
 
 
-def scaler_from(found):
-    return WindowScaler.from_state(found["scaler"])
+def check_file(path, model, found):
+    """One line naming --model and the file unless the forecast model file is usable: every
+    setting present and valid and matching its network, its scaler and training span intact."""
+
+    def bad(what):
+        return InputError(
+            f"Argument `--model`: the model file {str(path)!r} {what}; it cannot be used."
+        )
+
+    s = found.get("settings")
+    keys = [k for k in ("columns", "train_from", "train_to", "scaler") if k not in found]
+    if not isinstance(s, dict):
+        raise bad("has no forecast settings (extras.settings)")
+    keys += [f"settings.{k}" for k in FILE_SETTINGS if k not in s]
+    if keys:
+        raise bad(f"has no {', '.join(keys)}")
+    expect = {k: ("an integer >= 1", _positive) for k in ("lookback", "horizon", "units", "layers")}
+    expect.update({k: (f"one of {', '.join(v)}", v.__contains__) for k, v in CHOICES.items()})
+    expect["dropout"] = ("a number in [0, 1)", lambda v: _number(v) and 0 <= v < 1)
+    expect["column"] = expect["activation"] = ("a name", lambda v: isinstance(v, str) and v)
+    expect["features"] = ("a list of column names", _names)
+    for key, (expected, ok) in expect.items():
+        if not ok(s[key]):
+            raise bad(f"has {key} {s[key]!r} in its settings, expected {expected}")
+    for key in ("train_from", "train_to"):
+        try:
+            np.datetime64(str(found[key]), "D")
+        except ValueError:
+            raise bad(f"has {key} {found[key]!r}, expected a date like 2018-01-02") from None
+    n_out = s["horizon"] if s["strategy"] == "direct" else 1
+    shape = (s["lookback"], len(s["features"]), n_out)
+    if (*model.input_shape[1:], model.output_shape[-1]) != shape:
+        raise bad(
+            f"says lookback {shape[0]}, {shape[1]} input(s) and {n_out} output(s), but its "
+            f"network reads {model.input_shape[1:]} and writes {model.output_shape[-1]}"
+        )
+    try:
+        scaler = WindowScaler.from_state(found["scaler"])
+        fitted = hasattr(scaler.x_, "n_features_in_") and hasattr(scaler.y_, "n_features_in_")
+    except (InputError, KeyError, TypeError, ValueError, AttributeError):
+        fitted = False
+    if not fitted or scaler.target != s["target"]:
+        raise bad(f"has no fitted scaler for --target {s['target']} (extras.scaler is damaged)")
+
+
+def _number(v):
+    return not isinstance(v, bool) and isinstance(v, int | float)
+
+
+def _names(v):
+    return isinstance(v, list) and v and all(isinstance(c, str) for c in v)
+
+
+def _positive(v):
+    return not isinstance(v, bool) and isinstance(v, int) and v >= 1
 
 
 def check_unseen(found, data):

@@ -12,27 +12,25 @@ scalers never saw:
     5) score the model and the naive, drift and moving-average forecasts; skill vs naive
     6) optionally: a walk-forward backtest (refit per fold) and a forecast past the data's end
     7) write forecast.png, predictions.csv, metrics.json and the model file; print the table
-The settings and flags live in forecast_config.py, the data and split in forecast_data.py, the
-scaling in forecast_scaling.py, the model in forecast_model.py, the files in forecast_report.py,
-the printed tables in forecast_tables.py, the baselines and metrics in baselines.py.
+The settings and flags live in config.py; the series, its split, windows and scaling in data.py;
+the network, its training, forecasts and model file in model.py; the naive forecasts and the
+metrics in baselines.py; metrics.json, the plot and the printed tables in report.py.
 """
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from unrolled import config as unrolled_config
 from unrolled.files import run_dir
-from unrolled.tasks._shared.common import add_task_parser, config_from, given_fields, printer
-from unrolled.tasks.forecast import baselines
-from unrolled.tasks.forecast import config as forecast_config
-from unrolled.tasks.forecast import data as forecast_data
+from unrolled.tasks._shared.common import add_task_parser, config_from, printer
+from unrolled.tasks.forecast import baselines, report
 from unrolled.tasks.forecast import model as forecast_model
-from unrolled.tasks.forecast import report as forecast_report
-from unrolled.tasks.forecast import tables as forecast_tables
-from unrolled.tasks.forecast.config import TUTORIAL, Config, add_flags, resolve
+from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, outputs, resolve
+from unrolled.tasks.forecast.data import WindowScaler, load_data
 
-__all__ = ["TUTORIAL", "Config", "Result", "add_parser", "run"]
+__all__ = ["Result", "add_parser", "run"]
 
 
 @dataclass
@@ -46,29 +44,28 @@ class Result:
     model: object  # the trained (or loaded) model
 
 
-def run(config, saved=None, given=None):
+def run(config):
     """Run one forecast (see the module docstring) and write its folder; returns a Result.
 
-    saved: an already loaded (model, extras) pair, else loaded from config.model if given.
-    given: the fields the user set (flags on the command line); None -> those that differ
-    from Config's defaults. --tutorial and --model refuse a given flag they would override.
+    A field of `config` left None is filled from the model file (config.model), the tutorial's
+    recipe (config.tutorial) or the defaults, the same as its flag left out (config.resolve).
     """
     started = time.perf_counter()
-    given = given_fields(config) if given is None else set(given)
-    config = resolve(config, given)
-    if config.model is not None and saved is None:
-        saved = forecast_model.load(config.model)
-    if saved is not None:
-        config = forecast_config.settings_from_file(config, saved[1], given)
-    forecast_data.check_settings(config)
+    # the settings: a model file's fill the fields left None (beside --tutorial, resolve
+    # refuses --model before the file is read)
+    saved = None
+    if config.model is not None and not config.tutorial:
+        saved = forecast_model.load(config.model)  # (model, extras)
+    config = resolve(config, None if saved is None else saved[1])
     say = printer(config.json, config.quiet)
     unrolled_config.set_seed(config.seed)
-    n_out = forecast_model.outputs(config)
 
     # 1) data and split; every user error is raised before anything is written
-    data = forecast_data.load_data(config, n_out)
+    data = load_data(config, outputs(config))
     if saved is not None:
         forecast_model.check_unseen(saved[1], data)
+    if config.ma_window is None:  # not given: a trading month, or every training row if fewer
+        config = dataclasses.replace(config, ma_window=min(MA_WINDOW, data.split))
     T, s = len(data.dates), data.split
     p = data.provenance
     say(f"data: {_describe_source(p)}, {T:,} rows {p['first_date']} .. {p['last_date']}")
@@ -84,7 +81,7 @@ def run(config, saved=None, given=None):
     if saved is None:
         model, scaler, history = forecast_model.fit(data.values, s, config, say)
     else:
-        model, scaler, history = saved[0], forecast_model.scaler_from(saved[1]), None
+        model, scaler, history = saved[0], WindowScaler.from_state(saved[1]["scaler"]), None
         say(f"model: loaded from {config.model} (no training)")
 
     # 4) + 5) forecast every test origin t = s .. T-H from rows t-L .. t-1, and the
@@ -109,7 +106,7 @@ def run(config, saved=None, given=None):
     if config.tutorial and len(pred) > 1:
         # the tutorial draws the prediction made from day j's price beside day j itself
         extras["tutorial_pairing_rmse"] = baselines.rmse(pred[1:, 0], actual[:-1, 0])
-    document = forecast_report.document(
+    document = report.document(
         config=config,
         provenance=data.provenance,
         scores=scores,
@@ -121,7 +118,7 @@ def run(config, saved=None, given=None):
         extras=extras,
     )
     out = run_dir(config.out, "forecast")
-    files = forecast_report.write(
+    files = report.write(
         out,
         document,
         data=data,
@@ -134,8 +131,8 @@ def run(config, saved=None, given=None):
     )
     document["files"] = {k: str(v) for k, v in files.items()}
     document["seconds"] = round(time.perf_counter() - started, 2)
-    forecast_report.write_metrics(files["metrics"], document)
-    table = forecast_tables.tables(document)
+    report.write_metrics(files["metrics"], document)
+    table = report.tables(document)
     # the table and verdict always print (to stderr with --json, where stdout is the JSON)
     show = printer(config.json, quiet=config.quiet and config.json)
     show()
@@ -143,11 +140,11 @@ def run(config, saved=None, given=None):
     show()
     show(verdict)
     if extras["tutorial_pairing_rmse"] is not None:
-        show(forecast_tables.tutorial_pairing_sentence(document))
+        show(report.tutorial_pairing_sentence(document))
     for key, path in files.items():
         say(f"{key}: {path}")
     if config.json:
-        print(forecast_report.dumps(document))
+        print(report.dumps(document))
     return Result(document, table, out, files, model)
 
 
@@ -174,6 +171,5 @@ def _main(args):
         for name, description in list_datasets().items():
             print(f"  {name:16s} {description}")
         return 0
-    config = config_from(Config, args)
-    run(config, given=given_fields(config, args))
+    run(config_from(Config, args))
     return 0

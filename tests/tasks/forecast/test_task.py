@@ -10,11 +10,11 @@ import pytest
 
 from unrolled.cli import main
 from unrolled.errors import InputError
+from unrolled.tasks.forecast import Config, run
 from unrolled.tasks.forecast import data as forecast_data
-from unrolled.tasks.forecast.scaling import WindowScaler
-from unrolled.tasks.forecast.task import Config, run
+from unrolled.tasks.forecast.data import WindowScaler
 
-SHARED = Path(__file__).parents[2].parent / "shared" / "data"
+SHARED = Path(__file__).parents[3].parent / "shared" / "data"
 # small and fast: 5-day windows, 4 units, 2 epochs
 TINY = ["--lookback", "5", "--units", "4", "--epochs", "2", "--batch-size", "16", "--quiet"]
 HEADER = "Date,Open,High,Low,Close,Volume"
@@ -61,7 +61,7 @@ def read_predictions(out):
     return header, [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
 
 
-# ---- the split and windows: nothing from the test part reaches training --------------------
+# the split and windows: nothing from the test part reaches training
 
 
 def test_windows_inputs_lie_before_their_targets():
@@ -119,7 +119,7 @@ def test_changing_the_last_test_day_changes_no_forecast(tmp_path):
     assert ma["data"]["train"]["rows"] == 96 and ma["data"]["test"]["rows"] == 24
 
 
-# ---- the CLI path on CSV quirks -------------------------------------------------------------
+# the CLI path on CSV quirks
 
 
 def test_course_style_csv_crlf_bom_descending(tmp_path, capsys):
@@ -134,7 +134,7 @@ def test_course_style_csv_crlf_bom_descending(tmp_path, capsys):
     assert m["data"]["first_date"] == "2020-01-01" and m["data"]["last_date"] == str(dates[-1])
 
 
-# ---- bad input: one line, exit code 2, nothing written --------------------------------------
+# bad input: one line, exit code 2, nothing written
 
 
 def _bad_cases(tmp_path):
@@ -191,6 +191,10 @@ def _bad_cases(tmp_path):
             ["--csv", str(train), "--test-from", "2030-01-01"],
             "--test-from 2030-01-01 is outside the data",
         ),
+        "test-from not a date": (
+            ["--csv", str(train), "--test-from", "2020-13-45"],
+            r"argument `--test-from`, expected a date like 2018-01-02, got '2020-13-45'\.$",
+        ),
         "bad test-size": (["--csv", str(train), "--test-size", "abc"], "--test-size"),
         "recursive multivariate": (
             ["--csv", str(train), "--strategy", "recursive", "--features", "Open,Close"],
@@ -232,6 +236,7 @@ CASES = [
     "too few rows",
     "test csv overlaps",
     "test-from outside",
+    "test-from not a date",
     "bad test-size",
     "predict-next multivariate",
     "change needs positive values",
@@ -256,6 +261,14 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, capsys,
     assert not out.exists() and set(os.listdir(tmp_path)) == before
 
 
+def test_an_unknown_fill_from_python_is_the_csv_readers_one_line(csv_file, tmp_path, monkeypatch):
+    """The command line offers only ffill and drop; from Python the reader checks `fill`."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=r"argument `fill`, expected None, 'ffill' or 'drop'"):
+        run(Config(csv=str(csv_file), fill="bfill", quiet=True))
+    assert not (tmp_path / "runs").exists()
+
+
 def test_missing_values_forward_filled_on_request(tmp_path):
     dates, values = prices(60)
     values[10, 3] = np.nan
@@ -266,7 +279,7 @@ def test_missing_values_forward_filled_on_request(tmp_path):
     assert read_metrics(out)["settings"]["fill"] == "ffill"
 
 
-# ---- the recipe, the outputs and the options -------------------------------------------------
+# the recipe, the outputs and the options
 
 
 def test_run_writes_every_output_and_the_table_has_the_baselines(csv_file, tmp_path):
@@ -333,7 +346,7 @@ def test_a_flag_that_disagrees_with_the_model_file_is_an_error(csv_file, first, 
     out = tmp_path / "x"
     assert main(with_model(csv_file, first, "--lookback", "9", "--out", str(out))) == 2
     err = capsys.readouterr().err
-    assert "`--lookback`: 9 disagrees with the model file, which was trained with 5" in err
+    assert "`--lookback`: 9 disagrees with the model file, which uses 5;" in err
     assert not out.exists()
 
 
@@ -434,3 +447,19 @@ def test_tutorial_recipe_on_the_google_files(tmp_path, capsys):
     assert naive == pytest.approx(np.sqrt(np.mean(np.diff(opens) ** 2)))
     assert m["metrics"]["model"]["rmse"] > 0 and m["tutorial_pairing_rmse"] > 0
     assert "naive (persistence)" in printed and "the day it was made from" in printed
+
+
+@needs_shared
+def test_a_tutorial_model_forecasts_the_test_file_alone(tmp_path, capsys):
+    """The Google test file after a model trained with --tutorial: the file's settings fill the
+    flags left out, and no error names a flag the user did not type (once --ma-window)."""
+    first = tmp_path / "tut"
+    args = ["forecast", "--tutorial", "--csv", str(GOOGLE[0]), "--test-csv", str(GOOGLE[1])]
+    assert main([*args, "--out", str(first), "--quiet"]) == 0
+    out = tmp_path / "out"
+    args = ["forecast", "--model", str(first / "model.npz"), "--csv", str(GOOGLE[1])]
+    assert main([*args, "--out", str(out)]) == 0
+    m = read_metrics(out)
+    assert (m["settings"]["column"], m["settings"]["lookback"]) == ("Open", 1)
+    assert m["data"]["test"] == {"rows": 4, "from": "2017-01-26", "to": "2017-01-31"}
+    assert "moving average (16)" in capsys.readouterr().out

@@ -9,11 +9,12 @@ import pytest
 
 from unrolled.cli import build_parser, main
 from unrolled.errors import InputError
+from unrolled.tasks._shared.common import config_from
+from unrolled.tasks.forecast import Config, run
 from unrolled.tasks.forecast import model as forecast_model
-from unrolled.tasks.forecast.config import TUTORIAL, resolve, settings_from_file
-from unrolled.tasks.forecast.task import Config, run
+from unrolled.tasks.forecast.config import FILE_SETTINGS, TUTORIAL, resolve
 
-from .test_forecast import TINY, csv_lines, prices, write_csv
+from .test_task import TINY, csv_lines, prices, write_csv
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,13 @@ def model_file(csv_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("first")
     assert main(["forecast", "--csv", str(csv_file), "--out", str(out), *TINY]) == 0
     return out / "model.npz"
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """An empty working folder: resolve's check probes where runs/ would go."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture
@@ -48,7 +56,7 @@ def one_error(argv, tmp_path, cli_error):
     return err
 
 
-# ---- --tutorial fixes its recipe: a flag asking for something else is refused --------------
+# the tutorial's recipe is fixed: a flag asking for something else is refused
 
 
 @pytest.mark.parametrize(
@@ -62,30 +70,33 @@ def one_error(argv, tmp_path, cli_error):
 )
 def test_tutorial_refuses_a_flag_its_recipe_fixes(argv, flag, tmp_path, cli_error, no_training):
     err = one_error(["--tutorial", *argv], tmp_path, cli_error)
-    assert f"Argument `{flag}`: --tutorial runs the tutorial's recipe" in err
-    assert f"got {argv[1]}" in err
+    assert f"Argument `{flag}`: {argv[1]} disagrees with the tutorial's recipe, which uses " in err
+    assert f"; leave {flag} out, or drop --tutorial to choose it." in err
 
 
-def test_tutorial_accepts_the_recipe_values_and_other_flags():
+def test_tutorial_accepts_the_recipe_values_and_other_flags(folder):
     config = Config(tutorial=True, lookback=1, epochs=200, ma_window=5)
-    resolved = resolve(config, {"tutorial", "lookback", "epochs", "ma_window"})
+    resolved = resolve(config)
     assert (resolved.lookback, resolved.epochs, resolved.ma_window) == (1, 200, 5)
-    with pytest.raises(InputError, match="`--lookback`: --tutorial"):
+    assert resolved.units == TUTORIAL["units"] and resolved.patience == 10  # recipe, default
+    with pytest.raises(InputError, match="`--lookback`: 5 disagrees with the tutorial's"):
         run(Config(tutorial=True, lookback=5))  # from Python too
+    with pytest.raises(InputError, match="`--lookback`: 60 disagrees with the tutorial's"):
+        run(Config(tutorial=True, lookback=60))  # the default's value, given: as on the CLI
 
 
 def test_tutorial_accepts_its_own_column_as_features_and_shows_values_as_typed(
-    tmp_path, cli_error, no_training
+    folder, tmp_path, cli_error, no_training
 ):
-    resolved = resolve(Config(tutorial=True, features=("Open",)), {"tutorial", "features"})
-    assert resolved.features is None  # Open alone: what the recipe uses
+    resolved = resolve(Config(tutorial=True, features=("Open",)))
+    assert resolved.features == ("Open",)  # Open alone: what the recipe uses
     err = one_error(["--tutorial", "--features", "High,Open"], tmp_path, cli_error)
-    assert "which uses Open, got High,Open; leave --features out" in err
+    assert "`--features`: High,Open disagrees with the tutorial's recipe, which uses Open;" in err
     err = one_error(["--tutorial", "--column", "Close"], tmp_path, cli_error)
-    assert "which uses Open, got Close;" in err
+    assert "`--column`: Close disagrees with the tutorial's recipe, which uses Open;" in err
 
 
-# ---- --model: the file's model is used as is; training flags and backtests are refused -----
+# a model file's model is used as is: training flags and backtests are refused
 
 
 @pytest.mark.parametrize(
@@ -109,10 +120,21 @@ def test_model_refuses_training_flags(argv, csv_file, model_file, tmp_path, cli_
     assert f"--model {str(model_file)!r} is already trained" in err
 
 
-def test_model_names_every_training_flag_given(csv_file, model_file, tmp_path, cli_error):
+def test_model_names_one_training_flag_given(csv_file, model_file, tmp_path, cli_error):
     argv = ["--csv", str(csv_file), "--model", str(model_file), "--epochs", "5"]
     err = one_error([*argv, "--batch-size", "8"], tmp_path, cli_error)
-    assert "Arguments `--epochs`, `--batch-size`: set how a model is trained" in err
+    assert err.startswith("error: Argument `--epochs`: sets how a model is trained")
+    assert "--batch-size" not in err
+
+
+def test_model_refuses_training_settings_from_python_as_on_the_command_line(
+    csv_file, model_file, folder
+):
+    """No "given" set: a field that is not None was given, the default's value included."""
+    with pytest.raises(InputError, match=r"^Argument `--epochs`: sets how a model is trained"):
+        run(Config(csv=str(csv_file), model=str(model_file), epochs=100))
+    with pytest.raises(InputError, match=r"^Argument `--seed`: sets how a model is trained"):
+        run(Config(csv=str(csv_file), model=str(model_file), seed=0))
 
 
 def test_model_refuses_a_backtest(csv_file, model_file, tmp_path, cli_error):
@@ -128,6 +150,37 @@ def test_model_refuses_tutorial_naming_the_model(csv_file, model_file, tmp_path,
     assert "--column" not in err
 
 
+def test_model_settings_fill_the_flags_left_out_and_no_untyped_flag_is_named(
+    model_file, tmp_path, capsys, cli_error
+):
+    """The model alone on a short file that follows its training data: 16 rows before a 4-row
+    test period, too few for the moving average's default 20 days, which then takes the 16
+    (the default was once an error naming --ma-window, a flag nobody typed)."""
+    dates, values = prices(140)
+    later = write_csv(tmp_path / "later.csv", csv_lines(dates[120:], values[120:]))
+    out = tmp_path / "run"
+    argv = ["--model", str(model_file), "--csv", str(later)]
+    assert main(["forecast", *argv, "--out", str(out)]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["settings"]["lookback"] == 5 and m["settings"]["units"] == 4  # the file's
+    assert m["data"]["train"]["rows"] == 16 and m["settings"]["ma_window"] == 16
+    assert "moving average (16)" in capsys.readouterr().out
+    err = one_error([*argv, "--ma-window", "20"], tmp_path, cli_error)
+    assert "argument `--ma-window`, expected at most the 16 training rows, got 20." in err
+
+
+def test_the_command_line_and_python_start_from_the_same_config(capsys):
+    """A flag left out is None, as a Config field left out; --help names the real default."""
+    args = build_parser().parse_args(["forecast"])
+    assert config_from(Config, args) == Config()
+    with pytest.raises(SystemExit):
+        main(["forecast", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for shown in ("--lookback LOOKBACK days each forecast sees (default: 60)", "(default: 0.2)"):
+        assert shown in text
+    assert "the moving-average baseline (default: 20, or the training rows if fewer)" in text
+
+
 def test_tutorial_help_says_the_recipe_without_pointing_to_docs(capsys):
     """An installed package has no docs/ folder: --help itself says what --tutorial runs."""
     with pytest.raises(SystemExit):
@@ -141,7 +194,7 @@ def test_tutorial_help_says_the_recipe_without_pointing_to_docs(capsys):
     ) in text
 
 
-# ---- --test-size: a count is typed as a whole number, a fraction is below 1 ----------------
+# a test size: a count is typed as a whole number, a fraction is below 1
 
 
 @pytest.mark.parametrize(
@@ -183,7 +236,7 @@ def test_a_whole_number_is_rows_and_a_fraction_a_share(typed, test_rows, csv_fil
     assert json.loads((out / "metrics.json").read_text())["data"]["test"]["rows"] == test_rows
 
 
-# ---- limits that depend on the data: checked once it is read, before training --------------
+# limits that depend on the data: checked once it is read, before training
 
 
 @pytest.mark.parametrize(
@@ -230,7 +283,7 @@ def test_an_unreadable_model_file_is_one_line(tmp_path, cli_error, monkeypatch):
     assert f"cannot load {str(locked)!r}: Permission denied" in err and "--model" in err
 
 
-# ---- a hand-edited model file: one line naming --model and the file ------------------------
+# a hand-edited model file: one line naming --model and the file
 
 
 def _rewrite(src, dst, edit=None, drop=None):
@@ -271,14 +324,15 @@ def test_a_hand_edited_model_file_is_one_line_naming_model(
     assert message in err and "Path(" not in err and "`--lookback`" not in err
 
 
-def test_model_features_compare_as_a_list_or_a_tuple_and_show_as_typed():
-    found = {"settings": {"column": "Open", "features": ["Open", "High"], "lookback": 5}}
-    config = Config(model="m.npz", features=["Open", "High"], lookback=5)  # a list, from Python
-    used = settings_from_file(config, found, {"features", "lookback"})
-    assert used.features == ("Open", "High")
+def test_model_features_compare_as_a_list_or_a_tuple_and_show_as_typed(folder):
+    settings = {name: TUTORIAL[name] for name in FILE_SETTINGS}
+    found = {"settings": {**settings, "features": ["Open", "High"]}}
+    config = Config(model="m.npz", features=["Open", "High"], lookback=1)  # a list, from Python
+    used = resolve(config, found)
+    assert used.features == ("Open", "High") and used.units == TUTORIAL["units"]
     with pytest.raises(InputError) as error:
-        settings_from_file(Config(model="m.npz", features=("High", "Open")), found, {"features"})
+        resolve(Config(model="m.npz", features=("High", "Open")), found)
     assert str(error.value) == (
-        "Argument `--features`: High,Open disagrees with the model file, which was trained "
-        "with Open,High; leave --features out to use the model's setting."
+        "Argument `--features`: High,Open disagrees with the model file, which uses Open,High; "
+        "leave --features out to use the model's setting."
     )
