@@ -150,6 +150,19 @@ def test_bias_hh_stays_zero_and_frozen(torch, interop, zoo):
     assert gru.bias_hh_l0.requires_grad and gru.bias_hh_l0.any()
 
 
+def test_a_frozen_layer_gets_no_gradient(torch, interop, zoo):
+    model = zoo.build("bidirectional_concat", "float64")
+    model.layers[0].forward_layer.trainable = False  # one direction, as Keras allows
+    model.layers[2].trainable = False
+    module = interop.to_module(model)
+    frozen = {name for name, p in module.named_parameters() if not p.requires_grad}
+    forward = {f"layers.0.forward_layer.cell.{w}_l0" for w in ("weight_ih", "weight_hh")}
+    forward |= {f"layers.0.forward_layer.cell.{b}_l0" for b in ("bias_ih", "bias_hh")}
+    dense = {"layers.2.linear.weight", "layers.2.linear.bias"}
+    assert frozen == forward | dense | {"layers.0.backward_layer.cell.bias_hh_l0"}  # LSTM's 0
+    assert interop.from_module(module).get_config() == model.get_config()
+
+
 # -- nn.Sequential built by hand from PyTorch's own layers -----------------------------------
 def test_hand_built_embedding_stacked_bidirectional_lstm(torch, interop):
     nn = torch.nn

@@ -387,7 +387,11 @@ MODULES = {
 
 
 def _module_for(layer):
-    return MODULES[type(layer).__name__](layer)
+    """The module for `layer`; a frozen layer's (trainable=False) parameters get no gradient."""
+    module = MODULES[type(layer).__name__](layer)
+    if not layer.trainable:
+        module.requires_grad_(False)
+    return module
 
 
 class Sequential(nn.Module):
