@@ -150,7 +150,12 @@ def main():
 
     # every process holds the same weights: DDP kept the replicas in step
     weights = b"".join(p.detach().cpu().numpy().tobytes() for p in module.parameters())
-    print(f"rank {rank}: weights sha256 {hashlib.sha256(weights).hexdigest()[:16]}", flush=True)
+    digests = [hashlib.sha256(weights).hexdigest()[:16]]
+    if distributed:  # one process prints them all: lines from several would interleave
+        digests = digests * world
+        dist.all_gather_object(digests, digests[rank])
+    same = "identical" if len(set(digests)) == 1 else "DIFFERENT"
+    say(f"weights sha256 by rank: {', '.join(digests)} ({same})")
     if args.out and rank == 0:
         save_module(module.cpu(), args.out, extras={**extras, "step": step, "val_loss": val})
         say(f"saved: {args.out}")
