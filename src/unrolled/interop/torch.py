@@ -122,3 +122,15 @@ def load_layer_state_dict(layer, state_dict):
                 sorted(state_dict),
             )
         single.set_weights([kernel, recurrent_kernel] + ([bias] if has_bias else []))
+
+
+# whole models: modules.py, which imports torch, loads when one of these is first used
+MODULE_FUNCTIONS = ("to_module", "from_module", "save_module", "load_module")
+
+
+def __getattr__(name):
+    if name in MODULE_FUNCTIONS:
+        from unrolled.interop import modules
+
+        return getattr(modules, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

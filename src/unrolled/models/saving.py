@@ -68,22 +68,9 @@ def load_model(path, with_extras=False):
 
     with_extras=True returns (model, extras) with the `extras` dict given to `save`.
     """
-    from unrolled.layers import deserialize
-    from unrolled.models import Sequential
-
     document, arrays = _read(path, MODEL_FORMAT)
     try:
-        config = document["model"]
-        layers = [deserialize(c) for c in config["layers"]]
-        # build with a throwaway generator (the weights are overwritten next): loading must
-        # not move the global random stream
-        shape, rng = tuple(config["input_shape"]), np.random.default_rng(0)
-        for layer in layers:
-            layer.build(shape, rng)
-            shape = layer.compute_output_shape(shape)
-        model = Sequential(layers, name=config["name"])  # built if a layer declared its input
-        if not model.built:
-            model.build(config["input_shape"])
+        model = model_from_config(document["model"])
     except (KeyError, TypeError) as error:
         raise _corrupt(path, f"bad model config ({error})") from None
     _set_weights(model, arrays, path)
@@ -94,6 +81,26 @@ def load_model(path, with_extras=False):
         except (KeyError, TypeError, ValueError) as error:
             raise _corrupt(path, f"bad compile settings or optimizer state ({error})") from None
     return (model, document.get("extras")) if with_extras else model
+
+
+def model_from_config(config):
+    """A built Sequential from `Sequential.get_config()`'s output, weights not yet set.
+
+    Builds with a throwaway generator (the weights are overwritten next): loading must not
+    move the global random stream. KeyError or TypeError for a damaged config.
+    """
+    from unrolled.layers import deserialize
+    from unrolled.models import Sequential
+
+    layers = [deserialize(c) for c in config["layers"]]
+    shape, rng = tuple(config["input_shape"]), np.random.default_rng(0)
+    for layer in layers:
+        layer.build(shape, rng)
+        shape = layer.compute_output_shape(shape)
+    model = Sequential(layers, name=config["name"])  # built if a layer declared its input
+    if not model.built:
+        model.build(config["input_shape"])
+    return model
 
 
 def _restore_training(model, settings, arrays):

@@ -281,6 +281,14 @@ class Sequential(Training):
     def load_weights(self, path):
         saving.load_weights(self, path)
 
+    def export(self, filepath, format="onnx"):
+        """Write the model for another engine: "onnx" (a standard ONNX graph; needs
+        pip install 'unrolled[onnx]') or "torch" (a PyTorch file that
+        unrolled.interop.torch.load_module reads). See docs/interop.md."""
+        from unrolled.interop.export import export  # interop sits above models
+
+        export(self, filepath, format)
+
     def summary(self, print_fn=print):
         """Keras's table: each layer's name (type), output shape and parameter count."""
         print_fn(summary_table(self))
