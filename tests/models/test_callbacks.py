@@ -9,7 +9,7 @@ import pytest
 
 from unrolled import callbacks as cb
 from unrolled.errors import InputError
-from unrolled.models.saving import load_model
+from unrolled.models import load_model
 
 
 class FakeModel:

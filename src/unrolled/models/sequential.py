@@ -16,7 +16,7 @@ from unrolled import losses, optimizers
 from unrolled import metrics as metrics_module
 from unrolled.errors import InputError, boolean, invalid, positive_int
 from unrolled.keras_compat import PREDICT_NO_OPS, check_call_arguments
-from unrolled.layers import Input, Layer, serialize
+from unrolled.layers import Input, Layer, deserialize, serialize
 from unrolled.layers.input import plain_shape
 from unrolled.models import saving
 from unrolled.models.checks import check_verbose
@@ -291,3 +291,27 @@ class Sequential(Training):
             "input_shape": None if self.input_shape is None else list(self.input_shape),
             "layers": [serialize(layer) for layer in self.layers],
         }
+
+
+def load_model(path, with_extras=False):
+    """The model saved at `path`, compiled and with its optimizer state when it had one.
+
+    with_extras=True returns (model, extras) with the `extras` dict given to `save`.
+    """
+    document, arrays = saving.read_model(path)
+    try:
+        config = document["model"]
+        layers = [deserialize(c) for c in config["layers"]]
+        # build with a throwaway generator (the weights are overwritten next): loading must
+        # not move the global random stream
+        shape, rng = tuple(config["input_shape"]), np.random.default_rng(0)
+        for layer in layers:
+            layer.build(shape, rng)
+            shape = layer.compute_output_shape(shape)
+        model = Sequential(layers, name=config["name"])  # built if a layer declared its input
+        if not model.built:
+            model.build(config["input_shape"])
+    except (KeyError, TypeError) as error:
+        raise saving.corrupt(path, f"bad model config ({error})") from None
+    saving.restore(model, document, arrays, path)
+    return (model, document.get("extras")) if with_extras else model
