@@ -41,7 +41,7 @@ class FitArguments:
     x: np.ndarray  # (N, T, D) features in the model's dtype, or (N, T) ids
     y: np.ndarray  # targets shaped like the outputs, or class ids for a sparse loss
     validation: tuple | None  # (x_val, y_val) checked like x and y, or None
-    batch_size: int
+    batch_size: int  # samples per batch; the last batch of an epoch may be smaller
     epochs: int  # the epoch to stop before: initial_epoch counts towards it (Keras)
     initial_epoch: int  # where a resumed run starts counting
     shuffle: bool  # a new order of the samples every epoch
@@ -65,8 +65,9 @@ def train(model, args):
     for epoch in range(args.initial_epoch, args.epochs):
         callbacks.call("on_epoch_begin", epoch, {})
         progress.epoch_begin(epoch)
+        # 1) the batches: one shuffled copy of the data per epoch, so each batch is a view
         epoch_x, epoch_y = x, y
-        if args.shuffle:  # one shuffled copy per epoch: its batches are then views
+        if args.shuffle:
             order = config.default_rng().permutation(len(x))
             epoch_x, epoch_y = x[order], y[order]
         totals = _Totals(metric_fns)
@@ -74,6 +75,7 @@ def train(model, args):
             rows = slice(step * batch_size, (step + 1) * batch_size)
             if callbacks.wants_batch_hooks:  # batch logs cost a call: only when read
                 callbacks.call("on_train_batch_begin", step, totals.means())
+            # 2) forward, loss, backward, clip and optimizer step (once per chunk with tbptt)
             problem = _train_batch(model, epoch_x[rows], epoch_y[rows], tbptt, totals)
             if problem:
                 history.stop_reason = (
@@ -91,6 +93,7 @@ def train(model, args):
                 break
         if history.stop_reason:  # the epoch never ends: no validation, no epoch logs
             break
+        # 3) the epoch's logs, validation included, to the progress bar and the callbacks
         logs = totals.means()
         if args.validation is not None:
             logs.update(evaluate_logs(model, *args.validation, batch_size, prefix="val_"))
