@@ -9,7 +9,7 @@ import pytest
 from unrolled.cli import main
 from unrolled.data import Vocabulary, char_rnn_batches
 from unrolled.errors import InputError
-from unrolled.models.saving import load_model
+from unrolled.models import load_model
 from unrolled.tasks import charlm
 from unrolled.tasks.charlm import SampleConfig, TrainConfig, generate_text
 

@@ -1,7 +1,8 @@
 """Taking a model elsewhere: PyTorch (weights, whole modules, .pt files) and ONNX export.
 
-    torch.py           weights of one layer <-> a PyTorch state_dict (NumPy only); its
-                       to_module / from_module / save_module / load_module load modules.py
+    torch.py           the public face: torch_weights.py's per-layer functions, and
+                       to_module / from_module / save_module / load_module from modules.py
+    torch_weights.py   weights of one layer <-> a PyTorch state_dict (NumPy only)
     modules.py         a Sequential as an equal torch.nn.Module, and back (imports torch)
     onnx.py            a Sequential as a standard ONNX graph (imports onnx)
     export.py          `model.export(path, format)`: one entry for both formats
@@ -25,3 +26,8 @@ def require(package, what):
         return importlib.import_module(package)
     except ImportError:
         raise InputError(f"{what} needs the {package} package: {INSTALL[package]}") from None
+
+
+def dims(shape):
+    """A model shape, None for any size, with names for those: axis 0 "batch", axis 1 "time"."""
+    return [("batch", "time")[k] if d is None and k < 2 else d for k, d in enumerate(shape)]

@@ -8,8 +8,9 @@ the ONNX graph takes ids or scaled windows, as `predict` does.
 
 from pathlib import Path
 
-from unrolled.interop.export import FORMATS, SUFFIXES, dims, export
-from unrolled.models.saving import load_model
+from unrolled.interop import dims
+from unrolled.interop.export import FORMATS, SUFFIXES, export
+from unrolled.models import load_model
 
 # what a caller does with a task's extras, where the exported network needs it
 EXTRAS_USE = {

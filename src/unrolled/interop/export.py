@@ -19,11 +19,6 @@ FORMATS = ("onnx", "torch")
 SUFFIXES = {"onnx": ".onnx", "torch": ".pt"}
 
 
-def dims(shape):
-    """A model shape, None for any size, with names for those: axis 0 "batch", axis 1 "time"."""
-    return [("batch", "time")[k] if d is None and k < 2 else d for k, d in enumerate(shape)]
-
-
 def export(model, path, format="onnx", extras=None):
     """Write the built `model` to `path` in `format` (one of FORMATS), with `extras`."""
     if format not in FORMATS:

@@ -42,8 +42,8 @@ from unrolled import models
 from unrolled.errors import InputError, invalid
 from unrolled.files import atomic_path
 from unrolled.interop import require
-from unrolled.interop.torch import from_torch, to_torch
-from unrolled.models.saving import model_from_config
+from unrolled.interop.torch_weights import from_torch, to_torch
+from unrolled.models.sequential import model_from_config
 
 torch = require("torch", "unrolled.interop.torch's modules")
 nn, F = torch.nn, torch.nn.functional

@@ -40,8 +40,7 @@ import numpy as np
 
 from unrolled.errors import InputError
 from unrolled.files import atomic_path
-from unrolled.interop import require
-from unrolled.interop.export import dims
+from unrolled.interop import dims, require
 
 onnx = require("onnx", "ONNX export")
 helper, numpy_helper = onnx.helper, onnx.numpy_helper

@@ -37,7 +37,7 @@ def read_text(path, argument="--text"):
 
 def load_model_file(path, argument="--model"):
     """(model, extras) from an unrolled model file, or one line that names the argument."""
-    from unrolled.models.saving import load_model
+    from unrolled.models import load_model
 
     p = existing_file(path, argument)
     try:
