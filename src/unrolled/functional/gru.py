@@ -54,11 +54,6 @@ class GRUCache(NamedTuple):
     first: int  # 1 when h0 was None (zeros): no work on it, no gradient for it
 
 
-def _biases(b):
-    """b (2, 3H) or None -> (bx, bh), each (3H,) or None."""
-    return (None, None) if b is None else (b[0], b[1])
-
-
 def gru_step_forward(x, prev_h, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid"):
     """One step. x (N, D), prev_h (N, H), Wx (D, 3H), Wh (H, 3H), b (2, 3H) or None.
 
@@ -67,15 +62,22 @@ def gru_step_forward(x, prev_h, Wx, Wh, b, activation="tanh", recurrent_activati
     act_, _ = activations.get(activation, "activation")
     rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
     H = prev_h.shape[1]
-    bx, bh = _biases(b)
-    ax, ah = x @ Wx, prev_h @ Wh  # (N, 3H) each
+    ax = np.dot(x, Wx)  # (N, 3H) input projections (np.dot: less overhead than @)
+    ah = np.dot(prev_h, Wh)  # (N, 3H) recurrent projections
     if b is not None:
-        ax, ah = ax + bx, ah + bh
-    z = rec_(ax[:, :H] + ah[:, :H])  # update gate
-    r = rec_(ax[:, H : 2 * H] + ah[:, H : 2 * H])  # reset gate
+        ax += b[0]
+        ah += b[1]
+    zr = ax[:, : 2 * H]  # (N, 2H) the update and reset gates' pre-activations
+    zr += ah[:, : 2 * H]
+    rec_(zr)
+    z, r = zr[:, :H], zr[:, H:]  # update gate, reset gate (N, H)
     ah_h = ah[:, 2 * H :]
-    hh = act_(ax[:, 2 * H :] + r * ah_h)  # candidate, reset applied after the matmul
-    next_h = z * prev_h + (1 - z) * hh  # interpolate old state and candidate
+    hh = ax[:, 2 * H :]
+    hh += r * ah_h  # reset applied after the matmul
+    act_(hh)  # candidate state
+    next_h = prev_h - hh  # z * h_{t-1} + (1 - z) * hh = hh + z * (h_{t-1} - hh)
+    next_h *= z
+    next_h += hh
     cache = GRUStepCache(
         x, prev_h, z, r, hh, next_h, ah_h, Wx, Wh, b, activation, recurrent_activation
     )
@@ -122,7 +124,7 @@ def gru_forward(
     act_, _ = activations.get(activation, "activation")
     rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
     first = seq.first_recurrent_step(h0)  # steps before it have h_{t-1} = 0
-    bx, bh = _biases(b)
+    bx, bh = (None, None) if b is None else b  # (3H,) each: input and recurrent biases
     xs = seq.step_inputs(x, dtype)  # (T, D, N)
     skip = seq.skip_steps(mask)  # (T, 1, N) or None
     rmask = seq.recurrent_mask(recurrent_mask, dtype)  # (H, N) or None

@@ -101,15 +101,16 @@ def lstm_step_forward(
     """
     act_, _ = activations.get(activation, "activation")
     rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
-    a = x @ Wx + prev_h @ Wh  # (N, 4H) pre-activations
+    H = prev_h.shape[1]
+    a = np.dot(x, Wx)  # (N, 4H) pre-activations (np.dot: less overhead than @ on small arrays)
+    a += np.dot(prev_h, Wh)
     if b is not None:
         a += b
-    i, f, g, o = np.split(a, 4, axis=1)  # (N, H) views into a
-    rec_(i)  # input gate: how much new to write
-    rec_(f)  # forget gate: how much old memory to keep
-    act_(g)  # candidate memory
-    rec_(o)  # output gate: how much memory to expose
-    next_c = f * prev_c + i * g  # forget some old memory, write some new
+    g = act_(a[:, 2 * H : 3 * H], out=np.empty_like(prev_c))  # candidate memory (N, H)
+    rec_(a)  # the gates in one pass over a (faster than three; its g block goes unused)
+    i, f, o = a[:, :H], a[:, H : 2 * H], a[:, 3 * H :]  # input, forget, output gates (N, H)
+    next_c = f * prev_c  # forget some old memory ...
+    next_c += i * g  # ... and write some new
     act_c = act_(next_c, out=np.empty_like(next_c))
     next_h = o * act_c  # expose a gated view of the memory
     cache = LSTMStepCache(

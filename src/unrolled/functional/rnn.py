@@ -48,7 +48,8 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b, activation="tanh"):
     Returns next_h (N, H) and an RNNStepCache.
     """
     act_, _ = activations.get(activation)
-    a = x @ Wx + prev_h @ Wh  # (N, H) pre-activation
+    a = np.dot(x, Wx)  # (N, H) pre-activation (np.dot: less overhead than @ on small arrays)
+    a += np.dot(prev_h, Wh)
     if b is not None:
         a += b
     next_h = act_(a)

@@ -1,5 +1,5 @@
 """The base of SimpleRNN, LSTM and GRU: one `Recurrent` class, and thin subclasses (simple_rnn.py,
-lstm.py, gru.py) that only wrap their functional cell and write a lean inference step.
+lstm.py, gru.py) that only name their functional cell.
 
 What the layer adds to the cell math is bookkeeping, with Keras's semantics:
 - `go_backwards`: the input (and mask) is read last step first, and with
@@ -10,8 +10,8 @@ What the layer adds to the cell math is bookkeeping, with Keras's semantics:
 - `stateful`: the final state of one call is the initial state of the next.
 - `return_state`: forward returns [y, h] (SimpleRNN, GRU) or [y, h, c] (LSTM).
 
-`step` is the lean inference path for generation: one (N, D) step, no caches, a handful of
-NumPy calls (microseconds of overhead on top of the two GEMVs).
+`step` is the inference path for generation: one (N, D) step through the cell's step
+function, nothing kept for backward.
 """
 
 import numpy as np
@@ -31,18 +31,19 @@ def _add(a, b):
 
 class Recurrent(Layer):
     """What SimpleRNN, LSTM and GRU share. A subclass sets `kind`, `gates`, `state_names` and
-    its functional sequence pair, and writes one small hook:
+    its functional cell's three functions:
 
         cell_forward(x, *states, Wx, Wh, b, activation=..., [recurrent_activation=...,]
                      mask=, recurrent_mask=, keep_cache=, return_sequences=)
             -> (h, *final_states, cache)        e.g. rnn_forward, lstm_forward, gru_forward
         cell_backward(dh, *dfinal_states, cache, input_gradient)
             -> (dx, *dinitial_states, dWx, dWh, db)
-        _step(x_t, states, Wx, Wh, b) -> new_states      (inference only, nothing cached)
+        cell_step(x_t, *states, Wx, Wh, b, activation=..., [recurrent_activation=...])
+            -> (*next_states, cache)            e.g. lstm_step_forward (for `step`)
     """
 
     kind = None  # "rnn" | "lstm" | "gru"
-    cell_forward = cell_backward = None  # the cell's sequence pair, as staticmethods
+    cell_forward = cell_backward = cell_step = None  # the cell's functions, as staticmethods
     gates = 1  # G: the kernel is (D, G*H)
     state_names = ("h",)  # the carried states, in Keras's return_state order
     input_ndim = 3  # (N, T, D)
@@ -233,7 +234,7 @@ class Recurrent(Layer):
         else:
             state = [np.asarray(s, dtype=self.dtype) for s in state]
         Wx, Wh, b = self._weights()
-        state = self._step(x_t, state, Wx, Wh, b)
+        *state, _ = self.cell_step(x_t, *state, Wx, Wh, b, **self._activations())
         return state[0], state
 
     def _activations(self):
