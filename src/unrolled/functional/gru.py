@@ -59,8 +59,8 @@ def gru_step_forward(x, prev_h, Wx, Wh, b, activation="tanh", recurrent_activati
 
     Returns next_h (N, H) and a GRUStepCache.
     """
-    act_, _ = activations.get(activation, "activation")
-    rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    act_, _ = activations.ACTIVATIONS[activation]
+    rec_, _ = activations.ACTIVATIONS[recurrent_activation]
     H = prev_h.shape[1]
     ax = np.dot(x, Wx)  # (N, 3H) input projections (np.dot: less overhead than @)
     ah = np.dot(prev_h, Wh)  # (N, 3H) recurrent projections
@@ -90,8 +90,8 @@ def gru_step_backward(dnext_h, cache):
     Returns dx (N, D), dprev_h (N, H), dWx (D, 3H), dWh (H, 3H), db (2, 3H) or None.
     """
     x, prev_h, z, r, hh, _, ah_h, Wx, Wh, b, activation, rec_activation = cache
-    _, dact = activations.get(activation)
-    _, drec = activations.get(rec_activation)
+    _, dact = activations.ACTIVATIONS[activation]
+    _, drec = activations.ACTIVATIONS[rec_activation]
     dz = dnext_h * (prev_h - hh) * drec(z)  # through the interpolation
     da = dnext_h * (1 - z) * dact(hh)  # into the candidate's pre-activation
     dr = da * ah_h * drec(r)
@@ -121,8 +121,8 @@ def gru_forward(
     N, T, D = x.shape
     H = Wh.shape[0]
     dtype = seq.compute_dtype(x, h0, Wx, Wh)
-    act_, _ = activations.get(activation, "activation")
-    rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    act_, _ = activations.ACTIVATIONS[activation]
+    rec_, _ = activations.ACTIVATIONS[recurrent_activation]
     first = seq.first_recurrent_step(h0)  # steps before it have h_{t-1} = 0
     bx, bh = (None, None) if b is None else b  # (3H,) each: input and recurrent biases
     xs = seq.step_inputs(x, dtype)  # (T, D, N)
@@ -174,8 +174,8 @@ def gru_backward(dh, dlast_h, cache, input_gradient=True):
     xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, rec_activation, first = cache
     T, GH, N = gates.shape
     H = GH // 3
-    _, dact = activations.get(activation)
-    _, drec = activations.get(rec_activation)
+    _, dact = activations.ACTIVATIONS[activation]
+    _, drec = activations.ACTIVATIONS[rec_activation]
     z, r, hh = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]  # (T, H, N) each
     # Local factors for all steps at once; the loop only multiplies by dh_t or da_t.
     z_from_h = seq.zero_skipped((hs[:-1] - hh) * drec(z), skip)  # dz / dh_t

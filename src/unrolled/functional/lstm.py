@@ -99,8 +99,8 @@ def lstm_step_forward(
 
     Returns next_h (N, H), next_c (N, H) and an LSTMStepCache.
     """
-    act_, _ = activations.get(activation, "activation")
-    rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    act_, _ = activations.ACTIVATIONS[activation]
+    rec_, _ = activations.ACTIVATIONS[recurrent_activation]
     H = prev_h.shape[1]
     a = np.dot(x, Wx)  # (N, 4H) pre-activations (np.dot: less overhead than @ on small arrays)
     a += np.dot(prev_h, Wh)
@@ -126,8 +126,8 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     Returns dx (N, D), dprev_h (N, H), dprev_c (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,) or None.
     """
     x, prev_h, prev_c, i, f, g, o, _, act_c, _, Wx, Wh, b, activation, rec_activation = cache
-    _, dact = activations.get(activation)
-    _, drec = activations.get(rec_activation)
+    _, dact = activations.ACTIVATIONS[activation]
+    _, drec = activations.ACTIVATIONS[rec_activation]
     dc = dnext_c + dnext_h * o * dact(act_c)  # total gradient into next_c
     da = np.concatenate(
         [
@@ -164,8 +164,8 @@ def lstm_forward(
     N, T, D = x.shape
     H = Wh.shape[0]
     dtype = seq.compute_dtype(x, h0, c0, Wx, Wh)
-    act_, _ = activations.get(activation, "activation")
-    rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    act_, _ = activations.ACTIVATIONS[activation]
+    rec_, _ = activations.ACTIVATIONS[recurrent_activation]
     first = seq.first_recurrent_step(h0, c0)  # steps before it have zero states
     Wx_, Wh_, b_ = Wx, Wh, b  # the weights the loop multiplies by
     if recurrent_activation == "sigmoid":
@@ -227,8 +227,8 @@ def lstm_backward(dh, dlast_h, dlast_c, cache, input_gradient=True):
     """
     xs, hs, cs, gates, act_c, skip, rmask, Wx, Wh, b, activation, rec_activation, first = cache
     T, H, N = act_c.shape
-    _, dact = activations.get(activation)
-    _, drec = activations.get(rec_activation)
+    _, dact = activations.ACTIVATIONS[activation]
+    _, drec = activations.ACTIVATIONS[rec_activation]
     i, f, g, o = _gate_blocks(gates, H)  # (T, H, N) each
     # Local factors for all steps at once; the loop only multiplies by dc_t or dh_t.
     dA = drec(gates)  # (T, 4H, N) σ' of every gate; becomes da_t = [da_i, da_f, da_g, da_o]

@@ -17,9 +17,8 @@ function, nothing kept for backward.
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import InputError, boolean, invalid, positive_int
-from unrolled.functional import activations
-from unrolled.layers.base import Layer, check_rate, dropout_mask
+from unrolled.errors import InputError, positive_int
+from unrolled.layers.base import Layer, activation_name, check_rate, dropout_mask
 
 
 def _add(a, b):
@@ -63,11 +62,9 @@ class Recurrent(Layer):
                 f"use input_shape=(None, {D!r})"
             )
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
-        # Keras's `unroll` only trades memory for speed in a graph; the math is the same
-        boolean(unroll, "unroll", "a bool (it changes no result here)")
+        del unroll  # Keras's `unroll` only trades memory for speed in a graph: the same math
         self.units = positive_int(units, "units")
-        self.activation = "linear" if activation is None else activation
-        activations.get(self.activation, "activation")
+        self.activation = activation_name(activation)
         self.use_bias = bool(use_bias)
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
@@ -268,12 +265,8 @@ class Gated(Recurrent):
         super().__init__(units, **kwargs)
         # Keras's `implementation` (1: many small matmuls, 2: one big one) and `use_cudnn`
         # choose how Keras computes the same gates: accepted, and nothing changes here
-        if isinstance(implementation, bool) or implementation not in (1, 2):
-            raise invalid("implementation", "1 or 2 (it changes no result here)", implementation)
-        if not (isinstance(use_cudnn, bool) or use_cudnn == "auto"):
-            raise invalid("use_cudnn", "'auto', True or False", use_cudnn)
-        activations.get(recurrent_activation, "recurrent_activation")
-        self.recurrent_activation = recurrent_activation
+        del implementation, use_cudnn
+        self.recurrent_activation = activation_name(recurrent_activation, "recurrent_activation")
 
     def _activations(self):
         return {"activation": self.activation, "recurrent_activation": self.recurrent_activation}
