@@ -106,9 +106,18 @@ def gru_step_backward(dnext_h, cache):
 
 
 def gru_forward(
-    x, h0, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid", mask=None,
-    recurrent_mask=None, keep_cache=True, return_sequences=True,
-):  # fmt: skip
+    x,
+    h0,
+    Wx,
+    Wh,
+    b,
+    activation="tanh",
+    recurrent_activation="sigmoid",
+    mask=None,
+    recurrent_mask=None,
+    keep_cache=True,
+    return_sequences=True,
+):
     """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
     x (N, T, D), h0 (N, H) or None (zeros: the first step skips the recurrent GEMM, and
@@ -152,15 +161,12 @@ def gru_forward(
         next_h *= z
         next_h += hh
         seq.carry(next_h, hs[t], skip, t)
-    cache = (
-        GRUCache(
-            xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, recurrent_activation,
-            first,
-        )
-        if keep_cache
-        else None
-    )  # fmt: skip
     h = seq.hidden_outputs(hs, skip) if return_sequences else None
+    if not keep_cache:  # inference: nothing for backward
+        return h, seq.final_state(hs), None
+    cache = GRUCache(
+        xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, recurrent_activation, first
+    )
     return h, seq.final_state(hs), cache
 
 

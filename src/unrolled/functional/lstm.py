@@ -148,9 +148,19 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 
 
 def lstm_forward(
-    x, h0, c0, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid", mask=None,
-    recurrent_mask=None, keep_cache=True, return_sequences=True,
-):  # fmt: skip
+    x,
+    h0,
+    c0,
+    Wx,
+    Wh,
+    b,
+    activation="tanh",
+    recurrent_activation="sigmoid",
+    mask=None,
+    recurrent_mask=None,
+    keep_cache=True,
+    return_sequences=True,
+):
     """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
     x (N, T, D), h0 and c0 (N, H) each, or both None (zeros: the first step then skips the
@@ -210,16 +220,14 @@ def lstm_forward(
         np.multiply(o, ac, out=hs[t + 1])  # h_t = o * act(c_t)
         seq.carry(hs[t + 1], hs[t], skip, t)
         seq.carry(next_c, prev_c, skip, t)
-    cache = (
-        LSTMCache(
-            xs, hs, cs, gates, act_c, skip, rmask, Wx, Wh, b, activation, recurrent_activation,
-            first,
-        )
-        if keep_cache
-        else None
-    )  # fmt: skip
     h = seq.hidden_outputs(hs, skip) if return_sequences else None
-    return h, seq.final_state(hs), seq.final_state(cs), cache
+    last_h, last_c = seq.final_state(hs), seq.final_state(cs)
+    if not keep_cache:  # inference: nothing for backward
+        return h, last_h, last_c, None
+    cache = LSTMCache(
+        xs, hs, cs, gates, act_c, skip, rmask, Wx, Wh, b, activation, recurrent_activation, first
+    )
+    return h, last_h, last_c, cache
 
 
 def lstm_backward(dh, dlast_h, dlast_c, cache, input_gradient=True):

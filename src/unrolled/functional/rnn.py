@@ -73,9 +73,17 @@ def rnn_step_backward(dnext_h, cache):
 
 
 def rnn_forward(
-    x, h0, Wx, Wh, b, activation="tanh", mask=None, recurrent_mask=None, keep_cache=True,
+    x,
+    h0,
+    Wx,
+    Wh,
+    b,
+    activation="tanh",
+    mask=None,
+    recurrent_mask=None,
+    keep_cache=True,
     return_sequences=True,
-):  # fmt: skip
+):
     """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
     x (N, T, D), h0 (N, H) or None (zeros: the first step skips the recurrent GEMM, and

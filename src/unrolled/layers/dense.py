@@ -19,9 +19,17 @@ class Dense(Layer):
     """Fully connected layer. Weights: kernel (D, M), bias (M,)."""
 
     def __init__(
-        self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-        bias_initializer="zeros", input_shape=None, name=None, dtype=None, **keras_args,
-    ):  # fmt: skip
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        input_shape=None,
+        name=None,
+        dtype=None,
+        **keras_args,
+    ):
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         self.units = positive_int(units, "units")
         self.activation = activation_name(activation, names=_NAMES)

@@ -48,12 +48,25 @@ class Recurrent(Layer):
     input_ndim = 3  # (N, T, D)
 
     def __init__(
-        self, units, activation="tanh", use_bias=True, return_sequences=False,
-        return_state=False, go_backwards=False, stateful=False, dropout=0.0,
-        recurrent_dropout=0.0, kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal", bias_initializer="zeros", unroll=False,
-        input_shape=None, name=None, dtype=None, **keras_args,
-    ):  # fmt: skip
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        unroll=False,
+        input_shape=None,
+        name=None,
+        dtype=None,
+        **keras_args,
+    ):
         if "input_dim" in keras_args:  # Keras 3 reads it as input_shape=(D,): no time axis
             D = keras_args["input_dim"]
             raise InputError(
@@ -169,9 +182,17 @@ class Recurrent(Layer):
             x = x[:, ::-1]  # read the sequence last step first
             mask = None if mask is None else mask[:, ::-1]
         h, *final, cache = self.cell_forward(
-            x, *states, Wx, Wh, b, mask=mask, recurrent_mask=rmask, keep_cache=training,
-            return_sequences=self.return_sequences, **self._activations(),
-        )  # fmt: skip
+            x,
+            *states,
+            Wx,
+            Wh,
+            b,
+            mask=mask,
+            recurrent_mask=rmask,
+            keep_cache=training,
+            return_sequences=self.return_sequences,
+            **self._activations(),
+        )
         self._cache = (cache, input_mask) if training else None  # inference keeps nothing
         if self.stateful:
             self.states = [s.copy() for s in final]
