@@ -30,7 +30,6 @@ class GRUStepCache(NamedTuple):
     z: np.ndarray  # (N, H) update gate
     r: np.ndarray  # (N, H) reset gate
     hh: np.ndarray  # (N, H) candidate state
-    next_h: np.ndarray  # (N, H)
     ah_h: np.ndarray  # (N, H) h_{t-1} @ Wh_h + bh_h, what r multiplied
     Wx: np.ndarray  # (D, 3H)
     Wh: np.ndarray  # (H, 3H)
@@ -78,9 +77,7 @@ def gru_step_forward(x, prev_h, Wx, Wh, b, activation="tanh", recurrent_activati
     next_h = prev_h - hh  # z * h_{t-1} + (1 - z) * hh = hh + z * (h_{t-1} - hh)
     next_h *= z
     next_h += hh
-    cache = GRUStepCache(
-        x, prev_h, z, r, hh, next_h, ah_h, Wx, Wh, b, activation, recurrent_activation
-    )
+    cache = GRUStepCache(x, prev_h, z, r, hh, ah_h, Wx, Wh, b, activation, recurrent_activation)
     return next_h, cache
 
 
@@ -89,7 +86,7 @@ def gru_step_backward(dnext_h, cache):
 
     Returns dx (N, D), dprev_h (N, H), dWx (D, 3H), dWh (H, 3H), db (2, 3H) or None.
     """
-    x, prev_h, z, r, hh, _, ah_h, Wx, Wh, b, activation, rec_activation = cache
+    x, prev_h, z, r, hh, ah_h, Wx, Wh, b, activation, rec_activation = cache
     _, dact = activations.ACTIVATIONS[activation]
     _, drec = activations.ACTIVATIONS[rec_activation]
     dz = dnext_h * (prev_h - hh) * drec(z)  # through the interpolation

@@ -34,9 +34,7 @@ class LSTMStepCache(NamedTuple):
     f: np.ndarray  # (N, H) forget gate
     g: np.ndarray  # (N, H) candidate cell
     o: np.ndarray  # (N, H) output gate
-    next_c: np.ndarray  # (N, H)
     act_c: np.ndarray  # (N, H) act(next_c)
-    next_h: np.ndarray  # (N, H)
     Wx: np.ndarray  # (D, 4H)
     Wh: np.ndarray  # (H, 4H)
     b: np.ndarray | None  # (4H,) or None
@@ -114,9 +112,8 @@ def lstm_step_forward(
     act_c = act_(next_c, out=np.empty_like(next_c))
     next_h = o * act_c  # expose a gated view of the memory
     cache = LSTMStepCache(
-        x, prev_h, prev_c, i, f, g, o, next_c, act_c, next_h, Wx, Wh, b, activation,
-        recurrent_activation,
-    )  # fmt: skip
+        x, prev_h, prev_c, i, f, g, o, act_c, Wx, Wh, b, activation, recurrent_activation
+    )
     return next_h, next_c, cache
 
 
@@ -125,7 +122,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 
     Returns dx (N, D), dprev_h (N, H), dprev_c (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,) or None.
     """
-    x, prev_h, prev_c, i, f, g, o, _, act_c, _, Wx, Wh, b, activation, rec_activation = cache
+    x, prev_h, prev_c, i, f, g, o, act_c, Wx, Wh, b, activation, rec_activation = cache
     _, dact = activations.ACTIVATIONS[activation]
     _, drec = activations.ACTIVATIONS[rec_activation]
     dc = dnext_c + dnext_h * o * dact(act_c)  # total gradient into next_c
