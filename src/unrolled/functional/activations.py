@@ -44,14 +44,6 @@ def linear_(x, out=None):
     return out
 
 
-def tanh(x):
-    return np.tanh(x)
-
-
-def relu(x):
-    return np.maximum(x, 0)
-
-
 def softmax(x, axis=-1):
     """Softmax along `axis`, shifted by the max so large logits never overflow."""
     e = np.exp(x - x.max(axis=axis, keepdims=True))
