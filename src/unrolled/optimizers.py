@@ -58,13 +58,32 @@ class Optimizer:
         self._sizes = np.asarray(sizes, dtype=np.intp)
         self._tmp = np.empty_like(params)  # scratch, so a step allocates nothing
         self._tmp2 = np.empty_like(params)
-        self.slots = {name: np.full_like(params, value) for name, value in self._slot_inits()}
+        self.slots = self._make_slots(params)
+        # room for the state before a step, to undo one that leaves a non-finite value
+        self._before = [np.empty_like(a) for a in (params, *self.slots.values())]
+
+    def _make_slots(self, params):
+        """name -> slot array for the flat `params`, each filled with its initial value."""
+        return {name: np.full_like(params, value) for name, value in self._slot_inits()}
 
     def apply(self, params, grads):
-        """One step: clip `grads` in place, then update `params` in place."""
+        """One step: clip `grads` in place, then update `params` and the slots in place.
+
+        Returns True, or False when the step would leave a non-finite value in `params` or a
+        slot: then it is undone, and params, slots and `iterations` are as they were.
+        """
+        state = (params, *self.slots.values())
+        for array, before in zip(state, self._before, strict=True):
+            np.copyto(before, array)
         self._clip(grads)
-        self._update(params, grads, self.learning_rate)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked just below
+            self._update(params, grads, self.learning_rate)
+        if not all(map(all_finite, state)):
+            for array, before in zip(state, self._before, strict=True):
+                np.copyto(array, before)
+            return False
         self.iterations += 1
+        return True
 
     def _clip(self, g):
         if self.clipnorm:
@@ -224,13 +243,12 @@ class Adam(Optimizer):
         self.beta_1, self.beta_2 = _fraction("beta_1", beta_1), _fraction("beta_2", beta_2)
         self.epsilon = _positive("epsilon", epsilon)
 
-    def build(self, params, sizes):
+    def _make_slots(self, params):
         """The two moments live in one (2, size) array, so one pass of each op updates both."""
-        super().build(params, sizes)
         self._moments = np.zeros((2, params.size), dtype=params.dtype)  # [m, v]
         self._targets = np.empty_like(self._moments)  # [g, g^2], what m and v move towards
         self._rates = np.array([[1 - self.beta_1], [1 - self.beta_2]], dtype=params.dtype)
-        self.slots = {"momentum": self._moments[0], "velocity": self._moments[1]}
+        return {"momentum": self._moments[0], "velocity": self._moments[1]}
 
     def _update(self, p, g, lr):
         moments, targets, tmp, step = self._moments, self._targets, self._tmp, self._tmp2
@@ -278,11 +296,22 @@ def from_config(config):
     return OPTIMIZERS[name](**config)
 
 
+def all_finite(a):
+    """True if every entry of the flat array `a` is finite.
+
+    One dot product does it on the usual path: a nan or inf entry makes the squared norm
+    a . a non-finite. Finite entries can overflow it too, so only a non-finite norm is
+    checked entry by entry.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
+
+
 def _positive(argument, value, optional=False):
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, Real) or not value > 0:
-        raise invalid(argument, "a positive number", value)
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < value < math.inf:
+        raise invalid(argument, "a positive finite number", value)
     return float(value)
 
 

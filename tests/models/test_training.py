@@ -13,7 +13,7 @@ from unrolled.callbacks import LambdaCallback
 from unrolled.errors import InputError
 from unrolled.layers import LSTM, Bidirectional, Dense, Embedding
 from unrolled.models import Sequential
-from unrolled.models.fit import _all_finite
+from unrolled.optimizers import all_finite
 
 
 def sine_windows(rng, N=256, T=10):
@@ -180,7 +180,7 @@ def test_a_non_finite_loss_stops_training_and_keeps_finite_weights(
     ],
 )
 def test_gradient_finiteness_check(values, finite):
-    assert _all_finite(np.array(values, dtype=np.float32)) is finite
+    assert all_finite(np.array(values, dtype=np.float32)) is finite
 
 
 def test_progress_lines_look_like_keras(rng, capsys, tutorial_model, regression_data):

@@ -203,8 +203,8 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         lr = self.schedule(epoch, self.model.optimizer.learning_rate)
-        if isinstance(lr, bool) or not isinstance(lr, Real) or not lr > 0:
-            raise invalid("schedule", "a function returning a positive float", lr)
+        if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < lr < math.inf:
+            raise invalid("schedule", "a function returning a positive finite float", lr)
         self.model.optimizer.learning_rate = float(lr)
         if self.verbose > 0:
             print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")

@@ -32,6 +32,7 @@ from unrolled.callbacks import CallbackList, History
 from unrolled.layers import Recurrent
 from unrolled.models import train_state
 from unrolled.models.progress import Progress
+from unrolled.optimizers import all_finite
 
 
 @dataclass(frozen=True)
@@ -163,9 +164,10 @@ def _train_step(model, x, y, totals, weight):
     model._backward(dpred)
     for frozen in model._frozen:  # weights with trainable=False get no gradient
         model._grads[frozen] = 0
-    if not _all_finite(model._grads):
+    if not all_finite(model._grads):
         return "the gradient has non-finite values"
-    model.optimizer.apply(model._params, model._grads)  # clips the gradient, then steps
+    if not model.optimizer.apply(model._params, model._grads):  # clips, steps, or undoes
+        return "the update would make the weights or the optimizer state non-finite"
     totals.add(loss, weight, y, pred, mask)
     return None
 
@@ -211,13 +213,3 @@ class _Totals:
         for metric, (total, count) in zip(self.metric_fns, self.sums, strict=True):
             logs[metric.name] = total / count if count else 0.0
         return logs
-
-
-def _all_finite(a):
-    """True if every entry of the flat array `a` is finite.
-
-    One dot product does it on the usual path: a nan or inf entry makes the squared norm
-    a . a non-finite. Finite entries can overflow it too, so only a non-finite norm is
-    checked entry by entry.
-    """
-    return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
