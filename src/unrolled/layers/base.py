@@ -71,8 +71,8 @@ def serialize(layer):
 class Layer:
     """Base class: names, dtype, build, weights in and out, config round trip.
 
-    Subclasses implement `_check_input_shape(shape)`, `_make_params(input_shape, rng)`,
-    `forward`, `backward`, `step` and `compute_output_shape`.
+    Subclasses implement `_check_input_shape(shape)`, `_param_shapes(input_shape)`,
+    `_make_params(shapes, rng)`, `forward`, `backward`, `step` and `compute_output_shape`.
     """
 
     input_ndim = None  # the rank of x this layer takes, batch included (None: any)
@@ -98,18 +98,29 @@ class Layer:
 
     def build(self, input_shape, rng=None):
         """Create params (in `self.dtype`, default `config.floatx()`) and zero grads."""
-        input_shape = tuple(input_shape)
-        self._check_input_shape(input_shape, building=True)
+        shapes = self.param_shapes(input_shape)
         self.dtype = config.resolve_dtype(self.dtype)
-        self.params = self._make_params(input_shape, rng or config.default_rng())
+        self.params = self._make_params(shapes, rng or config.default_rng())
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.built = True
+
+    def param_shapes(self, input_shape):
+        """{key: shape} of the weights `build(input_shape)` makes, in Keras's order, without
+        making any (a model file's arrays are checked against them before a layer is built);
+        an InputError naming the layer if it cannot take `input_shape`."""
+        input_shape = tuple(input_shape)
+        self._check_input_shape(input_shape, building=True)
+        return self._param_shapes(input_shape)
 
     def _check_input_shape(self, shape, building=False):
         """Raise an InputError naming the layer if `shape` cannot be this layer's input."""
 
-    def _make_params(self, input_shape, rng):
-        """dict name -> array of `self.dtype`, in Keras's weight order."""
+    def _param_shapes(self, input_shape):
+        """dict name -> shape of each weight, in Keras's weight order (none by default)."""
+        return {}
+
+    def _make_params(self, shapes, rng):
+        """dict name -> array of `self.dtype` and shapes[name], in Keras's weight order."""
         return {}
 
     def _prepare(self, x):
@@ -196,6 +207,11 @@ class Layer:
         arrays = []
         for (key, p), w in zip(self.params.items(), weights, strict=True):
             w = np.asarray(w)
+            if w.dtype.kind not in "fiu":  # complex would lose its imaginary part; bool, text...
+                raise self._error(
+                    f"expects real numbers for weight '{key}' (floats, or integers to convert), "
+                    f"got an array of {w.dtype}"
+                )
             if w.shape != p.shape:
                 raise self._error(f"expects weight '{key}' of shape {p.shape}, got {w.shape}")
             if not np.all(np.isfinite(w)):

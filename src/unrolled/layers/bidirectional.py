@@ -90,6 +90,13 @@ class Bidirectional(Layer):
     def _layers(self):
         return (("forward_", self.forward_layer), ("backward_", self.backward_layer))
 
+    def _param_shapes(self, input_shape):
+        return {
+            p + k: shape
+            for p, layer in self._layers
+            for k, shape in layer.param_shapes(input_shape).items()
+        }
+
     def build(self, input_shape, rng=None):
         """Build both directions; expose their weights under prefixed keys."""
         for _, layer in self._layers:

@@ -44,11 +44,14 @@ class Dense(Layer):
             D = self.params["kernel"].shape[0]
             raise self._error(f"expects input of shape (batch, ..., {D}), got {tuple(shape)}")
 
-    def _make_params(self, input_shape, rng):
+    def _param_shapes(self, input_shape):
         D, M = input_shape[-1], self.units
-        params = {"kernel": self.kernel_initializer((D, M), rng, self.dtype)}
+        return {"kernel": (D, M), "bias": (M,)} if self.use_bias else {"kernel": (D, M)}
+
+    def _make_params(self, shapes, rng):
+        params = {"kernel": self.kernel_initializer(shapes["kernel"], rng, self.dtype)}
         if self.use_bias:
-            params["bias"] = self.bias_initializer((M,), rng, self.dtype)
+            params["bias"] = self.bias_initializer(shapes["bias"], rng, self.dtype)
         return params
 
     def compute_output_shape(self, input_shape):

@@ -59,12 +59,14 @@ class Embedding(Layer):
                 raise invalid("weights", f"[a finite array of shape {shape}]", got)
             self._initial_embeddings = np.array(E)
 
-    def _make_params(self, input_shape, rng):
-        shape = (self.input_dim, self.output_dim)  # (V, D)
+    def _param_shapes(self, input_shape):
+        return {"embeddings": (self.input_dim, self.output_dim)}  # (V, D)
+
+    def _make_params(self, shapes, rng):
         if self._initial_embeddings is not None:
             E, self._initial_embeddings = self._initial_embeddings, None  # used once: let it go
             return {"embeddings": E.astype(self.dtype)}
-        return {"embeddings": self.embeddings_initializer(shape, rng, self.dtype)}
+        return {"embeddings": self.embeddings_initializer(shapes["embeddings"], rng, self.dtype)}
 
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.output_dim)

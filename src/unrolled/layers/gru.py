@@ -25,5 +25,5 @@ class GRU(Gated):
             )
         super().__init__(units, **kwargs)
 
-    def _make_bias(self, rng):
-        return self.bias_initializer((2, 3 * self.units), rng, self.dtype)  # (2, 3H)
+    def _bias_shape(self):
+        return (2, 3 * self.units)  # (2, 3H): row 0 input, row 1 recurrent

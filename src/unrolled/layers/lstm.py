@@ -24,9 +24,9 @@ class LSTM(Gated):
         super().__init__(units, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
 
-    def _make_bias(self, rng):
+    def _make_bias(self, shape, rng):
         if not self.unit_forget_bias:
-            return super()._make_bias(rng)
+            return super()._make_bias(shape, rng)
         H, init = self.units, self.bias_initializer
         # [b_i, b_f = 1, b_c, b_o] drawn as Keras does
         parts = [

@@ -102,18 +102,29 @@ class Recurrent(Layer):
         if shape[2] != D or D is None:
             raise self._error(f"expects input of shape (batch, timesteps, {D}), got {tuple(shape)}")
 
-    def _make_params(self, input_shape, rng):
-        D, GH, dtype = input_shape[2], self.gates * self.units, self.dtype
+    def _param_shapes(self, input_shape):
+        D, H, GH = input_shape[2], self.units, self.gates * self.units
+        shapes = {"kernel": (D, GH), "recurrent_kernel": (H, GH)}  # (D, G*H), (H, G*H)
+        if self.use_bias:
+            shapes["bias"] = self._bias_shape()
+        return shapes
+
+    def _bias_shape(self):
+        return (self.gates * self.units,)  # (G*H,)
+
+    def _make_params(self, shapes, rng):
         params = {
-            "kernel": self.kernel_initializer((D, GH), rng, dtype),  # (D, G*H)
-            "recurrent_kernel": self.recurrent_initializer((self.units, GH), rng, dtype),
+            "kernel": self.kernel_initializer(shapes["kernel"], rng, self.dtype),
+            "recurrent_kernel": self.recurrent_initializer(
+                shapes["recurrent_kernel"], rng, self.dtype
+            ),
         }
         if self.use_bias:
-            params["bias"] = self._make_bias(rng)
+            params["bias"] = self._make_bias(shapes["bias"], rng)
         return params
 
-    def _make_bias(self, rng):
-        return self.bias_initializer((self.gates * self.units,), rng, self.dtype)  # (G*H,)
+    def _make_bias(self, shape, rng):
+        return self.bias_initializer(shape, rng, self.dtype)
 
     def compute_output_shape(self, input_shape):
         N, T, _ = input_shape

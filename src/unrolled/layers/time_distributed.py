@@ -41,6 +41,9 @@ class TimeDistributed(Layer):
         if len(shape) < 3:
             raise self._error(f"expects input of shape (batch, timesteps, ...), got {tuple(shape)}")
 
+    def _param_shapes(self, input_shape):
+        return self.layer.param_shapes((None, *input_shape[2:]))  # one step's shapes
+
     def build(self, input_shape, rng=None):
         """Build the wrapped layer for one step's shape (a built one keeps its weights, and
         must fit that shape); share its weights and gradients."""
