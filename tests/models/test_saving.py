@@ -139,9 +139,8 @@ def _foreign(path):
 def _pickled_array(path):
     document = {"format": "unrolled.model", "format_version": 1}
     with open(path, "wb") as f:
-        np.savez(
-            f, __document__=np.array(json.dumps(document)), w=np.array([{"x": 1}], dtype=object)
-        )
+        arrays = {"weights/0/kernel": np.array([{"x": 1}], dtype=object)}
+        np.savez(f, __document__=np.array(json.dumps(document)), **arrays)
 
 
 def _pickle_file(path):

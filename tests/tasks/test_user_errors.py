@@ -80,6 +80,46 @@ def test_forecast_errors_name_the_flag(argv, folder, cli_error):
     assert f"argument `{argv[0]}`, expected an integer" in cli_error(["forecast", *argv])
 
 
+def _hostile(path, kind):
+    """A model file made to hurt the loader: a document nested 100,000 deep, complex weights,
+    or a config whose layer needs 8000 units' worth of weights the file does not hold."""
+    import io
+    import json
+    import zipfile
+
+    import numpy as np
+
+    from unrolled.layers import LSTM, Dense
+    from unrolled.models import Sequential
+
+    Sequential([LSTM(2, input_shape=(3, 1)), Dense(1)]).save(path)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    document = json.loads(str(arrays.pop("__document__")))
+    text = json.dumps(document)
+    if kind == "deep":
+        text = "[" * 100_000 + "]" * 100_000
+    elif kind == "complex":
+        arrays["weights/0/kernel"] = arrays["weights/0/kernel"].astype(np.complex64)
+    else:
+        document["model"]["layers"][0]["config"]["units"] = 8000
+        text = json.dumps(document)
+    with zipfile.ZipFile(path, "w") as zf:
+        for key, array in {"__document__": np.array(text), **arrays}.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, array)
+            zf.writestr(f"{key}.npy", buffer.getvalue())
+
+
+@pytest.mark.parametrize("kind", ["deep", "complex", "units"])
+@pytest.mark.parametrize("argv", [*MODEL.values(), ["export"]], ids=[*MODEL, "export"])
+def test_a_hostile_model_file_is_one_line_and_exit_2(argv, kind, folder, cli_error):
+    _hostile(folder / "bad.npz", kind)
+    err = cli_error([*argv, "bad.npz"])
+    assert "cannot load 'bad.npz': " in err
+    assert sorted(p.name for p in folder.iterdir()) == ["bad.npz"]
+
+
 @pytest.mark.parametrize("task", ["nextword", "charlm"])
 def test_text_that_is_a_folder_says_so(task, folder, cli_error):
     (folder / "texts").mkdir()

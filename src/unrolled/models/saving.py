@@ -14,10 +14,15 @@ Inside the archive:
     weights/<i>/<key>      layer i's parameter `key` (Keras layout)
     optimizer/<slot>       the optimizer's flat state arrays (momentums, velocities, ...)
 
-Reading uses `np.load(allow_pickle=False)`, so a file can never run code. Writing goes to a
-temporary file in the same folder, renamed over the target only when complete. Every way a
-file can be wrong (missing, truncated, not ours, pickled objects, a newer format) gives one
-InputError naming the file.
+Reading opens the zip itself and trusts nothing in it: the JSON is bounded in size, depth
+and numbers; each entry must be one the format names, stored or deflated, unencrypted; and
+every array's npy header (shape, real floating-point dtype, exact byte count) is checked
+against the weights the model config implies before any array data is read or any layer is
+built, so a hostile file costs neither time nor memory. Arrays are read with
+allow_pickle=False, so a file can never run code. Writing goes to a temporary file in the
+same folder, renamed over the target only when complete. Every way a file can be wrong
+(missing, truncated, not ours, pickled objects, a newer format, a config its arrays do not
+fit) gives one InputError naming the file.
 
 The file is a NumPy archive, so its name should end in .npz (any case). `save` and
 `save_weights` still write to any other name they are given, exactly there (never adding
@@ -29,14 +34,18 @@ bytes, never its name, so files saved under any name load.
 """
 
 import json
+import math
 import os
+import re
+import tokenize
 import warnings
 import zipfile
+import zlib
 
 import numpy as np
 
 from unrolled import losses, optimizers
-from unrolled.errors import InputError, invalid
+from unrolled.errors import InputError, invalid, non_negative_int
 from unrolled.files import atomic_path
 from unrolled.models import train_state
 
@@ -46,6 +55,18 @@ WEIGHTS_FORMAT = "unrolled.weights"
 DOCUMENT = "__document__"
 # Keras and HDF5 suffixes, swapped for .npz in the suggested name (others get .npz appended)
 _KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
+# Bounds on what a file may declare, checked before it is read: a model's description is a
+# few KB (a word vocabulary in its extras, a few MB) and nests about 8 levels deep
+MAX_DOCUMENT_CHARS = 16 << 20
+MAX_DEPTH = 32
+MAX_INT = 2**53  # the integers a JSON number holds exactly
+_TOO_DEEP = f"the model description (JSON) is nested deeper than {MAX_DEPTH} levels"
+# the entries a file may hold: the description, each layer's weights, the optimizer's slots
+_ENTRY = re.compile(r"(__document__|weights/\d+/\w+|optimizer/\w+)\.npy")
+_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
 
 
 def save_model(model, path, extras=None):
@@ -67,15 +88,19 @@ def save_model(model, path, extras=None):
     _write(path, document, arrays)
 
 
-def read_model(path):
-    """(document, arrays) of a file that `save_model` wrote, or one InputError naming it."""
-    return _read(path, MODEL_FORMAT)
+def read_model(path, weight_shapes):
+    """(document, arrays) of a file that `save_model` wrote, or one InputError naming it.
+
+    weight_shapes(model_config) -> [(layer name, {key: shape}), ...]: the weights of the
+    model the document describes, worked out without building it (sequential.weight_shapes).
+    """
+    return _read(path, MODEL_FORMAT, lambda document: weight_shapes(document["model"]))
 
 
 def restore(model, document, arrays, path):
     """Onto `model`, built from document["model"]: the file's weights, and its compile
     settings and optimizer state when it had them."""
-    _set_weights(model, arrays, path)
+    _set_weights(model, arrays)
     settings = document.get("compile")
     if settings:
         try:
@@ -86,6 +111,7 @@ def restore(model, document, arrays, path):
 
 def _restore_training(model, settings, arrays):
     """Compile as saved and put the optimizer state (slots and step count) back."""
+    iterations = non_negative_int(settings["iterations"], "iterations")
     model.compile(
         optimizers.from_config(settings["optimizer"]),
         losses.from_config(settings["loss"]),
@@ -101,13 +127,13 @@ def _restore_training(model, settings, arrays):
         return  # no saved state (never trained, or stale): the first training step starts it
     for name, slot in fresh.items():
         slot[...] = slots[name]
-    optimizer.iterations = int(settings["iterations"])
+    optimizer.iterations = iterations
     optimizer.state_for = train_state.state_key(model)
 
 
 def load_extras(path):
     """Only the `extras` dict stored with a model (None if there was none)."""
-    return read_model(path)[0].get("extras")
+    return _read(path, MODEL_FORMAT, None)[0].get("extras")
 
 
 def save_weights(model, path):
@@ -125,8 +151,9 @@ def load_weights(model, path):
         raise InputError(
             "build the model (or give its first layer input_shape) before load_weights"
         )
-    _, arrays = _read(path, (WEIGHTS_FORMAT, MODEL_FORMAT))
-    _set_weights(model, arrays, path)
+    shapes = [(layer.name, {k: p.shape for k, p in layer.params.items()}) for layer in model.layers]
+    _, arrays = _read(path, (WEIGHTS_FORMAT, MODEL_FORMAT), lambda document: shapes)
+    _set_weights(model, arrays)
 
 
 def _checked_path(path):
@@ -166,14 +193,15 @@ def _weight_arrays(model, what):
     }
 
 
-def _set_weights(model, arrays, path):
-    weights = []
-    for i, layer in enumerate(model.layers):
-        for key in layer.params:
-            if f"weights/{i}/{key}" not in arrays:
-                raise corrupt(path, f"no weight {key!r} for layer {i} ({layer.name})")
-            weights.append(arrays[f"weights/{i}/{key}"])
-    model.set_weights(weights)
+def _set_weights(model, arrays):
+    """The file's weights onto the model (`_read` checked that each is there, shaped right)."""
+    model.set_weights(
+        [
+            arrays[f"weights/{i}/{key}"]
+            for i, layer in enumerate(model.layers)
+            for key in layer.params
+        ]
+    )
 
 
 def _write(path, document, arrays):
@@ -189,8 +217,16 @@ def _write(path, document, arrays):
         np.savez(f, **{DOCUMENT: np.array(text)}, **arrays)
 
 
-def _read(path, formats):
-    """(document, arrays) of one of our files, or one InputError saying what is wrong."""
+def _read(path, formats, expected):
+    """(document, arrays) of one of our files, or one InputError saying what is wrong.
+
+    expected(document) -> [(layer name, {key: shape}), ...], the weights the file must hold
+    (None: read the document alone). Every entry is checked, from the zip directory and its
+    npy header, before any array is read: a file holds only the entries the format names, each
+    stored or deflated, unencrypted, real floating-point arrays of the expected shapes.
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise invalid("path", "a file path", path)
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise InputError(f"cannot load {path!r}: no such file")
@@ -202,24 +238,78 @@ def _read(path, formats):
     if signature not in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip archive (or an empty one)
         raise InputError(f"cannot load {path!r}: not an unrolled model file (not a .npz archive)")
     try:
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
-            if DOCUMENT not in npz.files:
+        with zipfile.ZipFile(path) as archive:
+            if f"{DOCUMENT}.npy" not in archive.namelist():
                 raise InputError(
                     f"cannot load {path!r}: not an unrolled model file "
                     "(it has no model description)"
                 )
-            document = json.loads(str(npz[DOCUMENT]))
-            arrays = {key: npz[key] for key in npz.files if key != DOCUMENT}
+            entries = _entries(archive, path)
+            document = _document(archive, entries.pop(DOCUMENT), path, formats)
+            if expected is None:
+                return document, {}
+            headers = {key: _header(archive, info) for key, info in entries.items()}
+            if any(dtype.hasobject for _, dtype in headers.values()):
+                raise InputError(
+                    f"cannot load {path!r}: it holds pickled Python objects, which are never loaded"
+                )
+            try:
+                layers = expected(document)
+            except (ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
+                raise corrupt(path, f"bad model config ({error})") from None
+            _check_arrays(headers, layers, path)
+            arrays = {key: _array(archive, info) for key, info in entries.items()}
     except InputError:
         raise
-    except ValueError as error:
-        if "pickle" in str(error):
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+        raise corrupt(path, error) from None
+    return document, arrays
+
+
+def _entries(archive, path):
+    """{array key: ZipInfo} for every entry, refusing any the format does not name, any
+    stored twice, encrypted, or packed other than stored or deflated (np.savez[_compressed])."""
+    entries = {}
+    for info in archive.infolist():
+        name = info.filename
+        key = name.removesuffix(".npy")
+        if not _ENTRY.fullmatch(name):
             raise InputError(
-                f"cannot load {path!r}: it holds pickled Python objects, which are never loaded"
-            ) from None
-        raise corrupt(path, error) from None
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, UnicodeDecodeError) as error:
-        raise corrupt(path, error) from None
+                f"cannot load {path!r}: it holds {name!r}, which is no part of an unrolled "
+                "model file"
+            )
+        if key in entries:
+            raise InputError(f"cannot load {path!r}: it holds {name!r} twice")
+        if info.flag_bits & 0x1:
+            raise InputError(
+                f"cannot load {path!r}: its entry {name!r} is encrypted, which unrolled never "
+                "writes"
+            )
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise InputError(
+                f"cannot load {path!r}: its entry {name!r} uses compression method "
+                f"{info.compress_type}; a model file's entries are stored or deflated"
+            )
+        entries[key] = info
+    return entries
+
+
+def _document(archive, info, path, formats):
+    """The JSON document in entry `info`: of one of `formats`, a version this code reads."""
+    shape, dtype = _header(archive, info)
+    if shape != () or dtype.kind != "U":
+        raise corrupt(path, "the model description is not a text")
+    if dtype.itemsize // 4 > MAX_DOCUMENT_CHARS:  # 4 bytes per character
+        raise InputError(
+            f"cannot load {path!r}: its model description is larger than "
+            f"{MAX_DOCUMENT_CHARS:,} characters"
+        )
+    text = str(_array(archive, info))
+    try:
+        document = json.loads(text, parse_constant=_not_finite, parse_float=_finite)
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
+    _check_values(document, depth=1)
     formats = formats if isinstance(formats, tuple) else (formats,)
     if not isinstance(document, dict) or document.get("format") not in formats:
         found = document.get("format") if isinstance(document, dict) else None
@@ -227,14 +317,95 @@ def _read(path, formats):
             f"cannot load {path!r}: expected a {' or '.join(formats)} file, got {found!r}"
         )
     version = document.get("format_version")
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool):
         raise corrupt(path, "no format version")
     if version > FORMAT_VERSION:
         raise InputError(
             f"cannot load {path!r}: format version {version!r} is newer than this unrolled "
             f"reads ({FORMAT_VERSION}); upgrade unrolled"
         )
-    return document, arrays
+    return document
+
+
+def _not_finite(name):
+    raise ValueError(f"the model description holds {name}, which is not a finite number")
+
+
+def _finite(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the model description holds {text}, which is not a finite number")
+    return value
+
+
+def _check_values(value, depth):
+    """ValueError unless `value` nests at most MAX_DEPTH deep and its integers lie within
+    +-2**53 (floats are finite already: `_finite`)."""
+    if depth > MAX_DEPTH:
+        raise ValueError(_TOO_DEEP)
+    if isinstance(value, dict | list):
+        for item in value.values() if isinstance(value, dict) else value:
+            _check_values(item, depth + 1)
+    elif isinstance(value, int) and abs(value) > MAX_INT:
+        raise ValueError(f"the model description holds {value}, beyond +-2**53")
+
+
+def _array(archive, info):
+    """The array in entry `info` (its header checked by `_header` first); never a pickle."""
+    with archive.open(info) as f:
+        return np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _header(archive, info):
+    """(shape, dtype) of the array in entry `info`, from its npy header alone;
+    ValueError unless the entry's size is exactly what the header declares (pickled objects
+    have no size to declare: `_read` refuses them)."""
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version not in _HEADER_READERS:
+            raise ValueError(f"entry {info.filename!r} has npy format version {version}")
+        try:
+            shape, _, dtype = _HEADER_READERS[version](f)
+        except (SyntaxError, tokenize.TokenError):  # NumPy parses the header as Python
+            raise ValueError(f"entry {info.filename!r} has a malformed npy header") from None
+        header = f.tell()
+    if not dtype.hasobject and header + math.prod(shape) * dtype.itemsize != info.file_size:
+        raise ValueError(
+            f"entry {info.filename!r} holds {info.file_size:,} bytes, but its header declares "
+            f"an array of {shape} {dtype}"
+        )
+    return shape, dtype
+
+
+def _check_arrays(headers, layers, path):
+    """Every weight the model has is in `headers` with its shape and a real floating-point
+    dtype; every other entry is an optimizer slot as long as all the weights together."""
+    headers, size = dict(headers), 0
+    for i, (name, shapes) in enumerate(layers):
+        for key, shape in shapes.items():
+            if f"weights/{i}/{key}" not in headers:
+                raise corrupt(path, f"no weight {key!r} for layer {i} ({name})")
+            found, dtype = headers.pop(f"weights/{i}/{key}")
+            if dtype.kind != "f":
+                raise corrupt(
+                    path,
+                    f"weight {key!r} of layer {i} ({name}) holds {dtype} values, not real "
+                    "floating-point ones",
+                )
+            if found != tuple(shape):
+                raise corrupt(
+                    path,
+                    f"layer {i} ({name}) expects weight {key!r} of shape {tuple(shape)}, but the "
+                    f"file holds {found}",
+                )
+            size += math.prod(shape)
+    for key, (found, dtype) in headers.items():
+        if not key.startswith("optimizer/"):
+            raise InputError(
+                f"cannot load {path!r}: it holds {key + '.npy'!r}, which is no weight of its model"
+            )
+        if found != (size,) or dtype.kind != "f":
+            raise corrupt(path, f"optimizer state {key!r} is {found} {dtype}, expected ({size},)")
 
 
 def corrupt(path, reason):

@@ -392,14 +392,27 @@ def load_model(path, with_extras=False):
     """The model saved at `path`, compiled and with its optimizer state when it had one.
 
     with_extras=True returns (model, extras) with the `extras` dict given to `save`.
+    Every way the file can be wrong is one InputError naming it, found before any layer is
+    built (saving.py).
     """
-    document, arrays = saving.read_model(path)
+    document, arrays = saving.read_model(path, weight_shapes)
     try:
         model = model_from_config(document["model"])
-    except (KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError) as error:  # what weight_shapes does not read
         raise saving.corrupt(path, f"bad model config ({error})") from None
     saving.restore(model, document, arrays, path)
     return (model, document.get("extras")) if with_extras else model
+
+
+def weight_shapes(config):
+    """[(layer name, {key: shape}), ...] of the model `config` describes, from its layers'
+    configs alone: nothing built, nothing allocated. InputError, KeyError or TypeError for a
+    damaged config."""
+    shape, shapes = tuple(config["input_shape"]), []
+    for layer in (deserialize(c) for c in config["layers"]):
+        shapes.append((layer.name, layer.param_shapes(shape)))
+        shape = layer.compute_output_shape(shape)
+    return shapes
 
 
 def model_from_config(config):
