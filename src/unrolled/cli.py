@@ -8,7 +8,8 @@
     unrolled charlm train|sample # character-level language model
     unrolled export MODEL        # the model for PyTorch (--format torch) or ONNX Runtime
 
-Exit codes: 0 success, 2 a user error (one line on stderr, no traceback), 1 an internal error.
+Exit codes: 0 success, 2 a user error (one line on stderr, no traceback), 1 an internal error
+(an I/O failure such as a full disk: one line naming the file; a bug: its traceback).
 """
 
 import argparse
@@ -84,11 +85,12 @@ def main(argv=None):
         return 2
     except OSError as error:
         # the tasks check their paths before any work; a file system that refuses a read or
-        # a write later still gets one line, not a traceback (an OSError without a file is a bug)
+        # a write later (a full disk) still gets one line naming the file, not a traceback,
+        # and exit code 1: the input was fine (an OSError without a file is a bug)
         if error.filename is None or prog is None:
             raise
         print(f"error: {prog}: {error.filename}: {error.strerror}", file=sys.stderr)
-        return 2
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -1,4 +1,7 @@
-"""matplotlib, headless: every task draws through here so the Agg backend is always used."""
+"""matplotlib, headless: every task draws through here so the Agg backend is always used, and
+a figure that cannot be drawn never costs the user the run."""
+
+import sys
 
 
 def pyplot():
@@ -9,3 +12,21 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def drawn(plot, *args, path):
+    """plot(*args, path): True once the figure is saved at `path`; False, with one note on
+    stderr, when it cannot be drawn (matplotlib has many ways to fail on extreme values), so
+    the run keeps everything else. An OSError is a failed write, not a failed drawing: raised."""
+    try:
+        plot(*args, path)
+    except OSError:
+        raise
+    except Exception as error:  # any failure to draw is the same to the user
+        reason = f"{type(error).__name__}: {error}".splitlines()[0]
+        print(
+            f"note: {path.name} could not be drawn ({reason}); the run is kept without it",
+            file=sys.stderr,
+        )
+        return False
+    return True

@@ -1,11 +1,31 @@
-"""The files a user names on the command line: read one, load a model file, or check before any
-work that an output path can be written. Each problem is one line that names the flag."""
+"""The files a user names on the command line: read one, load a model file, check before any
+work that an output path can be written, and write the run folder (--out) all or nothing.
+Each problem is one line that names the flag."""
 
 import os
 import tempfile
 from pathlib import Path
 
 from unrolled.errors import InputError
+from unrolled.files import atomic_folder
+
+# Every file a task writes into its run folder. A run replaces its --out folder whole, so an
+# existing --out may hold only these (an earlier run's); anything else is the user's, never
+# deleted: such a folder is refused.
+RUN_FILES = frozenset(
+    {
+        "model.npz",  # forecast, charlm, nextword
+        "metrics.json",  # forecast, charlm, nextword
+        "predictions.csv",  # forecast
+        "forecast.png",
+        "gradients.png",
+        "gradients.json",
+        "memory.png",
+        "memory.json",
+        "loss.png",  # charlm
+        "trace.json",
+    }
+)
 
 
 def existing_file(path, argument):
@@ -58,13 +78,16 @@ def load_task_model(path, task, argument="--model"):
 
 def check_writable(path, argument, folder):
     """Before any work: an error if `path` cannot become a folder (folder=True) or a file,
-    because a file stands where a folder must be, a folder where the file must go, or the
-    nearest existing folder refuses a new file (probed with a temporary file, then removed)."""
+    because a file stands where a folder must be, a folder where the file must go, a folder
+    holds files that are no run's (`RUN_FILES`), or the nearest existing folder refuses a new
+    file (probed with a temporary file, then removed)."""
     if path is None:
         return
     p = Path(path)
     if not folder and p.is_dir():
         raise InputError(f"Argument `{argument}`: {str(p)!r} is a folder; give a file name.")
+    if folder and p.is_dir() and (problem := _not_a_run(p, argument)):
+        raise InputError(problem)
     for above in (p, *p.parents) if folder else p.parents:
         if above.exists():
             if not above.is_dir():
@@ -87,3 +110,22 @@ def _probe(folder, path, argument):
         ) from None
     os.close(fd)
     os.remove(probe)
+
+
+def run_folder(out, argument="--out"):
+    """The task's run folder `out`, all or nothing (files.atomic_folder): the block writes
+    into a temporary folder beside it, which becomes `out` when the block completes; an
+    earlier run's folder there is replaced whole only then."""
+    return atomic_folder(out, lambda path: _not_a_run(path, argument))
+
+
+def _not_a_run(folder, argument):
+    """None if `folder` holds only files a run writes, else the one line that says what else."""
+    others = sorted(p.name for p in Path(folder).iterdir() if p.name not in RUN_FILES or p.is_dir())
+    if not others:
+        return None
+    shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    return (
+        f"Argument `{argument}`: {str(folder)!r} holds files that no unrolled run writes "
+        f"({shown}); a run replaces its folder whole, so give a new or empty folder."
+    )

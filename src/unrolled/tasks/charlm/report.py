@@ -43,9 +43,10 @@ def summary(result):
         ),
     ]
     table = format_table(["after " + f"{result.steps:,} steps", "nats/char", "bits/char"], rows)
+    curve = "" if result.curve_path is None else f"\ncurve: {result.curve_path}"
     return (
         f"{table}\n\nspeed: {result.tokens_per_second:,.0f} characters/s; "
-        f"time: {result.seconds:.1f} s\nmodel: {result.model_path}\ncurve: {result.curve_path}"
+        f"time: {result.seconds:.1f} s\nmodel: {result.model_path}{curve}"
     )
 
 

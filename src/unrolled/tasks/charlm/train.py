@@ -23,9 +23,10 @@ from unrolled.errors import InputError, invalid
 from unrolled.files import run_dir, write_json
 from unrolled.generate import check_sampling
 from unrolled.tasks._shared.blas import one_blas_thread
+from unrolled.tasks._shared.plots import drawn
 from unrolled.tasks._shared.printing import printer
 from unrolled.tasks._shared.settings import check_common, check_integer, flag
-from unrolled.tasks._shared.user_files import read_text
+from unrolled.tasks._shared.user_files import read_text, run_folder
 from unrolled.tasks.charlm.model import CELLS, TASK, build_model, generate_text, prime_text
 from unrolled.tasks.charlm.report import LN2, metrics, plot_curve, summary
 
@@ -43,7 +44,7 @@ class TrainResult:
     tokens_per_second: float  # training characters per second (evaluation not counted)
     seconds: float  # wall time of the whole run
     model_path: str  # the best model's file
-    curve_path: str  # the loss-curve PNG
+    curve_path: str | None  # the loss-curve PNG (None if it could not be drawn)
     history: dict = field(default_factory=dict)  # step, train_loss, val_loss per evaluation
     samples: list = field(default_factory=list)  # (step, text) of the training-time samples
     metrics: dict = field(default_factory=dict)
@@ -182,8 +183,7 @@ def train(config):
         f"{config.cell.upper()}({config.hidden}) -> Dense({len(vocab)}), "
         f"{model.count_params():,} parameters; {total:,} steps ({total / K:.1f} epochs)"
     )
-    out = run_dir(config.out, TASK)
-    out.mkdir(parents=True, exist_ok=True)
+    out = run_dir(config.out, TASK)  # written whole at the end (run_folder)
     model_path, curve_path = out / "model.npz", out / "loss.png"
     extras = {
         "task": TASK,
@@ -199,60 +199,67 @@ def train(config):
     prime = prime_text(None, vocab)  # every training-time sample starts from it
     talk = not (config.quiet or config.json)
     bar = _progress(total, talk)
-    with one_blas_thread(), contextlib.closing(bar):
-        for step in range(1, total + 1):
-            tick = time.perf_counter()
-            losses.append(fit_chunk(model, X, Y, step))
-            train_seconds += time.perf_counter() - tick
-            if not math.isfinite(losses[-1]):
-                raise InputError(f"Training diverged at step {step}; try a lower --lr or --clip.")
-            if step % config.eval_every == 0 or step == total:
-                since = history["step"][-1] if history["step"] else 0
-                val = evaluate(model, Xv, Yv)
-                if val < min(history["val_loss"], default=math.inf):
-                    model.save(model_path, extras={**extras, "step": step, "val_loss": val})
-                history["step"].append(step)
-                history["train_loss"].append(float(np.mean(losses[since:])))
-                history["val_loss"].append(val)
-                train_loss = history["train_loss"][-1]
-                bar.set_postfix_str(
-                    f"train {train_loss:.3f} nats ({train_loss / LN2:.2f} bpc), "
-                    f"val {val:.3f} nats ({val / LN2:.2f} bpc)"
-                )
-            if config.sample_every and step % config.sample_every == 0:
-                with _fresh_states(model):
-                    chars = generate_text(
-                        model,
-                        vocab,
-                        prime,
-                        config.sample_length,
-                        config.temperature,
-                        None,
-                        rng,
+    with run_folder(out) as folder:
+        with one_blas_thread(), contextlib.closing(bar):
+            for step in range(1, total + 1):
+                tick = time.perf_counter()
+                losses.append(fit_chunk(model, X, Y, step))
+                train_seconds += time.perf_counter() - tick
+                if not math.isfinite(losses[-1]):
+                    raise InputError(
+                        f"Training diverged at step {step}; try a lower --lr or --clip."
                     )
-                    samples.append((step, "".join(chars)))
-                if talk:
-                    bar.write(f"--- sample at step {step} ---\n{samples[-1][1]}\n---")
-            bar.update(1)
+                if step % config.eval_every == 0 or step == total:
+                    since = history["step"][-1] if history["step"] else 0
+                    val = evaluate(model, Xv, Yv)
+                    if val < min(history["val_loss"], default=math.inf):
+                        model.save(
+                            folder / model_path.name,
+                            extras={**extras, "step": step, "val_loss": val},
+                        )
+                    history["step"].append(step)
+                    history["train_loss"].append(float(np.mean(losses[since:])))
+                    history["val_loss"].append(val)
+                    train_loss = history["train_loss"][-1]
+                    bar.set_postfix_str(
+                        f"train {train_loss:.3f} nats ({train_loss / LN2:.2f} bpc), "
+                        f"val {val:.3f} nats ({val / LN2:.2f} bpc)"
+                    )
+                if config.sample_every and step % config.sample_every == 0:
+                    with _fresh_states(model):
+                        chars = generate_text(
+                            model,
+                            vocab,
+                            prime,
+                            config.sample_length,
+                            config.temperature,
+                            None,
+                            rng,
+                        )
+                        samples.append((step, "".join(chars)))
+                    if talk:
+                        bar.write(f"--- sample at step {step} ---\n{samples[-1][1]}\n---")
+                bar.update(1)
 
-    # 5) the curve, metrics.json and the summary
-    plot_curve(losses, history, curve_path)
-    result = TrainResult(
-        steps=total,
-        train_loss=history["train_loss"][-1],
-        val_loss=history["val_loss"][-1],
-        best_val_loss=min(history["val_loss"]),
-        tokens_per_second=total * B * L / train_seconds,
-        seconds=time.perf_counter() - started,
-        model_path=str(model_path),
-        curve_path=str(curve_path),
-        history=history,
-        samples=samples,
-        model=model,
-        vocabulary=vocab,
-    )
-    result.metrics = metrics(config, result, len(vocab), source)
-    write_json(out / "metrics.json", result.metrics)
+        # 5) the curve and metrics.json; the summary once the folder is in place
+        if not drawn(plot_curve, losses, history, path=folder / curve_path.name):
+            curve_path = None
+        result = TrainResult(
+            steps=total,
+            train_loss=history["train_loss"][-1],
+            val_loss=history["val_loss"][-1],
+            best_val_loss=min(history["val_loss"]),
+            tokens_per_second=total * B * L / train_seconds,
+            seconds=time.perf_counter() - started,
+            model_path=str(model_path),
+            curve_path=None if curve_path is None else str(curve_path),
+            history=history,
+            samples=samples,
+            model=model,
+            vocabulary=vocab,
+        )
+        result.metrics = metrics(config, result, len(vocab), source)
+        write_json(folder / "metrics.json", result.metrics)
     printer(config.json, quiet=False)(summary(result))  # --quiet still shows the summary
     if config.json:
         print(json.dumps(result.metrics, indent=2))

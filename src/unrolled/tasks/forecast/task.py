@@ -26,6 +26,7 @@ from unrolled import config as unrolled_config
 from unrolled.files import run_dir
 from unrolled.tasks._shared.flags import add_task_parser, config_from
 from unrolled.tasks._shared.printing import printer
+from unrolled.tasks._shared.user_files import run_folder
 from unrolled.tasks.forecast import baselines, report
 from unrolled.tasks.forecast import model as forecast_model
 from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, outputs, resolve
@@ -119,20 +120,22 @@ def run(config):
         extras=extras,
     )
     out = run_dir(config.out, "forecast")
-    files = report.write(
-        out,
-        document,
-        data=data,
-        origins=origins,
-        forecasts=forecasts,
-        actual=actual,
-        future=future,
-        model=model if saved is None else None,
-        model_extras=forecast_model.extras(config, data, scaler),
-    )
-    document["files"] = {k: str(v) for k, v in files.items()}
-    document["seconds"] = round(time.perf_counter() - started, 2)
-    report.write_metrics(files["metrics"], document)
+    with run_folder(out) as folder:  # all or nothing: `out` appears once it is complete
+        files = report.write(
+            folder,
+            document,
+            data=data,
+            origins=origins,
+            forecasts=forecasts,
+            actual=actual,
+            future=future,
+            model=model if saved is None else None,
+            model_extras=forecast_model.extras(config, data, scaler),
+        )
+        document["files"] = {k: str(out / v.name) for k, v in files.items()}
+        document["seconds"] = round(time.perf_counter() - started, 2)
+        report.write_metrics(files["metrics"], document)
+    files = {k: out / v.name for k, v in files.items()}
     table = report.tables(document)
     # the table and verdict always print (to stderr with --json, where stdout is the JSON)
     show = printer(config.json, quiet=config.quiet and config.json)

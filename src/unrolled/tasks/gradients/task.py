@@ -41,7 +41,9 @@ from unrolled.tasks._shared.flags import (
     comma_list,
     config_from,
 )
+from unrolled.tasks._shared.plots import drawn
 from unrolled.tasks._shared.settings import as_json, check_cells, check_common, check_integer, flag
+from unrolled.tasks._shared.user_files import run_folder
 from unrolled.tasks.gradients import report as gradients_report
 
 LEARNING_RATE = 0.01  # for the clipping demo: the size of one SGD step
@@ -243,9 +245,11 @@ def run(config):
     curves = [measure(c, s, config) for c in config.cells for s in config.scales]
     result = Result(config, curves, clipping(curves, config.clip), {})
     out = run_dir(config.out, "gradients")
-    result.files["plot"] = gradients_report.plot(result, out / "gradients.png")
-    result.files["json"] = out / "gradients.json"
-    write_json(result.files["json"], result.to_json())
+    with run_folder(out) as folder:
+        if drawn(gradients_report.plot, result, path=folder / "gradients.png"):
+            result.files["plot"] = out / "gradients.png"
+        result.files["json"] = out / "gradients.json"
+        write_json(folder / "gradients.json", result.to_json())
     return result
 
 
@@ -280,5 +284,5 @@ def main(args):
         print(gradients_report.format_table_text(result))
     else:
         print(gradients_report.format_text(result))
-        print(f"\nplot: {result.files['plot']}\njson: {result.files['json']}")
+        print("\n" + "\n".join(f"{name}: {path}" for name, path in result.files.items()))
     return 0

@@ -51,6 +51,7 @@ from unrolled.tasks._shared.flags import (
     comma_list,
     config_from,
 )
+from unrolled.tasks._shared.plots import drawn
 from unrolled.tasks._shared.settings import (
     as_json,
     check_cells,
@@ -60,6 +61,7 @@ from unrolled.tasks._shared.settings import (
     flag,
     unused,
 )
+from unrolled.tasks._shared.user_files import run_folder
 from unrolled.tasks.memory import report as memory_report
 from unrolled.tasks.memory.report import HIT
 from unrolled.tasks.memory.train import train_one
@@ -207,9 +209,11 @@ def run(config):
                 bar.set_postfix_str(f"{memory_report.tokens_per_second(runs):,.0f} tok/s")
     result = Result(config, runs, chance, time.perf_counter() - started)
     out = run_dir(config.out, "memory")
-    result.files["plot"] = memory_report.plot(result, out / "memory.png")
-    result.files["json"] = out / "memory.json"
-    write_json(result.files["json"], result.to_json())
+    with run_folder(out) as folder:
+        if drawn(memory_report.plot, result, path=folder / "memory.png"):
+            result.files["plot"] = out / "memory.png"
+        result.files["json"] = out / "memory.json"
+        write_json(folder / "memory.json", result.to_json())
     return result
 
 
@@ -277,5 +281,5 @@ def main(args):
     else:
         print(memory_report.format_text(result))
         if not result.config.quiet:
-            print(f"\nplot: {result.files['plot']}\njson: {result.files['json']}")
+            print("\n" + "\n".join(f"{name}: {path}" for name, path in result.files.items()))
     return 0

@@ -15,6 +15,7 @@ The network, its training and the prompt answers live in model.py.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
@@ -39,7 +40,7 @@ from unrolled.tasks._shared.settings import (
     flag,
     unused,
 )
-from unrolled.tasks._shared.user_files import check_writable, read_text
+from unrolled.tasks._shared.user_files import check_writable, read_text, run_folder
 from unrolled.tasks.nextword.model import (
     accuracy,
     answer,
@@ -200,70 +201,73 @@ def run(config, stdin=None):
     say = printer(config.json, config.quiet)
     unrolled_config.set_seed(config.seed)
 
-    # 1) + 2) vocabulary and windows, or a model file; a bad prompt fails before training
-    if saved is not None:
-        model, vocab, extras = saved
-    else:
-        vocab, tokens, source = _prepare(config)
-    C, V = config.context, len(vocab)
-    if config.prompt is not None:
-        prompt_ids(config.prompt, vocab, C)
-    say(f"vocab size: {V}")
+    out = None if config.out is None else Path(config.out)
+    # --out is written whole once everything is in it (run_folder); without it, nothing
+    with contextlib.nullcontext() if out is None else run_folder(out) as folder:
+        # 1) + 2) vocabulary and windows, or a model file; a bad prompt fails before training
+        if saved is not None:
+            model, vocab, extras = saved
+        else:
+            vocab, tokens, source = _prepare(config)
+        C, V = config.context, len(vocab)
+        if config.prompt is not None:
+            prompt_ids(config.prompt, vocab, C)
+        say(f"vocab size: {V}")
 
-    if saved is not None:
-        say(f"model: {config.model} (trained on {extras.get('source')}; no training)")
-        result = Result(V, 0, extras.get("top1"), extras.get("top5"), 0, 0.0)
-    else:
-        X, y = lm_windows(vocab.encode(tokens), C)  # (W, C), (W,)
-        inputs = model_inputs(X, V, config.input)  # ids (W, C) or one-hot (W, C, V), built once
-        say(f"text: {source}, {len(tokens):,} words; windows: {len(y):,} ({C} words -> next)")
+        if saved is not None:
+            say(f"model: {config.model} (trained on {extras.get('source')}; no training)")
+            result = Result(V, 0, extras.get("top1"), extras.get("top5"), 0, 0.0)
+        else:
+            X, y = lm_windows(vocab.encode(tokens), C)  # (W, C), (W,)
+            inputs = model_inputs(X, V, config.input)  # ids (W, C) or one-hot (W, C, V), built once
+            say(f"text: {source}, {len(tokens):,} words; windows: {len(y):,} ({C} words -> next)")
 
-        # 3) train
-        model = build_model(V, config)
-        say(
-            f"model: {'Embedding' if config.input == 'embedding' else 'one-hot'} -> "
-            f"{config.layers} x LSTM({config.units}) -> Dense({V}, softmax), "
-            f"{model.count_params():,} parameters; RMSprop lr {config.learning_rate}, "
-            f"batch {config.batch_size}, {config.epochs} epochs"
-        )
-        history, seconds = train(model, inputs, y, config)
+            # 3) train
+            model = build_model(V, config)
+            say(
+                f"model: {'Embedding' if config.input == 'embedding' else 'one-hot'} -> "
+                f"{config.layers} x LSTM({config.units}) -> Dense({V}, softmax), "
+                f"{model.count_params():,} parameters; RMSprop lr {config.learning_rate}, "
+                f"batch {config.batch_size}, {config.epochs} epochs"
+            )
+            history, seconds = train(model, inputs, y, config)
 
-        # 4) accuracy on the windows with the final weights (not the epoch's running mean)
-        top1, top5 = accuracy(model, inputs, y)
-        result = Result(
-            V, len(y), top1, top5, len(history.get("loss", [])), round(seconds, 2), history
-        )
-        say(f"trained {result.epochs} epochs in {seconds:.1f} s")
-        say(f"top-1 accuracy: {top1:.1%}   top-5 accuracy: {top5:.1%}   ({len(y)} windows)")
-        extras = dict(
-            task=TASK,
-            vocabulary=vocab.to_state(),
-            source=source,
-            context=C,
-            input=config.input,
-            top1=top1,
-            top5=top5,
-        )
-        paths = [Path(config.save)] if config.save else []
+            # 4) accuracy on the windows with the final weights (not the epoch's running mean)
+            top1, top5 = accuracy(model, inputs, y)
+            result = Result(
+                V, len(y), top1, top5, len(history.get("loss", [])), round(seconds, 2), history
+            )
+            say(f"trained {result.epochs} epochs in {seconds:.1f} s")
+            say(f"top-1 accuracy: {top1:.1%}   top-5 accuracy: {top5:.1%}   ({len(y)} windows)")
+            extras = dict(
+                task=TASK,
+                vocabulary=vocab.to_state(),
+                source=source,
+                context=C,
+                input=config.input,
+                top1=top1,
+                top5=top5,
+            )
+            saves = {} if config.save is None else {Path(config.save): Path(config.save)}
+            if out is not None:
+                saves[out / "model.npz"] = folder / "model.npz"  # shown, written
+            for shown, path in saves.items():
+                model.save(path, extras=extras)
+                say(f"model saved: {shown}")
+            result.model_path = str(next(iter(saves))) if saves else None
+        result.model, result.vocabulary = model, vocab
+
+        # 5) prompts
+        stream = sys.stderr if config.json else sys.stdout
+        rng = np.random.default_rng(config.seed)
+        if config.prompt is not None:
+            result.answers.append(answer(model, vocab, config.prompt, config, rng))
+            print(format_answer(result.answers[-1]), file=stream, flush=True)
+        if config.interactive:
+            interactive(model, vocab, config, rng, stdin or sys.stdin, result, stream)
+
         if config.out:
-            paths.append(Path(config.out) / "model.npz")
-        for path in paths:
-            model.save(path, extras=extras)
-            say(f"model saved: {path}")
-        result.model_path = str(paths[0]) if paths else None
-    result.model, result.vocabulary = model, vocab
-
-    # 5) prompts
-    stream = sys.stderr if config.json else sys.stdout
-    rng = np.random.default_rng(config.seed)
-    if config.prompt is not None:
-        result.answers.append(answer(model, vocab, config.prompt, config, rng))
-        print(format_answer(result.answers[-1]), file=stream, flush=True)
-    if config.interactive:
-        interactive(model, vocab, config, rng, stdin or sys.stdin, result, stream)
-
-    if config.out:
-        write_json(Path(config.out) / "metrics.json", result.to_dict())
+            write_json(folder / "metrics.json", result.to_dict())
     if config.json:
         print(json.dumps(result.to_dict(), indent=2))
     return result

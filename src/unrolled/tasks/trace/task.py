@@ -26,9 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from unrolled.errors import InputError, invalid
+from unrolled.files import write_json
 from unrolled.tasks._shared.cells import KINDS
 from unrolled.tasks._shared.flags import add_common_flags, add_task_parser, config_from
 from unrolled.tasks._shared.settings import check_common, defaults, unused
+from unrolled.tasks._shared.user_files import run_folder
 from unrolled.tasks.trace.nets import model_net, random_net, tutorial_net
 from unrolled.tasks.trace.steps import Net, backward, check_gradients, forward, total_loss
 
@@ -147,9 +149,8 @@ def run(config):
         result.back, totals = backward(net, steps)
         result.gradients = check_gradients(net, inputs, targets, totals, config.seed)
     if config.out:
-        from unrolled.files import run_dir, write_json
-
-        write_json(run_dir(config.out, "trace") / "trace.json", result.to_json())
+        with run_folder(config.out) as folder:
+            write_json(folder / "trace.json", result.to_json())
     return result
 
 
