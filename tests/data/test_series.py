@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unrolled.data import PriceSeries, load_prices
 from unrolled.errors import InputError
@@ -203,3 +205,117 @@ def test_a_row_whose_field_count_differs_from_the_header_is_an_error(tmp_path, r
     if hint:
         message += ' (often an unquoted comma in a value: write "1,234.5" in quotes)'
     assert str(raised.value) == message + "."
+
+
+# values that make no sense are refused with one line before any training
+
+
+@pytest.mark.parametrize("value", ["1e308", "-1e308", "2e15", '"2,000,000,000,000,000"'])
+def test_a_value_beyond_any_price_or_volume_is_refused(tmp_path, value):
+    rows = [HEADER, ROWS[0], f"1/4/2017,788.36,791.34,783.16,{value},100"]
+    with pytest.raises(InputError, match=r"in row 3, column 'Close' of .* is beyond ±1e\+15"):
+        load_prices(write(tmp_path, rows), features=["Close"])
+
+
+def test_a_large_value_in_a_column_not_loaded_is_no_concern(tmp_path):
+    rows = [HEADER, ROWS[0], "1/4/2017,788.36,791.34,783.16,1e308,100"]
+    assert len(load_prices(write(tmp_path, rows))) == 2  # Close is not read
+
+
+@pytest.mark.parametrize("date", ["1/1/9999", "2201-01-01", "1/1/0001", "1799-12-31"])
+def test_a_date_outside_1800_to_2200_is_refused(tmp_path, date):
+    rows = [HEADER, ROWS[0], f"{date},1,2,3,4,5"]
+    with pytest.raises(InputError, match=r"Date .* in row 3 of .* lies outside the years 1800"):
+        load_prices(write(tmp_path, rows))
+
+
+def test_dates_at_the_ends_of_the_range_are_fine(tmp_path):
+    rows = [HEADER, "1800-01-01,1,2,3,4,5", "12/31/2200,1,2,3,4,5"]
+    assert len(load_prices(write(tmp_path, rows))) == 2
+
+
+# compressed files are inflated up to a cap
+
+
+def test_a_gzip_bomb_is_refused_at_the_cap_without_inflating_the_rest(tmp_path, monkeypatch):
+    import tracemalloc
+
+    from unrolled.data import series
+
+    monkeypatch.setattr(series, "MAX_INFLATED", 1 << 20)
+    body = (HEADER + "\n" + ROWS[0] + "\n").encode() + b" " * (32 << 20)
+    path = tmp_path / "bomb.csv.gz"
+    path.write_bytes(gzip.compress(body, compresslevel=1))
+    assert path.stat().st_size < 1 << 20  # 32 MB of spaces in a few hundred KB
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match=r"bomb\.csv\.gz inflates to more than 1 MiB"):
+            load_prices(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20
+
+
+def test_the_cap_leaves_room_for_real_files():
+    from unrolled.data import series
+
+    assert series.MAX_INFLATED == 64 << 20  # decades of daily rows are a few MB
+
+
+# messages
+
+
+def test_a_semicolon_separated_file_gets_a_hint(tmp_path):
+    rows = ["Date;Open;Close", "03.01.2017;778,81;786,14"]
+    with pytest.raises(InputError, match=r"No column 'Date' .*; the file looks semicolon-sep"):
+        load_prices(write(tmp_path, rows))
+
+
+def test_a_built_in_dataset_is_named_not_its_installed_path():
+    from unrolled.data import load_dataset
+
+    with pytest.raises(InputError) as raised:
+        load_dataset("sp500", column="Nope")
+    message = str(raised.value)
+    assert "built-in dataset 'sp500'" in message
+    assert "sp500.csv.gz" not in message and "/" not in message.split("; columns:")[0]
+
+
+# fuzzing: any text is a series or one InputError, nothing else
+
+CELLS = st.one_of(
+    st.sampled_from(["", "null", "NaN", "1e308", "-0", "1,000.5", '"1,2"', "inf", "x", " 3 "]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**20), 10**20).map(str),
+    st.text(alphabet=',;"\t\r\n 0123456789./-eE', max_size=12),
+)
+DATES = st.one_of(
+    st.dates().map(str),
+    st.dates().map(lambda d: f"{d.month}/{d.day}/{d.year}"),
+    st.text(alphabet="0123456789/-", max_size=10),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    header=st.lists(st.sampled_from(["Date", "Open", "Close", "Volume", " Open", ""]), max_size=5),
+    rows=st.lists(st.tuples(DATES, st.lists(CELLS, max_size=5)), max_size=8),
+    delimiter=st.sampled_from([",", "\t", ";"]),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    fill=st.sampled_from([None, "ffill", "drop"]),
+)
+def test_any_text_gives_a_series_or_one_input_error(header, rows, delimiter, ending, fill):
+    lines = [delimiter.join(header)] + [delimiter.join([d, *cells]) for d, cells in rows]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzz.csv"
+        path.write_text(ending.join(lines), encoding="utf-8")
+        try:
+            s = load_prices(path, features=["Close"], fill=fill)
+        except InputError as error:
+            assert "\n" not in str(error)
+            return
+    assert np.isfinite(s.values).all() and (np.abs(s.values) <= 1e15).all()
+    assert np.all(s.dates[1:] > s.dates[:-1])

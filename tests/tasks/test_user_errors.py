@@ -231,3 +231,20 @@ def test_an_os_error_without_a_file_is_a_bug_and_keeps_its_traceback(folder, mon
 def test_unrecognized_arguments_name_the_subcommand(argv, prog, folder, cli_error):
     err = cli_error(argv)
     assert err.startswith(f"error: {prog}: unrecognized arguments: ")
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("1/4/2017,1e308", "Value '1e308' in row 3, column 'Open' of prices.csv is beyond"),
+        ("1/1/9999,790.1", "Date 9999-01-01 in row 3 of prices.csv lies outside the years"),
+    ],
+)
+def test_forecast_refuses_values_that_make_no_sense_before_training(
+    row, message, folder, cli_error
+):
+    days = [f"2016-{m:02d}-{d:02d},{700 + d}" for m in range(1, 13) for d in range(1, 29)]
+    (folder / "prices.csv").write_text("\n".join(["Date,Open", "1/3/2017,778.8", row, *days]))
+    err = cli_error(["forecast", "--csv", "prices.csv", "--column", "Open", "--out", "run"])
+    assert message in err
+    assert sorted(p.name for p in folder.iterdir()) == ["prices.csv"]

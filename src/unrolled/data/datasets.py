@@ -134,7 +134,8 @@ def load_dataset(name, **kwargs):
     entry = _entry(name)
     if entry.kind != "prices":
         raise InputError(f"Dataset {name!r} is text, not a price series; use load_text({name!r}).")
-    return load_prices(dataset_path(name), **kwargs)
+    shown = {"name": f"the built-in dataset {name!r}"} if entry.builtin else {}  # not its path
+    return load_prices(dataset_path(name), **shown, **kwargs)
 
 
 load_series = load_dataset
