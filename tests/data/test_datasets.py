@@ -13,7 +13,7 @@ import unrolled.data as data
 from unrolled.data import Vocabulary, datasets
 from unrolled.errors import InputError
 
-SHARED = Path(__file__).parents[2].parent / "shared" / "data"
+SHARED = datasets.shared_data_dir()  # UNROLLED_DATA_DIR, which conftest.py sets
 SP500_SHA256 = "1e028cbb9c400cc018c816ccc439b33c919387e726c3ed5ca2c05c82746059de"
 
 
@@ -95,6 +95,30 @@ def test_shared_datasets_are_read_from_the_shared_folder(monkeypatch, tmp_path):
         data.dataset_path("tinyshakespeare")
     (tmp_path / "tinyshakespeare.txt").write_text("First Citizen:\n")
     assert data.load_text("tinyshakespeare") == "First Citizen:\n"
+
+
+def test_without_unrolled_data_dir_only_built_in_datasets_exist(monkeypatch):
+    monkeypatch.delenv("UNROLLED_DATA_DIR")
+    assert datasets.shared_data_dir() is None  # never a folder worked out from site-packages
+    with pytest.raises(InputError) as raised:
+        data.dataset_path("google_train")
+    assert str(raised.value) == (
+        "Dataset 'google_train' is not built in: set UNROLLED_DATA_DIR to the folder that "
+        "holds Google_Stock_Price_Train.csv (source: the 'Deep Learning A-Z' course data; "
+        "public copies on GitHub, e.g. Renu-coder2002/Dataset)."
+    )
+    assert len(data.load_dataset("sp500")) == 5031
+
+
+def test_the_tests_find_shared_data_through_the_library():
+    # conftest.py points UNROLLED_DATA_DIR at ../shared/data beside the checkout unless it is
+    # set; every test reads shared data through datasets.shared_data_dir, as the library does
+    tests, own_path = Path(__file__).parents[1], " / ".join(['"shared"', '"data"'])
+    for test in tests.rglob("*.py"):
+        if test.parent == tests or test.is_relative_to(tests / "tasks" / "forecast"):
+            continue  # conftest.py sets the default; forecast's tests are changing elsewhere
+        assert own_path not in test.read_text(encoding="utf-8"), test
+    assert datasets.shared_data_dir() == SHARED
 
 
 def test_importing_data_does_not_import_pandas():

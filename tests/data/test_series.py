@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unrolled.data import PriceSeries, load_prices
+from unrolled.data.datasets import shared_data_dir
 from unrolled.errors import InputError
 
-SHARED = Path(__file__).parents[2].parent / "shared" / "data"
+SHARED = shared_data_dir()  # UNROLLED_DATA_DIR, which conftest.py sets
 
 HEADER = "Date,Open,High,Low,Close,Volume"
 ROWS = [

@@ -3,15 +3,15 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from unrolled.data import Vocabulary
+from unrolled.data.datasets import shared_data_dir
 from unrolled.errors import InputError, NotFittedError
 
-SHARED = Path(__file__).parents[2].parent / "shared" / "data"
+SHARED = shared_data_dir()  # UNROLLED_DATA_DIR, which conftest.py sets
 
 
 @pytest.fixture(scope="module")

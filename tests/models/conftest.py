@@ -2,17 +2,17 @@
 
 import csv
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import unrolled
 from unrolled import config
+from unrolled.data.datasets import shared_data_dir
 from unrolled.layers import LSTM, Dense
 from unrolled.models import Sequential
 
-DATA = Path(__file__).parents[2].parent / "shared" / "data"  # ../shared/data beside the repo
+DATA = shared_data_dir()  # UNROLLED_DATA_DIR, which tests/conftest.py sets
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def regression_data():
 def google_opens():
     """The Open columns of the shared Google CSVs: (train (1258,), test (20,))."""
     if not (DATA / "Google_Stock_Price_Train.csv").exists() and os.environ.get("CI") != "true":
-        pytest.skip("needs ../shared/data")
+        pytest.skip(f"needs the shared data in {DATA}")
 
     def opens(name):
         with open(DATA / name, newline="") as f:

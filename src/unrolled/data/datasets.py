@@ -10,8 +10,9 @@ Built in:
   wheel, path arch/data/sp500/sp500.csv.gz (102,735 bytes, sha256 1e028cbb9c400cc0
   18c816ccc439b33c919387e726c3ed5ca2c05c82746059de); arch is NCSA-licensed (a BSD-style
   licence), (c) Kevin Sheppard. Full provenance in files/README.md.
-Not built in (too large or not ours to ship), read from ../shared/data next to the checkout, or
-from the folder named by the environment variable UNROLLED_DATA_DIR:
+Not built in (too large or not ours to ship), read only from the folder named by the
+environment variable UNROLLED_DATA_DIR (never a path worked out from where the package is
+installed; the test suite points it at ../shared/data beside the checkout):
 - "google_train", "google_test": the "Deep Learning A-Z" Google (GOOG) daily prices.
 - "tinyshakespeare": Karpathy's char-rnn corpus.
 """
@@ -66,7 +67,7 @@ _REGISTRY = {
         "prices",
         False,
         "Google (GOOG) daily OHLCV 2012-01-03..2016-12-30 (1258 days); not built in, "
-        "read from ../shared/data",
+        "read from $UNROLLED_DATA_DIR",
         "the 'Deep Learning A-Z' course data; public copies on GitHub, e.g. Renu-coder2002/Dataset",
     ),
     "google_test": _Entry(
@@ -74,7 +75,7 @@ _REGISTRY = {
         "prices",
         False,
         "Google (GOOG) daily OHLCV 2017-01-03..2017-01-31 (20 days); not built in, "
-        "read from ../shared/data",
+        "read from $UNROLLED_DATA_DIR",
         "the 'Deep Learning A-Z' course data; public copies on GitHub, e.g. Renu-coder2002/Dataset",
     ),
     "tinyshakespeare": _Entry(
@@ -82,7 +83,7 @@ _REGISTRY = {
         "text",
         False,
         "Karpathy's tiny shakespeare, 1,115,394 characters (65 symbols); not built in, "
-        "read from ../shared/data",
+        "read from $UNROLLED_DATA_DIR",
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
     ),
 }
@@ -100,12 +101,9 @@ def _entry(name):
 
 
 def shared_data_dir():
-    """The folder of the non-built-in datasets: $UNROLLED_DATA_DIR, else ../shared/data."""
+    """The folder of the non-built-in datasets, $UNROLLED_DATA_DIR, or None when it is unset."""
     env = os.environ.get("UNROLLED_DATA_DIR")
-    if env:
-        return Path(env)
-    # src/unrolled/data/datasets.py -> the checkout is parents[3]; shared/ sits beside it
-    return Path(__file__).resolve().parents[3].parent / "shared" / "data"
+    return Path(env) if env else None
 
 
 def dataset_path(name):
@@ -116,7 +114,13 @@ def dataset_path(name):
     if entry.builtin:
         path = resources.files("unrolled.data").joinpath("files", entry.file)
         return Path(str(path))
-    path = shared_data_dir() / entry.file
+    folder = shared_data_dir()
+    if folder is None:
+        raise InputError(
+            f"Dataset {name!r} is not built in: set UNROLLED_DATA_DIR to the folder that holds "
+            f"{entry.file} (source: {entry.source})."
+        )
+    path = folder / entry.file
     if not path.is_file():
         raise InputError(
             f"Dataset {name!r} is not built in and {str(path)!r} was not found; put "
