@@ -248,3 +248,35 @@ def test_forecast_refuses_values_that_make_no_sense_before_training(
     err = cli_error(["forecast", "--csv", "prices.csv", "--column", "Open", "--out", "run"])
     assert message in err
     assert sorted(p.name for p in folder.iterdir()) == ["prices.csv"]
+
+
+# without the [tasks] extra: one line saying what to install, before any work
+
+
+@pytest.mark.parametrize("task", ["forecast", "gradients", "memory", "charlm"])
+def test_a_task_that_plots_without_matplotlib_says_what_to_install(
+    task, folder, monkeypatch, capsys
+):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    assert main([*FAST[task], "--out", "run"]) == 2
+    out, err = capsys.readouterr()
+    assert err == (
+        f"error: unrolled {task} draws its plots with matplotlib, which is not installed: "
+        "pip install 'unrolled[tasks]'\n"
+    )
+    assert out == "" and list(folder.iterdir()) == []  # nothing begun, nothing written
+
+
+@pytest.mark.parametrize("task", ["trace", "nextword"])
+def test_a_task_that_does_not_plot_runs_without_matplotlib(task, folder, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main([*FAST[task], "--out", "run"]) == 0
+
+
+def test_tqdm_is_a_core_dependency_and_matplotlib_an_extra():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
+    assert any(d.startswith("tqdm") for d in project["dependencies"])
+    assert not any(d.startswith("matplotlib") for d in project["dependencies"])
+    assert any(d.startswith("matplotlib") for d in project["optional-dependencies"]["tasks"])

@@ -3,6 +3,20 @@ a figure that cannot be drawn never costs the user the run."""
 
 import sys
 
+from unrolled.errors import InputError
+
+
+def require_matplotlib(task):
+    """Before any work: one line saying what to install when matplotlib, which `unrolled
+    <task>` draws with, is missing (it comes with the [tasks] extra; the engine needs none)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise InputError(
+            f"unrolled {task} draws its plots with matplotlib, which is not installed: "
+            "pip install 'unrolled[tasks]'"
+        ) from None
+
 
 def pyplot():
     """matplotlib.pyplot on the Agg backend (no screen needed), imported only when a task plots."""

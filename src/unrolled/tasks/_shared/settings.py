@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from unrolled.errors import InputError, invalid
+from unrolled.tasks._shared.plots import require_matplotlib
 from unrolled.tasks._shared.user_files import check_writable
 
 
@@ -80,9 +81,12 @@ def check_cells(cells, known):
 
 def check_common(config, task=None):
     """Before any work: --seed an integer >= 0, and the output folder one that can be made and
-    written: --out, or (given `task`, for tasks that always write) runs/<task>-<time>/."""
+    written: --out, or (given `task`, for tasks that always write their run folder, a plot in
+    it) runs/<task>-<time>/, and matplotlib installed to draw that plot."""
     check_integer(config.seed, "--seed", low=0)
     out = getattr(config, "out", None)
+    if task is not None:
+        require_matplotlib(task)
     if out is None and task is not None:
         from unrolled.files import run_dir
 
