@@ -34,7 +34,7 @@ def check_sampling(temperature, top_k=None, names=("temperature", "top_k")):
     if top_k is not None and (
         isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1
     ):
-        raise invalid(names[1], "None or an integer >= 1", top_k)
+        raise invalid(names[1], "an integer >= 1", top_k)  # None (not given) needs no word
 
 
 def greedy(probs):

@@ -119,6 +119,8 @@ def _require_no_op(owner, name, value, no_op):
     values, why = no_op
     if not any(_same(value, v) for v in values):
         expected = " or ".join(map(repr, values))
+        if isinstance(value, np.ndarray) and value.ndim:  # sample weights: not every value
+            value = f"an array of shape {value.shape}"
         raise invalid(name, f"{expected} in {owner} ({why})", value)
 
 

@@ -179,3 +179,23 @@ def test_load_model_is_where_keras_users_look_for_it():
     from unrolled.models import load_model
 
     assert load_model is unrolled.load_model
+
+
+def test_sample_weights_are_summarised_not_printed_whole():
+    with pytest.raises(InputError) as raised:
+        _model().fit(X, Y, verbose=0, sample_weight=np.ones(len(X)))
+    message = str(raised.value)
+    assert message.endswith(f"got 'an array of shape ({len(X)},)'.") and "1., 1." not in message
+
+
+@pytest.mark.parametrize("batch_size", [0, -1])
+def test_predict_refuses_a_batch_size_that_fit_refuses(batch_size):
+    model = _model()
+    with pytest.raises(
+        InputError, match=f"`batch_size`, expected a positive integer, got {batch_size}"
+    ):
+        model.predict(X[:2], batch_size=batch_size)
+    with pytest.raises(
+        InputError, match=f"`batch_size`, expected a positive integer, got {batch_size}"
+    ):
+        model.fit(X[:2], Y[:2], batch_size=batch_size, verbose=0)

@@ -244,8 +244,8 @@ def test_errors(trained, tmp_path, capsys):
         ["sample", "--model", model, "--temperature", "-1"], capsys
     )
     err = error_of(["train", "--text", str(folder / "cat.txt"), "--batch-size", "64"], capsys)
-    assert "too few for --batch-size 64 streams of --seq-len 25" in err
-    assert "--batch-size 19 or less, or a shorter --seq-len" in err
+    assert "too few for --batch-size 64 streams of --seq-len 25 (64 x 25 + 1 = 1,601 are" in err
+    assert "use --batch-size 19 or fewer, a shorter --seq-len or a longer text." in err
     assert "either --steps or --epochs" in error_of(
         ["train", "--steps", "2", "--epochs", "1"], capsys
     )
@@ -266,16 +266,34 @@ def test_a_text_too_short_for_one_stream_says_how_long_it_must_be(text, tmp_path
     short.write_text(text, encoding="utf-8")
     err = error_of(["train", "--text", str(short)], capsys)
     n = len(text)
-    assert f"is too short: it has {n} character{'' if n == 1 else 's'}, and --seq-len 25" in err
-    assert "needs at least 29 (26 to train on, 2 to validate on)" in err
-    assert "or less" not in err
+    assert f"is too short for --seq-len 25 with --val-fraction 0.1: it has {n} character" in err
+    # 26 + 3 = 29: the numbers add up
+    assert "need at least 29, 26 to train on (one chunk and the character after it) and " in err
+    assert "the 3 that --val-fraction holds out to validate on" in err
+    assert err.endswith("use a shorter --seq-len or a longer text.\n")
 
 
 def test_a_validation_part_too_short_suggests_a_larger_val_fraction(tmp_path, capsys):
     text = tmp_path / "t.txt"
     text.write_text("x" * 50, encoding="utf-8")
     err = error_of(["train", "--text", str(text), "--val-fraction", "0.01"], capsys)
-    assert "needs at least 101" in err and "a larger --val-fraction" in err
+    assert "need at least 101, 99 to train on" in err and "the 2 that" in err
+    assert "a larger --val-fraction" in err
+
+
+@pytest.mark.parametrize(
+    "argv, numbers, hint",
+    [
+        # the repros: the fable held out almost whole, and a chunk longer than it
+        (["--val-fraction", "0.99"], "need at least 2,600, 26 to train on", "a smaller --val"),
+        (["--seq-len", "5000"], "need at least 5,557, 5,001 to train on", "a shorter --seq-len"),
+    ],
+)
+def test_a_fable_too_short_names_the_settings_and_adds_up(argv, numbers, hint, capsys):
+    err = error_of(["train", *argv], capsys)
+    assert err.startswith("error: The built-in fable is too short for --seq-len ")
+    assert numbers in err and hint in err
+    assert "--text" not in err and "--batch-size" not in err  # neither was typed
 
 
 @pytest.mark.parametrize("L", [1, 2, 25, 100])

@@ -190,7 +190,7 @@ def test_text_shorter_than_context(tmp_path, capsys):
 def test_bad_settings_and_model_files(tiny, tmp_path, capsys):
     _, model, _ = tiny
     top_k = error_of(["--prompt", "had a general", "--top-k", "0"], capsys)
-    assert "`--top-k`, expected None or an integer >= 1, got 0." in top_k
+    assert "`--top-k`, expected an integer >= 1, got 0." in top_k  # "None" is no CLI word
     assert "`--context`" in error_of(["--context", "0"], capsys)
     assert "file 'x.npz' not found" in error_of(["--model", "x.npz"], capsys)
     other = tmp_path / "other.npz"
@@ -270,6 +270,11 @@ def test_a_model_without_a_prompt_says_what_to_pass(tiny, capsys):
         (["--length", "10"], "Argument `--length`: it only shapes answers"),  # the default
         (
             ["--prompt", "had a general", "--top-k", "3"],
+            "Argument `--top-k`: only used when sampling, expected --temperature > 0 with it, "
+            "got no --temperature (greedy).",  # never a value the user did not type
+        ),
+        (
+            ["--prompt", "had a general", "--top-k", "3", "--temperature", "0"],
             "Argument `--top-k`: only used when sampling, expected --temperature > 0 with it, "
             "got --temperature 0 (greedy).",
         ),

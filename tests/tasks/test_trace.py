@@ -103,7 +103,7 @@ def test_json_document(capsys, tmp_path):
         (["--word", "h"], "at least 2 symbols"),
         (["--cell", "tree"], "`--cell`, expected one of rnn, lstm, gru, got 'tree'"),
         (["--input", "hello"], "`--input`, expected to be used with --model"),
-        (["--model", "m.npz"], "`--input`"),
+        (["--model", "m.npz"], "Argument `--model`: a model is traced on a text, expected --input"),
         (["--model", "m.npz", "--word", "hell", "--input", "x"], "cannot be combined"),
         # the defaults' values, typed: refused all the same, before the file is read
         (

@@ -128,7 +128,7 @@ def _parse_number(text):
 
 def _column_index(header, name, argument, label):
     if name not in header:
-        known = ", ".join(h for h in header if h)
+        known = ", ".join(" ".join(h.split()) for h in header if h)  # one line, always
         hint = ""
         if len(header) == 1 and ";" in header[0]:
             hint = "; the file looks semicolon-separated: save it with commas (or tabs)"

@@ -92,7 +92,7 @@ def evaluate_arguments(model, x, y, batch_size, verbose):
 def predict_arguments(model, x, batch_size, verbose):
     """(x, batch_size) for predict. `verbose` is only checked: predict draws no progress bar."""
     _verbose(verbose)
-    batch_size = positive_int(batch_size or DEFAULT_BATCH, "batch_size")
+    batch_size = positive_int(DEFAULT_BATCH if batch_size is None else batch_size, "batch_size")
     return inputs(model, x), batch_size
 
 

@@ -29,7 +29,7 @@ from unrolled.generate import check_sampling
 from unrolled.tasks._shared.flags import add_common_flags, add_task_parser, config_from
 from unrolled.tasks._shared.settings import check_common, check_integer
 from unrolled.tasks.charlm.model import CELLS, TASK, generate_text, load, prime_text
-from unrolled.tasks.charlm.train import train
+from unrolled.tasks.charlm.train import DEFAULT_VAL_FRACTION, train
 
 
 @dataclass
@@ -48,7 +48,7 @@ class TrainConfig:
     epochs: int | None = None  # passes over the training text instead of --steps
     lr: float = 0.002  # Adam's step size (char-rnn's learning rate)
     clip: float = 5.0  # clip the gradient's global norm to this (char-rnn's grad_clip)
-    val_fraction: float = 0.1  # the last share of the text, held out for validation
+    val_fraction: float = DEFAULT_VAL_FRACTION  # the last share of the text, for validation
     eval_every: int = 100  # steps between validation losses (and best-model checks)
     sample_every: int = 100  # steps between samples printed during training; 0 -> none
     sample_length: int = 200  # characters per training-time sample

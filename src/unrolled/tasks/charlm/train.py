@@ -31,6 +31,7 @@ from unrolled.tasks.charlm.model import CELLS, TASK, build_model, generate_text,
 from unrolled.tasks.charlm.report import LN2, metrics, plot_curve, summary
 
 DEFAULT_STEPS = 300
+DEFAULT_VAL_FRACTION = 0.1  # TrainConfig's: a tenth of the text validates
 
 
 @dataclass
@@ -91,28 +92,37 @@ def shortest_text(L, val_fraction):
 
 
 def make_batches(text, config, source="the text"):
-    """Vocabulary and batches: train X, Y (K, B, L); validation Xv, Yv (Kv, Bv, L)."""
+    """Vocabulary and batches: train X, Y (K, B, L); validation Xv, Yv (Kv, Bv, L).
+
+    source: how messages name the text ("the built-in fable", or the file's name quoted).
+    """
     B, L, f = config.batch_size, config.seq_len, config.val_fraction
     vocab = Vocabulary(level="char").fit(text)
     ids = vocab.encode(text)  # (T,)
     T, need = len(ids), shortest_text(L, f)
     if need > T:
-        hint = "use a longer text or a shorter --seq-len"
-        if validation_size(T, f) < 2 and T - 2 >= L + 1:  # only the validation part is too small
-            hint = "use a longer text or a larger --val-fraction"
+        held = validation_size(need, f)
+        if validation_size(T, f) < 2 and T - 2 >= L + 1:  # only the validation part is short
+            hint = "a larger --val-fraction"
+        elif f > DEFAULT_VAL_FRACTION and shortest_text(L, DEFAULT_VAL_FRACTION) <= T:
+            hint = "a smaller --val-fraction"
+        else:
+            hint = "a shorter --seq-len or a longer text"
         raise InputError(
-            f"Argument `--text`: {source} is too short: it has {_plural(T, 'character')}, and "
-            f"--seq-len {L} with --val-fraction {f:g} needs at least {need:,} ({L + 1} to "
-            f"train on, 2 to validate on); {hint}."
+            f"{source[0].upper()}{source[1:]} is too short for --seq-len {L} with --val-fraction "
+            f"{f:g}: it has {_plural(T, 'character')}, and they need at least {need:,}, "
+            f"{need - held:,} to train on (one chunk and the character after it) and the "
+            f"{held:,} that --val-fraction holds out to validate on; use {hint}."
         )
     train, val = train_val_split(T, f)
     train_ids, val_ids = ids[train], ids[val]
     if len(train_ids) - 1 < B * L:
         most = (len(train_ids) - 1) // L  # the most streams of L that fit (>= 1, see above)
+        fewer = "--batch-size 1" if most == 1 else f"--batch-size {most} or fewer"
         raise InputError(
-            f"Argument `--text`: {_plural(len(train_ids), 'training character')} are too few "
-            f"for --batch-size {B} streams of --seq-len {L} (needs {B * L + 1:,}); use "
-            f"--batch-size {most} or less, or a shorter --seq-len."
+            f"The {_plural(len(train_ids), 'training character')} of {source} are too few for "
+            f"--batch-size {B} streams of --seq-len {L} ({B} x {L} + 1 = {B * L + 1:,} are "
+            f"needed); use {fewer}, a shorter --seq-len or a longer text."
         )
     # validation: as many streams as it can fill (at most B), chunks shortened if it is tiny
     Lv = min(L, len(val_ids) - 1)  # >= 1: shortest_text leaves 2 validation characters

@@ -157,6 +157,7 @@ def resolve(config):
                 "Argument `--model`: a saved model answers prompts, expected --prompt WORDS or "
                 "--interactive with it, got neither."
             )
+    typed_temperature = config.temperature is not None
     config = defaults(config, DEFAULTS)
     for name in ("context", "embed_dim", "units", "layers", "epochs", "batch_size"):
         check_integer(getattr(config, name), flag(name))
@@ -167,9 +168,10 @@ def resolve(config):
         raise invalid("--learning-rate", "a positive number", config.learning_rate)
     check_sampling(config.temperature, config.top_k, ("--temperature", "--top-k"))
     if config.top_k is not None and config.temperature == 0:
+        got = f"--temperature {config.temperature:g}" if typed_temperature else "no --temperature"
         raise InputError(
             "Argument `--top-k`: only used when sampling, expected --temperature > 0 with it, "
-            f"got --temperature {config.temperature:g} (greedy)."
+            f"got {got} (greedy)."
         )
     if config.save is not None and (problem := suffix_problem(config.save)):
         raise InputError(f"Argument `--save`: {problem}.")

@@ -121,7 +121,10 @@ def resolve(config):
             "with `--input`).",
         )
         if config.input is None:
-            raise invalid("--input", "a text to feed the model given with --model", None)
+            raise InputError(
+                "Argument `--model`: a model is traced on a text, expected --input TEXT with it, "
+                "got no --input."
+            )
         return config
     if config.input is not None:
         raise invalid("--input", "to be used with --model FILE", config.input)
