@@ -6,6 +6,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unrolled.data import Vocabulary
 from unrolled.data.datasets import shared_data_dir
@@ -154,3 +156,67 @@ def test_errors():
         Vocabulary.from_state({"level": "char"})
     with pytest.raises(InputError, match="unk='<unk>'"):
         Vocabulary.from_state({"symbols": ["a"], "unk": "<unk>"})
+
+
+# fuzzing: any text fits, encodes and decodes consistently; any state is a vocabulary or one
+# InputError (a model file's extras reach from_state)
+
+TEXT = st.text(st.characters(codec="utf-8"), max_size=60) | st.text("ab c,.'-\n", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TEXT, level=st.sampled_from(["char", "word"]), lower=st.booleans())
+def test_any_text_gives_a_deterministic_vocabulary_that_round_trips(text, level, lower):
+    v = Vocabulary(level, lower=lower)
+    tokens = v.tokenize(text)
+    if not tokens:
+        with pytest.raises(InputError, match="no symbols"):
+            v.fit(text)
+        return
+    v.fit(text)
+    ids = v.encode(text)
+    assert ids.dtype == np.int64 and ids.min() >= 0 and ids.max() < len(v)
+    assert [v.symbols_[i] for i in ids] == tokens
+    if level == "char":
+        assert v.decode(ids) == (text.lower() if lower else text)
+    counts = v.counts_  # most frequent first, ties by first appearance
+    assert all(a >= b for a, b in zip(counts, counts[1:], strict=False))
+    first = {s: tokens.index(s) for s in v.symbols_}
+    assert all(
+        first[a] < first[b]
+        for a, b, ca, cb in zip(v.symbols_, v.symbols_[1:], counts, counts[1:], strict=False)
+        if ca == cb
+    )
+    again = Vocabulary.from_state(json.loads(json.dumps(v.to_state())))
+    assert again.symbols_ == v.symbols_
+    np.testing.assert_array_equal(again.encode(text), ids)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=12,
+)
+FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "symbols": JSON | st.lists(st.text(max_size=3), max_size=5),
+        "counts": JSON | st.lists(st.integers(-2, 5), max_size=5),
+        "level": JSON | st.sampled_from(["char", "word"]),
+        "lower": JSON,
+        "unk": JSON | st.just("a"),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(state=JSON | FIELDS)
+def test_any_state_is_a_vocabulary_or_one_input_error(state):
+    try:
+        v = Vocabulary.from_state(state)
+    except InputError as error:
+        assert "\n" not in str(error)
+        return
+    assert len(v) == len(v.symbols_) == len(set(v.symbols_)) == len(v.counts_) > 0
+    assert all(isinstance(s, str) and s for s in v.symbols_)
+    v.decode(np.arange(len(v)))

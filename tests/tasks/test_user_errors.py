@@ -280,3 +280,33 @@ def test_tqdm_is_a_core_dependency_and_matplotlib_an_extra():
     assert any(d.startswith("tqdm") for d in project["dependencies"])
     assert not any(d.startswith("matplotlib") for d in project["dependencies"])
     assert any(d.startswith("matplotlib") for d in project["optional-dependencies"]["tasks"])
+
+
+@pytest.mark.parametrize(
+    "vocabulary, message",
+    [
+        (None, "holds a damaged vocabulary (Received an invalid value for argument `state`"),
+        ({"symbols": [["a"], "b"]}, "symbols that are non-empty strings, got 'list'"),
+        ({"symbols": ["a", "a"]}, "distinct symbols"),
+        ({"symbols": ["a", "b"], "counts": "many"}, "'counts': 2 integers >= 0"),
+        (
+            {"symbols": ["a", "b", "c"]},
+            "holds a vocabulary of 3 symbols for a model with 2 outputs",
+        ),
+    ],
+)
+@pytest.mark.parametrize("task", ["nextword", "charlm"])
+def test_a_model_file_with_a_damaged_vocabulary_is_one_line(
+    task, vocabulary, message, folder, cli_error
+):
+    from unrolled.layers import LSTM, Dense, Embedding
+    from unrolled.models import Sequential
+
+    model = Sequential([Embedding(2, 2, input_shape=(3,)), LSTM(2), Dense(2, "softmax")])
+    extras = {"task": task, "input": "embedding", "context": 3}
+    model.save(folder / "m.npz", extras={**extras, "vocabulary": vocabulary})
+    argv = ["nextword", "--model", "m.npz", "--prompt", "a b a"]
+    if task == "charlm":
+        argv = ["charlm", "sample", "--model", "m.npz"]
+    err = cli_error(argv)
+    assert err.startswith("error: Argument `--model`: 'm.npz' ") and message in err

@@ -16,7 +16,7 @@ from collections import Counter
 
 import numpy as np
 
-from unrolled.errors import InputError, NotFittedError, invalid
+from unrolled.errors import InputError, NotFittedError, boolean, invalid
 
 __all__ = ["Vocabulary"]
 
@@ -45,8 +45,9 @@ class Vocabulary:
         self.unk = unk
 
     def _check_params(self):
-        if self.level not in ("char", "word"):
+        if not isinstance(self.level, str) or self.level not in ("char", "word"):
             raise invalid("level", "'char' or 'word'", self.level)
+        boolean(self.lower, "lower")
         if self.unk is not None and not (isinstance(self.unk, str) and self.unk):
             raise invalid("unk", "None or a non-empty string", self.unk)
 
@@ -147,17 +148,30 @@ class Vocabulary:
 
     @classmethod
     def from_state(cls, state):
-        """Rebuild a fitted Vocabulary from `to_state()`'s dict."""
-        if not isinstance(state, dict) or "symbols" not in state:
-            raise invalid("state", "a Vocabulary state dict with 'symbols'", type(state).__name__)
+        """Rebuild a fitted Vocabulary from `to_state()`'s dict. A model file's extras come
+        through here, so anything else is one InputError naming what is wrong."""
+        if not isinstance(state, dict):
+            raise invalid("state", "a Vocabulary state dict", type(state).__name__)
+        symbols = state.get("symbols")
+        if not isinstance(symbols, list) or not symbols:
+            raise invalid("state", "a list of 'symbols'", _described(symbols))
+        if not all(isinstance(s, str) and s for s in symbols):
+            bad = next(s for s in symbols if not (isinstance(s, str) and s))
+            raise invalid("state", "symbols that are non-empty strings", _described(bad))
+        if len(set(symbols)) != len(symbols):
+            raise invalid("state", "distinct symbols", "a list with duplicates")
+        counts = state.get("counts", [0] * len(symbols))
+        if not (
+            isinstance(counts, list)
+            and len(counts) == len(symbols)
+            and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts)
+        ):
+            raise invalid("state", f"'counts': {len(symbols)} integers >= 0", _described(counts))
         vocab = cls(
             level=state.get("level", "char"), lower=state.get("lower", False), unk=state.get("unk")
         )
         vocab._check_params()
-        vocab.symbols_ = list(state["symbols"])
-        if len(set(vocab.symbols_)) != len(vocab.symbols_):
-            raise invalid("state", "distinct symbols", "a list with duplicates")
-        vocab.counts_ = list(state.get("counts", [0] * len(vocab.symbols_)))
+        vocab.symbols_, vocab.counts_ = list(symbols), list(counts)
         vocab.index_ = {s: i for i, s in enumerate(vocab.symbols_)}
         if vocab.unk is not None and vocab.unk not in vocab.index_:
             raise invalid("state", f"symbols that include unk={vocab.unk!r}", "none")
@@ -166,3 +180,8 @@ class Vocabulary:
     def __repr__(self):
         size = f", size={len(self.symbols_)}" if hasattr(self, "symbols_") else ""
         return f"Vocabulary(level={self.level!r}, lower={self.lower!r}, unk={self.unk!r}{size})"
+
+
+def _described(value):
+    """A value from a state, short enough for one line: its type, or itself when small."""
+    return value if isinstance(value, str | int | float | bool | None) else type(value).__name__

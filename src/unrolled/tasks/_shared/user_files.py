@@ -76,6 +76,26 @@ def load_task_model(path, task, argument="--model"):
     return model, extras
 
 
+def load_vocabulary_model(path, task, argument="--model"):
+    """(model, Vocabulary, extras) from a model file that `unrolled <task>` saved with the
+    vocabulary its outputs index (charlm, nextword); a damaged one is one line."""
+    from unrolled.data import Vocabulary
+
+    model, extras = load_task_model(path, task, argument)
+    try:
+        vocab = Vocabulary.from_state(extras.get("vocabulary"))
+    except InputError as error:
+        raise InputError(
+            f"Argument `{argument}`: {str(path)!r} holds a damaged vocabulary ({error})"
+        ) from None
+    if model.output_shape[-1] != len(vocab):
+        raise InputError(
+            f"Argument `{argument}`: {str(path)!r} holds a vocabulary of {len(vocab)} symbols "
+            f"for a model with {model.output_shape[-1]} outputs; they must be equal."
+        )
+    return model, vocab, extras
+
+
 def check_writable(path, argument, folder):
     """Before any work: an error if `path` cannot become a folder (folder=True) or a file,
     because a file stands where a folder must be, a folder where the file must go, a folder

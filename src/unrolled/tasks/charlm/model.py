@@ -7,11 +7,10 @@ the state, no predict() per character).
 
 import numpy as np
 
-from unrolled.data import Vocabulary
 from unrolled.errors import InputError, invalid
 from unrolled.functional.activations import softmax
 from unrolled.generate import generate
-from unrolled.tasks._shared.user_files import load_task_model
+from unrolled.tasks._shared.user_files import load_vocabulary_model
 
 TASK = "charlm"
 CELLS = ("lstm", "gru")
@@ -58,8 +57,7 @@ def generate_text(model, vocab, prime, length, temperature=1.0, top_k=None, rng=
 
 def load(path):
     """(model, vocabulary, extras) from a charlm model file, or one clear line."""
-    model, extras = load_task_model(path, TASK)
-    return model, Vocabulary.from_state(extras["vocabulary"]), extras
+    return load_vocabulary_model(path, TASK)
 
 
 def prime_text(prime, vocab):

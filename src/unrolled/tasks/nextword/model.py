@@ -19,7 +19,7 @@ from unrolled.errors import InputError
 from unrolled.generate import generate, most_likely
 from unrolled.tasks._shared.blas import one_blas_thread
 from unrolled.tasks._shared.printing import format_table
-from unrolled.tasks._shared.user_files import load_task_model
+from unrolled.tasks._shared.user_files import load_vocabulary_model
 
 
 @dataclass
@@ -62,10 +62,7 @@ def build_model(V, config):
 
 def load(path):
     """(model, vocabulary, extras) from a model file `unrolled nextword` saved, or one line."""
-    from unrolled.data import Vocabulary
-
-    model, extras = load_task_model(path, "nextword")
-    return model, Vocabulary.from_state(extras["vocabulary"]), extras
+    return load_vocabulary_model(path, "nextword")
 
 
 def saved_settings(model, vocab, extras):
