@@ -288,7 +288,7 @@ def test_from_python_every_setting_given_counts_as_on_the_command_line(tiny):
     _, model, _ = tiny
     result = run(Config(model=str(model), prompt="the lazy", units=32, length=1, quiet=True))
     assert len(result.answers) == 1  # units=32 is the model's: nothing to refuse
-    assert (result.model.layers[1].units, nextword.resolve(Config())[0].units) == (32, 512)
+    assert (result.model.layers[1].units, nextword.resolve(Config())[0].units) == (32, 128)
     with pytest.raises(InputError, match="`--units`: 512 disagrees"):  # the default's value
         run(Config(model=str(model), prompt="the lazy", units=512))
     with pytest.raises(InputError, match="`--epochs`: a saved model"):
@@ -300,3 +300,26 @@ def test_a_save_name_without_npz_is_refused_before_training(tmp_path, cli_error,
     err = cli_error(["nextword", "--save", str(tmp_path / name), "--epochs", "1"])
     assert "Argument `--save`:" in err and "name it" in err and ".npz" in err
     assert list(tmp_path.iterdir()) == []  # nothing trained, nothing written
+
+
+def test_the_defaults_learn_the_fable_in_seconds():
+    import time
+
+    started = time.process_time()  # CPU time: the test machine is shared, its clock is not ours
+    result = run(Config(quiet=True))
+    seconds = time.process_time() - started
+    assert result.top1 >= 0.95 and seconds < 10, (result.top1, seconds)
+    assert [layer.units for layer in result.model.layers[1:]] == [128, 112]
+
+
+def test_the_tutorials_network_is_one_flag_away(capsys):
+    config, _ = nextword.resolve(Config(tutorial=True))
+    assert (config.units, config.layers) == (512, 2)
+    assert nextword.build_model(112, config).count_params() == 3_345_520  # as in docs/nextword.md
+    assert error_of(["--tutorial", "--units", "64"], capsys) == (
+        "error: Argument `--units`: 64 disagrees with --tutorial, which uses 512; leave --units "
+        "out with it.\n"
+    )
+    assert "either --model FILE (its network) or --tutorial" in error_of(
+        ["--tutorial", "--model", "m.npz"], capsys
+    )
