@@ -310,3 +310,28 @@ def test_a_model_file_with_a_damaged_vocabulary_is_one_line(
         argv = ["charlm", "sample", "--model", "m.npz"]
     err = cli_error(argv)
     assert err.startswith("error: Argument `--model`: 'm.npz' ") and message in err
+
+
+@pytest.mark.parametrize(
+    "layers, extras",
+    [
+        ("embedding", {}),  # no context, no input kind
+        ("embedding", {"context": "3", "input": "embedding"}),
+        ("embedding", {"context": 3, "input": "onehot"}),  # but the first layer embeds
+        ("dense", {"context": 3, "input": "embedding"}),  # no Embedding, no LSTM
+    ],
+)
+def test_a_nextword_file_whose_extras_do_not_fit_its_network_is_one_line(
+    layers, extras, folder, cli_error
+):
+    from unrolled.layers import LSTM, Dense, Embedding
+    from unrolled.models import Sequential
+
+    if layers == "embedding":
+        model = Sequential([Embedding(2, 2, input_shape=(3,)), LSTM(2), Dense(2, "softmax")])
+    else:
+        model = Sequential([Dense(2, input_shape=(3,))])
+    vocabulary = {"symbols": ["a", "b"]}
+    model.save(folder / "m.npz", extras={"task": "nextword", "vocabulary": vocabulary, **extras})
+    err = cli_error(["nextword", "--model", "m.npz", "--prompt", "a b a"])
+    assert err.startswith("error: Argument `--model`: 'm.npz' is not a network as `unrolled ")

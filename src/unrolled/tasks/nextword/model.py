@@ -21,6 +21,8 @@ from unrolled.tasks._shared.blas import one_blas_thread
 from unrolled.tasks._shared.printing import format_table
 from unrolled.tasks._shared.user_files import load_vocabulary_model
 
+INPUTS = ("embedding", "onehot")  # how words enter the LSTM: learned vectors, or one-hot
+
 
 @dataclass
 class Answer:
@@ -61,8 +63,25 @@ def build_model(V, config):
 
 
 def load(path):
-    """(model, vocabulary, extras) from a model file `unrolled nextword` saved, or one line."""
-    return load_vocabulary_model(path, "nextword")
+    """(model, vocabulary, extras) from a model file `unrolled nextword` saved, or one line:
+    its extras give the context and the input kind, and the network is the one they imply."""
+    from unrolled.layers import LSTM, Embedding
+
+    model, vocab, extras = load_vocabulary_model(path, "nextword")
+    context, kind = extras.get("context"), extras.get("input")
+    if not (
+        isinstance(context, int)
+        and not isinstance(context, bool)
+        and context >= 1
+        and kind in INPUTS
+        and isinstance(model.layers[0], Embedding) == (kind == "embedding")
+        and any(isinstance(layer, LSTM) for layer in model.layers)
+    ):
+        raise InputError(
+            f"Argument `--model`: {str(path)!r} is not a network as `unrolled nextword` saves "
+            "it (a context and an input kind in its extras, LSTM layers after the input)."
+        )
+    return model, vocab, extras
 
 
 def saved_settings(model, vocab, extras):

@@ -43,6 +43,7 @@ from unrolled.tasks._shared.settings import (
 )
 from unrolled.tasks._shared.user_files import check_writable, read_text, run_folder
 from unrolled.tasks.nextword.model import (
+    INPUTS,
     accuracy,
     answer,
     build_model,
@@ -56,7 +57,6 @@ from unrolled.tasks.nextword.model import (
 )
 
 TASK = "nextword"
-INPUTS = ("embedding", "onehot")
 TRAINING = ("epochs", "batch_size", "learning_rate")  # done when the model file was saved
 GENERATION = ("length", "temperature", "top_k")  # used only to answer prompts
 
