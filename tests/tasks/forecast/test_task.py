@@ -119,6 +119,32 @@ def test_changing_the_last_test_day_changes_no_forecast(tmp_path):
     assert ma["data"]["train"]["rows"] == 96 and ma["data"]["test"]["rows"] == 24
 
 
+def test_changing_a_test_day_changes_no_forecast_nor_band_made_at_or_before_it(tmp_path):
+    """The bands of every forecaster (and the forecasts) made at origins up to day t, for t
+    and later days, do not move when day t's price does; later ones do."""
+    dates, values = prices()
+    t = 108  # a test day: rows 96 .. 119 are the test period
+    changed = values.copy()
+    changed[t] *= 1.5
+    rows = {}
+    for name, vals in (("a", values), ("b", changed)):
+        path = write_csv(tmp_path / f"{name}.csv", csv_lines(dates, vals))
+        out = tmp_path / f"out_{name}"
+        assert (
+            main(["forecast", "--csv", str(path), "--out", str(out), "--horizon", "2", *TINY]) == 0
+        )
+        header, rows[name] = read_predictions(out)
+    bands = [c for c in header if "_lower_" in c or "_upper_" in c]
+    assert len(bands) == 4 * 2 * 2  # 4 forecasters x 2 levels x lower, upper
+    made_by_t = [r["last_known_date"] < str(dates[t]) for r in rows["a"]]
+    assert sum(made_by_t) == 2 * (t - 96 + 1)  # origins 96 .. t, two steps each
+    columns = ["model", "naive", "drift", "moving_average", *bands]
+    pairs = list(zip(rows["a"], rows["b"], made_by_t, strict=True))
+    for a, b, _ in filter(lambda pair: pair[2], pairs):
+        assert [a[c] for c in columns] == [b[c] for c in columns], a["date"]
+    assert any(a["naive_upper_95"] != b["naive_upper_95"] for a, b, before in pairs if not before)
+
+
 # the CLI path on CSV quirks
 
 
@@ -220,6 +246,10 @@ def _bad_cases(tmp_path):
         "csv and dataset": (["--csv", str(train), "--dataset", "sp500"], "not both"),
         "unknown dataset": (["--dataset", "nasdaq"], "Unknown dataset 'nasdaq'"),
         "bad units": (["--csv", str(train), "--units", "0"], "`--units`, expected an integer"),
+        "bad interval": (
+            ["--csv", str(train), "--interval", "0.8,95"],
+            r"`--interval`, expected levels in \(0, 1\), like 0.8,0.95, got \(0.8, 95.0\)\.$",
+        ),
         "not a model file": (["--csv", str(train), "--model", str(train)], str(train)),
     }
 
@@ -244,6 +274,7 @@ CASES = [
     "csv and dataset",
     "unknown dataset",
     "bad units",
+    "bad interval",
     "not a model file",
 ]
 
@@ -378,7 +409,9 @@ def test_multivariate_features_and_backtest(csv_file, tmp_path):
     assert m["data"]["columns"] == ["Close", "Open", "High", "Low", "Volume"]
     b = m["backtest"]
     assert b["folds"] == 2 and [f["train_rows"] for f in b["by_fold"]] == [96, 108]
-    assert set(b["summary"]["LSTM"]["rmse"]) == {"mean", "std"}
+    assert set(b["summary"]["model"]["rmse"]) == {"mean", "std"}
+    assert b["pooled"]["model"]["intervals"][0]["level"] == 0.8
+    assert b["by_fold"][0]["metrics"]["naive"]["intervals"][1]["level"] == 0.95
 
 
 def test_json_prints_metrics_json(csv_file, tmp_path, capsys):
@@ -402,8 +435,14 @@ def test_default_command_on_the_builtin_series(tmp_path, monkeypatch, capsys):
     m = read_metrics(folder)
     assert m["data"]["dataset"] == "sp500" and m["data"]["last_date"] == "2018-12-31"
     assert m["data"]["rows_used"] == 1260 and m["settings"]["lookback"] == 60
+    assert m["settings"]["interval"] == [0.8, 0.95]
+    model = m["metrics"]["model"]
+    assert 0 < model["dm_pvalue"] <= 1 and model["skill_ci"][0] < model["skill_ci"][1]
+    assert [b["level"] for b in model["intervals"]] == [0.8, 0.95]
+    assert 0.5 < model["intervals"][0]["coverage"] < model["intervals"][1]["coverage"]
     printed = capsys.readouterr().out
-    assert "naive forecast" in printed and "forecast.png" in printed
+    assert "(Diebold-Mariano p" in printed
+    assert "80% band: covered %" in printed and "forecast.png" in printed
 
 
 GOOGLE = [SHARED / "Google_Stock_Price_Train.csv", SHARED / "Google_Stock_Price_Test.csv"]

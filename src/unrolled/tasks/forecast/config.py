@@ -63,6 +63,7 @@ class Config:
     validation: float | None = None  # share of training windows (the latest) for early stopping
     patience: int | None = None  # epochs without a better validation loss before stopping
     ma_window: int | None = None  # days in the moving-average baseline; None -> see MA_WINDOW
+    interval: tuple | None = None  # prediction-band levels, each in (0, 1); () -> no bands
     backtest: int = 0  # walk-forward folds over the test period (refit per fold); 0 -> none
     predict_next: int = 0  # forecast this many trading days past the end (<= 1000)
     model: str | None = None  # forecast with a saved model file instead of training
@@ -92,6 +93,7 @@ DEFAULTS = dict(
     learning_rate=0.001,  # Adam's default
     validation=0.1,  # the latest tenth of the training windows watches for overfitting
     patience=10,  # epochs without a better validation loss before stopping
+    interval=(0.8, 0.95),  # a band for a usual day and one for nearly every day
     seed=0,  # same seed, same weights, same numbers
 )
 # the moving-average window when none is given: about a trading month, or every training row
@@ -214,6 +216,9 @@ def _check(config):
         raise invalid("--validation", "a number in [0, 1)", config.validation)
     if not config.learning_rate > 0:
         raise invalid("--learning-rate", "a positive number", config.learning_rate)
+    if not all(0 < level < 1 for level in config.interval):
+        expected = "levels in (0, 1), like 0.8,0.95"
+        raise invalid("--interval", expected, config.interval)
     _check_test_size(config.test_size)
     for name in ("csv", "test_csv"):
         if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
@@ -337,6 +342,11 @@ def add_flags(parser):
         f"days in the moving-average baseline (default: {MA_WINDOW}, or the training rows if "
         "fewer)",
         type=int,
+    )
+    add(
+        "--interval",
+        "prediction-band levels, comma-separated ('' for none)",
+        type=comma_list(float, "levels"),
     )
     add("--backtest", "walk-forward folds over the test period, refit per fold", metavar="N")
     add(

@@ -94,11 +94,12 @@ def _split_row(config, dates, n_train_file):
 
 
 def _min_train_rows(lookback, horizon, validation):
-    """Training rows needed for one training window (and one validation window if asked)."""
+    """Training rows needed for one window of `horizon` targets (the bands' calibration needs
+    one too), and one validation window if asked."""
     return lookback + horizon + (1 if validation > 0 else 0)
 
 
-def _check_length(T, s, config, train_horizon):
+def _check_length(T, s, config):
     """Before any training: the test period holds a whole horizon (and every asked-for
     backtest fold and a given moving-average window fits), the training part a window."""
     n_test, H = T - s, config.horizon
@@ -114,7 +115,7 @@ def _check_length(T, s, config, train_horizon):
             f"{n_test} rows of the test period (each test forecast is checked against the "
             f"{H} days after it), got {H}; use a shorter --horizon or a longer test period."
         )
-    need_train = _min_train_rows(config.lookback, train_horizon, config.validation)
+    need_train = _min_train_rows(config.lookback, H, config.validation)
     if s < need_train:
         raise InputError(
             f"Not enough rows: the data has {T} ({s} for training, {n_test} for testing), but "
@@ -152,10 +153,9 @@ def _check_positive(values, columns, dates, target):
         )
 
 
-def load_data(config, train_horizon):
+def load_data(config):
     """Load the series named by `config` and find its split; every input check happens here.
 
-    train_horizon: the number of outputs the model is trained on (H direct, 1 recursive).
     Returns Data. Raises InputError (one line) for every bad input.
     """
     name = config.dataset or DEFAULT_DATASET
@@ -181,7 +181,7 @@ def load_data(config, train_horizon):
         values = np.concatenate([values, test.values])
         sources["test"] = test.source
     s = _split_row(config, dates, n_train_file)
-    _check_length(len(dates), s, config, train_horizon)
+    _check_length(len(dates), s, config)
     notices += _split_jumps(dates, values[:, 0], train.columns[0])
     _check_positive(values, train.columns, dates, config.target)
     provenance = {

@@ -15,13 +15,14 @@ import numpy as np
 
 from unrolled.callbacks import Callback, EarlyStopping
 from unrolled.data import train_val_split
+from unrolled.data.windows import validation_size
 from unrolled.errors import InputError
 from unrolled.layers import Dense, Dropout
 from unrolled.models import Sequential
 from unrolled.optimizers import Adam
 from unrolled.tasks._shared.cells import LAYERS, NAMES
 from unrolled.tasks._shared.common import load_model_file, one_blas_thread
-from unrolled.tasks.forecast import baselines
+from unrolled.tasks.forecast import baselines, intervals
 from unrolled.tasks.forecast.config import CHOICES, FILE_SETTINGS, input_columns, outputs
 from unrolled.tasks.forecast.data import WindowScaler, fold_bounds, windows
 
@@ -158,18 +159,42 @@ def predict(model, X, steps, scaler):
     return np.concatenate(parts, axis=1)[:, :steps]
 
 
-def score_block(model, scaler, data, config, start, stop):
-    """The model and the baselines forecast every origin in rows start .. stop-1; scored.
-
-    Returns origins (W,), forecasts {name: (W, H)} (model first), actual (W, H) and the
-    scores (baselines.score: skill against naive).
-    """
+def _forecasts(model, scaler, data, config, start, stop):
+    """Origins (W,) of the windows whose targets lie in rows start .. stop-1, and the model's
+    and the baselines' forecasts from them {name: (W, H)}, model first."""
     H, y = config.horizon, data.target
     X, _, origins = windows(data.values, config.lookback, H, start, stop)
     forecasts = {"model": predict(model, X, H, scaler)}  # (W, H) prices from rows t-L .. t-1
     forecasts.update(baselines.baseline_forecasts(y, origins, H, config.ma_window))
+    return origins, forecasts
+
+
+def score_block(model, scaler, data, config, start, stop, rng):
+    """The model and the baselines forecast every origin in rows start .. stop-1, each with
+    conformal bands at the levels config.interval; scored (rng: the skill bootstrap's).
+
+    The bands are calibrated on the same forecasters' errors over the latest tenth of the
+    training windows (intervals.CALIBRATION; the validation windows, unless --validation is
+    0), whose rows all lie before `start`, then updated online (intervals.band).
+    Returns origins (W,), forecasts {name: (W, H)} (model first), bands {name: {level:
+    (lower, upper)}} each (W, H), actual (W, H) and the scores (baselines.score).
+    """
+    L, H, y = config.lookback, config.horizon, data.target
+    origins, forecasts = _forecasts(model, scaler, data, config, start, stop)
     actual = baselines.actuals(y, origins, H)
-    return origins, forecasts, actual, baselines.score(forecasts, actual, y[origins - 1])
+    n_cal = validation_size(start - L - H + 1, intervals.CALIBRATION)  # of start-L-H+1 windows
+    cal_origins, cal = _forecasts(model, scaler, data, config, start - n_cal - H + 1, start)
+    cal_move = intervals.typical_move(y, cal_origins)[:, None]  # (C, 1)
+    cal_actual, move = baselines.actuals(y, cal_origins, H), intervals.typical_move(y, origins)
+    bands = {}
+    for name, pred in forecasts.items():
+        cal_scores = np.abs(cal_actual - cal[name]) / cal_move  # (C, H) errors in typical moves
+        bands[name] = {
+            level: intervals.band(pred, actual, move, cal_scores, level)
+            for level in config.interval
+        }
+    scores = baselines.score(forecasts, actual, y[origins - 1], rng, bands)
+    return origins, forecasts, bands, actual, scores
 
 
 def predict_next(model, data, config, scaler):
@@ -197,15 +222,20 @@ def _stats(values):
     return {"mean": float(np.nanmean(arr)), "std": float(np.nanstd(arr))}
 
 
-def backtest(data, config, say):
+def backtest(data, config, say, rng):
     """Walk-forward: the test period in `config.backtest` blocks; fold k refits the scalers
-    and the model on every row before block k, then forecasts block k's origins."""
+    and the model on every row before block k, then forecasts block k's origins with bands
+    calibrated before it. Returns the folds, their mean and std, and "pooled": the folds'
+    forecasts scored as one series (its skill interval and Diebold-Mariano test)."""
     T, H = len(data.dates), config.horizon
-    folds = []
+    folds, parts = [], []
     quiet = dataclasses.replace(config, quiet=True)
     for k, (start, stop) in enumerate(fold_bounds(data.split, T, config.backtest, H)):
         model, scaler, facts = fit(data.values, start, quiet, lambda *_: None)
-        origins, _, _, scores = score_block(model, scaler, data, config, start, stop)
+        origins, forecasts, bands, actual, scores = score_block(
+            model, scaler, data, config, start, stop, rng
+        )
+        parts.append((origins, forecasts, bands, actual))
         folds.append(
             {
                 "from": str(data.dates[start]),
@@ -221,17 +251,39 @@ def backtest(data, config, say):
             f"backtest fold {k + 1}/{config.backtest}: {folds[-1]['from']} .. {folds[-1]['to']}"
             f", RMSE {m:.2f} vs naive {n:.2f}"
         )
-    names = {
-        "model": model_name(config),
-        "naive": "naive",
-        "drift": "drift",
-        "moving average": f"moving average ({config.ma_window})",
-    }
-    summary = {
-        names[n]: {m: _stats([f["metrics"][n][m] for f in folds]) for m in baselines.METRICS}
-        for n in folds[0]["metrics"]
-    }
-    return {"folds": len(folds), "summary": summary, "by_fold": folds}
+    names = list(folds[0]["metrics"])
+    origins, forecasts, bands, actual = _joined(parts, config.interval)
+    pooled = baselines.score(forecasts, actual, data.target[origins - 1], rng, bands)
+    summary = {}
+    for n in names:
+        rows = [f["metrics"][n] for f in folds]
+        summary[n] = {m: _stats([r[m] for r in rows]) for m in baselines.METRICS}
+        summary[n]["intervals"] = [
+            {
+                "level": level,
+                "coverage": _stats([r["intervals"][i]["coverage"] for r in rows]),
+                "mean_width": _stats([r["intervals"][i]["mean_width"] for r in rows]),
+            }
+            for i, level in enumerate(config.interval)
+        ]
+    return {"folds": len(folds), "summary": summary, "pooled": pooled, "by_fold": folds}
+
+
+def _joined(parts, levels):
+    """Blocks' (origins, forecasts, bands, actual) end to end, as one block's."""
+    names = parts[0][1]
+    return (
+        np.concatenate([p[0] for p in parts]),
+        {n: np.concatenate([p[1][n] for p in parts]) for n in names},
+        {
+            n: {
+                lv: tuple(np.concatenate([p[2][n][lv][i] for p in parts]) for i in (0, 1))
+                for lv in levels
+            }
+            for n in names
+        },
+        np.concatenate([p[3] for p in parts]),
+    )
 
 
 def extras(config, data, scaler):

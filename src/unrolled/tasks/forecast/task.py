@@ -9,12 +9,14 @@ scalers never saw:
     2) cut lookback windows; fit the MinMax scaler on the training part only
     3) train (early stopping on the last slice of the training part) or load a model file
     4) forecast every test origin (direct: H outputs; recursive: one step fed back H times)
-    5) score the model and the naive, drift and moving-average forecasts; skill vs naive
+    5) score the model and the naive, drift and moving-average forecasts: skill vs naive with
+       its bootstrap interval and a Diebold-Mariano p-value; conformal bands for each
     6) optionally: a walk-forward backtest (refit per fold) and a forecast past the data's end
     7) write forecast.png, predictions.csv, metrics.json and the model file; print the table
 The settings and flags live in config.py; the series, its split, windows and scaling in data.py;
 the network, its training, forecasts and model file in model.py; the naive forecasts and the
-metrics in baselines.py; metrics.json, the plot and the printed tables in report.py.
+metrics in baselines.py, the significance tests in significance.py, the prediction bands in
+intervals.py; metrics.json, the plot and the printed tables in report.py.
 """
 
 import dataclasses
@@ -22,12 +24,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from unrolled import config as unrolled_config
 from unrolled.files import run_dir
 from unrolled.tasks._shared.common import add_task_parser, config_from, printer
 from unrolled.tasks.forecast import baselines, report
 from unrolled.tasks.forecast import model as forecast_model
-from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, outputs, resolve
+from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, resolve
 from unrolled.tasks.forecast.data import WindowScaler, load_data
 
 __all__ = ["Result", "add_parser", "run"]
@@ -61,7 +65,7 @@ def run(config):
     unrolled_config.set_seed(config.seed)
 
     # 1) data and split; every user error is raised before anything is written
-    data = load_data(config, outputs(config))
+    data = load_data(config)
     if saved is not None:
         forecast_model.check_unseen(saved[1], data)
     if config.ma_window is None:  # not given: a trading month, or every training row if fewer
@@ -85,18 +89,19 @@ def run(config):
         say(f"model: loaded from {config.model} (no training)")
 
     # 4) + 5) forecast every test origin t = s .. T-H from rows t-L .. t-1, and the
-    # baselines from the same origins; metrics and skill against naive
-    origins, forecasts, actual, scores = forecast_model.score_block(
-        model, scaler, data, config, s, T
+    # baselines from the same origins, with bands; metrics and skill against naive
+    rng = np.random.default_rng(config.seed)  # the skill bootstrap's (training has its own)
+    origins, forecasts, bands, actual, scores = forecast_model.score_block(
+        model, scaler, data, config, s, T, rng
     )
     pred = forecasts["model"]  # (W, H) prices
     name = forecast_model.model_name(config)
-    verdict = baselines.skill_sentence(name, scores["model"]["skill"])
+    verdict = baselines.skill_sentence(name, scores["model"], len(origins))
 
     # 6) walk-forward backtest and the forecast past the data's end
     backtest = None
     if config.backtest:
-        backtest = forecast_model.backtest(data, config, say)
+        backtest = forecast_model.backtest(data, config, say, rng)
     future = None
     if config.predict_next:
         future = forecast_model.predict_next(model, data, config, scaler)
@@ -124,6 +129,7 @@ def run(config):
         data=data,
         origins=origins,
         forecasts=forecasts,
+        bands=bands,
         actual=actual,
         future=future,
         model=model if saved is None else None,
