@@ -250,6 +250,14 @@ def _bad_cases(tmp_path):
             ["--csv", str(train), "--interval", "0.8,95"],
             r"`--interval`, expected levels in \(0, 1\), like 0.8,0.95, got \(0.8, 95.0\)\.$",
         ),
+        "end before the data": (
+            ["--csv", str(train), "--end", "2019-12-31"],
+            "--end 2019-12-31 is before the data's first date 2020-01-01",
+        ),
+        "end and test csv": (
+            ["--csv", str(train), "--test-csv", str(overlap), "--end", "2020-02-01"],
+            "either --test-csv FILE or --end DATE, not both",
+        ),
         "not a model file": (["--csv", str(train), "--model", str(train)], str(train)),
     }
 
@@ -275,6 +283,8 @@ CASES = [
     "unknown dataset",
     "bad units",
     "bad interval",
+    "end before the data",
+    "end and test csv",
     "not a model file",
 ]
 
@@ -335,6 +345,15 @@ def test_run_writes_every_output_and_the_table_has_the_baselines(csv_file, tmp_p
     header, rows = read_predictions(out)
     assert header[:4] == ["date", "last_known_date", "step", "actual"] and len(rows) == 24
     assert rows[0]["date"] == "2020-05-14" and rows[0]["last_known_date"] == "2020-05-13"
+
+
+def test_end_leaves_out_the_later_rows_and_rows_count_back_from_it(csv_file, tmp_path):
+    common = dict(csv=str(csv_file), lookback=5, units=4, epochs=1, quiet=True, interval=())
+    result = run(Config(end="2020-05-13", rows=80, out=str(tmp_path / "a"), **common))
+    data = result.metrics["data"]
+    assert (data["last_date"], data["rows_used"], data["file_rows"]) == ("2020-05-13", 80, 120)
+    assert data["test"] == {"rows": 16, "from": "2020-04-22", "to": "2020-05-13"}
+    assert "prediction intervals" not in result.table  # --interval '': no bands
 
 
 def test_test_from_and_test_size_split_at_the_same_row(csv_file, tmp_path):

@@ -45,6 +45,7 @@ class Config:
     date_column: str = "Date"  # the CSV's date column
     fill: str | None = None  # "ffill" carries values over missing cells; None -> an error
     rows: int | None = None  # use the latest rows only; 0 -> all rows
+    end: str | None = None  # the last date used, to test on history; None -> the data's last
     test_size: float | None = None  # test rows at the end: a count (an int >= 1) or a fraction
     test_from: str | None = None  # first test date, instead of --test-size
     test_csv: str | None = None  # a separate test file that follows the training data
@@ -228,6 +229,8 @@ def _check(config):
         raise InputError("Pass either --csv FILE or --dataset NAME, not both.")
     if config.test_csv is not None and config.test_from is not None:
         raise InputError("Pass either --test-csv FILE or --test-from DATE, not both.")
+    if config.test_csv is not None and config.end is not None:
+        raise InputError("Pass either --test-csv FILE or --end DATE, not both.")
     n_inputs = len(input_columns(config))
     if config.strategy == "recursive" and n_inputs > 1:
         raise InputError(
@@ -320,6 +323,7 @@ def add_flags(parser):
     add("--date-column", "the CSV's date column")
     add("--fill", "handle missing values instead of failing", choices=("ffill", "drop"))
     add("--rows", "use only the latest N rows (0: all)")
+    add("--end", "last date used, YYYY-MM-DD (default: the data's last)", metavar="DATE")
     add("--test-size", "test rows (a count: 20) or a fraction below 1 (0.2)", type=_test_size)
     add("--test-from", "first test date, YYYY-MM-DD (instead of --test-size)", metavar="DATE")
     add("--test-csv", "separate test CSV that follows the training data", metavar="FILE")

@@ -67,16 +67,21 @@ def _load(config, path, name):
     return datasets.load_dataset(name, **kwargs)
 
 
+def _date(text, argument):
+    """A YYYY-MM-DD flag as datetime64[D], or the standard one-line error."""
+    try:
+        return np.datetime64(str(text).strip(), "D")
+    except ValueError:
+        raise invalid(argument, "a date like 2018-01-02", text) from None
+
+
 def _split_row(config, dates, n_train_file):
     """s, the first test row, from --test-csv, --test-from or --test-size."""
     T = len(dates)
     if config.test_csv is not None:
         return n_train_file
     if config.test_from is not None:
-        try:
-            start = np.datetime64(str(config.test_from).strip(), "D")
-        except ValueError:
-            raise invalid("--test-from", "a date like 2018-01-02", config.test_from) from None
+        start = _date(config.test_from, "--test-from")
         if not dates[0] < start <= dates[-1]:
             raise InputError(
                 f"--test-from {start} is outside the data: it must lie after {dates[0]} and "
@@ -163,7 +168,12 @@ def load_data(config):
     notices = [f"{train.source}: {n}" for n in train.notices]
     n_file = len(train)
     dates, values = train.dates, train.values
-    if config.rows and n_file > config.rows:
+    if config.end is not None:
+        end = _date(config.end, "--end")
+        if end < dates[0]:
+            raise InputError(f"--end {end} is before the data's first date {dates[0]}.")
+        dates, values = dates[dates <= end], values[dates <= end]
+    if config.rows and len(dates) > config.rows:
         dates, values = dates[-config.rows :], values[-config.rows :]
     n_train_file = len(dates)
     sources = {"train": train.source}
