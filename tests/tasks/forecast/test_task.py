@@ -88,7 +88,12 @@ def test_window_scaler_round_trip(target, rng):
     X, Y, _ = forecast_data.windows(values, 5, 2, 0, 40)
     scaler = WindowScaler(target).fit(values[:40], X, Y)
     Z = scaler.targets(X, Y)
-    assert Z.min() >= -1e-12 and Z.max() <= 1 + 1e-12  # training targets land in [0, 1]
+    if target == "price":  # training targets land in [0, 1]
+        assert Z.min() >= -1e-12 and Z.max() <= 1 + 1e-12
+    else:  # standard deviation 1, and a zero output is the last price (persistence)
+        assert Z.std() == pytest.approx(1.0)
+        last = np.broadcast_to(X[:, -1, :1], Z.shape)
+        np.testing.assert_allclose(scaler.prices(X, np.zeros_like(Z)), last)
     np.testing.assert_allclose(scaler.prices(X, Z), Y)
     again = WindowScaler.from_state(json.loads(json.dumps(scaler.get_state())))
     np.testing.assert_allclose(again.inputs(X), scaler.inputs(X))
@@ -454,7 +459,7 @@ def test_default_command_on_the_builtin_series(tmp_path, monkeypatch, capsys):
     m = read_metrics(folder)
     assert m["data"]["dataset"] == "sp500" and m["data"]["last_date"] == "2018-12-31"
     assert m["data"]["rows_used"] == 1260 and m["settings"]["lookback"] == 60
-    assert m["settings"]["interval"] == [0.8, 0.95]
+    assert m["settings"]["target"] == "change" and m["settings"]["interval"] == [0.8, 0.95]
     model = m["metrics"]["model"]
     assert 0 < model["dm_pvalue"] <= 1 and model["skill_ci"][0] < model["skill_ci"][1]
     assert [b["level"] for b in model["intervals"]] == [0.8, 0.95]

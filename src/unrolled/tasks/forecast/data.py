@@ -16,8 +16,10 @@ back into prices, in one of two ways (--target):
             inputs = mm_x(X), outputs = mm_y(Y); a price above the training range maps above 1,
             which a saturating network struggles to reach (trending prices are hard here).
     change  relative to the last known row: r = X / X[:, -1] - 1, target Y / X[:, -1, 0] - 1,
-            each MinMax-scaled on the training windows; price = last * (1 + output). The level
-            no longer matters, only recent moves do; a zero output is exactly persistence.
+            each divided by its standard deviation over the training windows (StandardScaler
+            without centring, so 0 stays 0); price = last * (1 + change). The level no longer
+            matters, only recent moves do, and an output of 0 is exactly persistence: a network
+            with little to learn stays close to it (measured in docs/forecast.md).
 Either way the scalers are fitted on training data only and travel in the model file.
 """
 
@@ -25,7 +27,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from unrolled.data import MinMaxScaler, datasets, load_prices, scaler_from_state, sliding_windows
+from unrolled.data import (
+    MinMaxScaler,
+    StandardScaler,
+    datasets,
+    load_prices,
+    scaler_from_state,
+    sliding_windows,
+)
 from unrolled.errors import InputError, invalid
 
 __all__ = ["Data", "WindowScaler", "fold_bounds", "load_data", "windows"]
@@ -250,10 +259,10 @@ class WindowScaler:
         if self.target == "price":
             self.x_ = MinMaxScaler().fit(train_rows)
             self.y_ = MinMaxScaler().fit(train_rows[:, :1])
-        else:
+        else:  # no centring: a change of 0 (persistence) stays 0
             F = X.shape[2]
-            self.x_ = MinMaxScaler().fit(_relative(X).reshape(-1, F))
-            self.y_ = MinMaxScaler().fit((Y / X[:, -1, :1] - 1.0).reshape(-1, 1))
+            self.x_ = StandardScaler(with_mean=False).fit(_relative(X).reshape(-1, F))
+            self.y_ = StandardScaler(with_mean=False).fit((Y / X[:, -1, :1] - 1.0).reshape(-1, 1))
         return self
 
     def inputs(self, X):

@@ -28,8 +28,9 @@ __all__ = ["document", "dumps", "tables", "tutorial_pairing_sentence", "write", 
 
 SCALING = {
     "price": "price levels, MinMaxScaler(0, 1) fitted on the training rows only",
-    "change": "each window relative to its last price, MinMaxScaler(0, 1) fitted on the "
-    "training windows only; forecast = last price * (1 + predicted change)",
+    "change": "each window relative to its last price, divided by its standard deviation over "
+    "the training windows only (StandardScaler(with_mean=False): 0 stays 0); forecast = last "
+    "price * (1 + predicted change)",
 }
 BASELINE_NOTES = {
     "naive": "tomorrow = today: the last known price",

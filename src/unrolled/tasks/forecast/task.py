@@ -6,7 +6,7 @@ the real prices. Such a model, fed yesterday's true price, mostly learns persist
 beside naive baselines computed from the same origins, on a test period the model and its
 scalers never saw:
     1) load the series (CSV or built-in) and split it by date: train | test
-    2) cut lookback windows; fit the MinMax scaler on the training part only
+    2) cut lookback windows; fit the scaler (data.WindowScaler) on the training part only
     3) train (early stopping on the last slice of the training part) or load a model file
     4) forecast every test origin (direct: H outputs; recursive: one step fed back H times)
     5) score the model and the naive, drift and moving-average forecasts: skill vs naive with
