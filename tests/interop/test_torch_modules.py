@@ -163,7 +163,7 @@ def test_a_frozen_layer_gets_no_gradient(torch, interop, zoo):
     assert interop.from_module(module).get_config() == model.get_config()
 
 
-# -- nn.Sequential built by hand from PyTorch's own layers -----------------------------------
+# nn.Sequential built by hand from PyTorch's own layers
 def test_hand_built_embedding_stacked_bidirectional_lstm(torch, interop):
     nn = torch.nn
     torch.manual_seed(0)
@@ -235,7 +235,7 @@ def test_to_module_refuses_an_unbuilt_model_or_another_object(torch, interop):
         interop.to_module(torch.nn.Linear(2, 2))
 
 
-# -- the .pt file -------------------------------------------------------------------------------
+# the .pt file
 def test_save_and_load_a_trained_module_with_extras(torch, interop, zoo, tmp_path):
     module = interop.to_module(zoo.build("embedding_mask_zero", "float32")).train()
     loss = module(tensor(torch, module, zoo.inputs("embedding_mask_zero", 3, 4))).sum()
@@ -294,7 +294,7 @@ def test_save_module_refuses_other_objects_and_extras_that_are_not_json(torch, i
         interop.save_module(module, "x.pt", extras={"a": object()})
 
 
-# -- PyTorch stays optional ------------------------------------------------------------------
+# PyTorch stays optional
 def test_without_torch_the_functions_say_what_to_install(monkeypatch):
     import unrolled.interop
 

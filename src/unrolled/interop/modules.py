@@ -380,10 +380,18 @@ class Bidirectional(Layer):
 MODULES = {
     cls.__name__: cls
     for cls in (
-        Embedding, Dense, Dropout, Masking, RepeatVector, TimeDistributed, SimpleRNN, LSTM, GRU,
+        Embedding,
+        Dense,
+        Dropout,
+        Masking,
+        RepeatVector,
+        TimeDistributed,
+        SimpleRNN,
+        LSTM,
+        GRU,
         Bidirectional,
     )
-}  # fmt: skip
+}
 
 
 def _module_for(layer):
