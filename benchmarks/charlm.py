@@ -35,7 +35,7 @@ import numpy as np
 from unrolled import config as unrolled_config
 from unrolled.data import load_text
 from unrolled.interop.torch import layer_state_dict
-from unrolled.tasks.charlm.task import TrainConfig, build_model
+from unrolled.tasks.charlm import TrainConfig, build_model
 from unrolled.tasks.charlm.train import evaluate, fit_chunk, make_batches
 
 RESULTS = Path(__file__).with_name("RESULTS.md")

@@ -95,9 +95,13 @@ def main():
     onehots = np.eye(V, dtype=np.float32)[ids]  # (steps, N=1, V)
     (ours_char, ours_lstm), (torch_char, torch_lstm) = ours(ids, onehots), theirs(ids, onehots)
     us = per_step_us(
-        {"ours char": ours_char, "torch char": torch_char, "ours lstm": ours_lstm,
-         "torch lstm": torch_lstm}
-    )  # fmt: skip
+        {
+            "ours char": ours_char,
+            "torch char": torch_char,
+            "ours lstm": ours_lstm,
+            "torch lstm": torch_lstm,
+        }
+    )
     print(f"{'us per step (batch 1)':<24} {'unrolled':>9} {'torch':>9} {'speed-up':>9}")
     for name, key in [("char model", "char"), ("LSTM(256) alone", "lstm")]:
         a, b = us[f"ours {key}"], us[f"torch {key}"]

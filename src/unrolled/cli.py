@@ -6,6 +6,7 @@
     unrolled memory              # long-term memory: SimpleRNN vs LSTM vs GRU
     unrolled nextword            # next-word prediction on "Belling the Cat"
     unrolled charlm train|sample # character-level language model
+    unrolled export MODEL        # the model for PyTorch (--format torch) or ONNX Runtime
 
 Exit codes: 0 success, 2 a user error (one line on stderr, no traceback), 1 an internal error.
 """
@@ -15,6 +16,7 @@ import importlib
 import sys
 
 from unrolled.errors import InputError
+from unrolled.interop import cli as export_command
 
 # subcommand modules under unrolled.tasks, in the order `--help` lists them
 TASKS = ("forecast", "trace", "gradients", "memory", "nextword", "charlm")
@@ -24,7 +26,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows "(default: X)" after each option's help, except where there is nothing to show."""
 
     def _get_help_string(self, action):
-        if action.default in (None, False) or "%(default)" in (action.help or ""):
+        if action.default is None or action.default is False or "%(default)" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 
@@ -60,6 +62,7 @@ def build_parser():
     subparsers.required = True
     for name in TASKS:
         importlib.import_module(f"unrolled.tasks.{name}").add_parser(subparsers)
+    export_command.add_parser(subparsers)  # `unrolled export`: not a task, a file for elsewhere
     return parser
 
 

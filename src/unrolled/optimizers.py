@@ -49,7 +49,7 @@ class Optimizer:
                 f"got {', '.join(chosen)}."
             )
         self.iterations = 0  # update steps taken; Adam's bias correction reads it
-        self.state_for = None  # the weights its slots were built for (train_state.py)
+        self.state_for = None  # the weights its slots were built for (models/train_state.py)
         self.slots = {}  # name -> flat array of p's size (momentums, velocities, ...)
 
     def build(self, params, sizes):

@@ -58,9 +58,18 @@ def check_pair(forward, backward, inputs, upstream):
 
 
 def sequence_errors(
-    kind, rng, dh=True, dlast=True, upstream=None, mask=None, recurrent_mask=False, bias=True,
-    zero_states=False, T=3, **options,
-):  # fmt: skip
+    kind,
+    rng,
+    dh=True,
+    dlast=True,
+    upstream=None,
+    mask=None,
+    recurrent_mask=False,
+    bias=True,
+    zero_states=False,
+    T=3,
+    **options,
+):
     """Gradient-check one sequence pair: N=3, T=3, D=3, H=2, float64, nonzero initial states.
 
     dh, dlast: whether the outputs h and the final states get a gradient (upstream, a list of

@@ -125,9 +125,6 @@ def test_batch_input_shape_says_what_to_write(cls):
         (lambda: Embedding(3, 2, weights=[np.array([["a", "b"]] * 3)]), "`weights`, expected"),
         (lambda: Embedding(3, 2, weights=[np.ones((3, 2)), np.ones(2)]), "`weights`, expected"),
         (lambda: Embedding(10, 3, embeddings_regularizer="l2"), "`embeddings_regularizer`"),
-        (lambda: LSTM(4, implementation=3), "`implementation`, expected 1 or 2"),
-        (lambda: GRU(4, unroll="yes"), "`unroll`, expected a bool"),
-        (lambda: LSTM(4, use_cudnn=1), "`use_cudnn`, expected 'auto', True or False"),
         (
             lambda: Dense(4, foo=1),
             r"^Dense got an unknown argument `foo` \(= 1\); it accepts units",

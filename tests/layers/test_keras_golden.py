@@ -5,7 +5,7 @@ bias 0.03) on np.arange inputs. Sources (keras-team/keras, Keras 3):
 Each expected row is one batch element; the units of a row are all equal (constant weights),
 except where an initial state breaks the symmetry. Keras computed these in float32; we
 run in float64 and compare at 1e-6. Keras's `zero_output_for_mask=True` variants are the
-ones we reproduce: our masked outputs are 0 (SPEC.md §1).
+ones we reproduce: our masked outputs are 0 (docs/keras.md, "What differs, and why").
 """
 
 import numpy as np

@@ -242,10 +242,16 @@ def test_decay_is_an_error_unless_it_is_zero(cls):
 
 def test_keras_no_op_values_and_name_are_accepted():
     adam = optimizers.Adam(
-        name="my_adam", weight_decay=None, use_ema=False, ema_momentum=0.99, amsgrad=False,
-        ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=1,
+        name="my_adam",
+        weight_decay=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        amsgrad=False,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=1,
         decay=0.0,
-    )  # fmt: skip
+    )
     assert adam.get_config() == optimizers.Adam().get_config()
 
 

@@ -13,8 +13,8 @@ import unrolled
 from unrolled import optimizers
 from unrolled.errors import InputError
 from unrolled.layers import GRU, LSTM, Bidirectional, Dense, Embedding
-from unrolled.models import Sequential
-from unrolled.models.saving import load_extras, load_model
+from unrolled.models import Sequential, load_model
+from unrolled.models.saving import load_extras
 
 
 def test_round_trip_predicts_identically(tmp_path, rng, tutorial_model, regression_data):

@@ -46,7 +46,7 @@ def test_summary_of_the_tutorial_model_matches_keras(capsys, tutorial_model):
                 Dense(1),
             ],
             [10400, 0, 20200, 51],
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_parameter_counts_match_keras(layers, counts):

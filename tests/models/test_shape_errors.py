@@ -57,14 +57,22 @@ def test_step_ignores_the_declared_length():
 @pytest.mark.parametrize(
     ("input_shape", "x", "match"),
     [
-        ((60, 1), X[0], r"x has shape \(60, 1\), but .* = \(None, 60, 1\); for one sample add "
-         r"the batch axis: x.reshape\(1, 60, 1\)$"),
-        ((60, 1), X[..., 0], r"x has shape \(100, 60\), but the model takes \(batch, timesteps, "
-         r"features\) = \(None, 60, 1\); for one feature reshape it: x.reshape\(100, 60, 1\)$"),
+        (
+            (60, 1),
+            X[0],
+            r"x has shape \(60, 1\), but .* = \(None, 60, 1\); for one sample add "
+            r"the batch axis: x.reshape\(1, 60, 1\)$",
+        ),
+        (
+            (60, 1),
+            X[..., 0],
+            r"x has shape \(100, 60\), but the model takes \(batch, timesteps, "
+            r"features\) = \(None, 60, 1\); for one feature reshape it: x.reshape\(100, 60, 1\)$",
+        ),
         (None, X[..., 0], r"x has shape \(100, 60\), .*x.reshape\(100, 60, 1\)$"),
         ((None, 1), np.ones((100, 60, 2)), r"^x has shape \(100, 60, 2\), .* \(None, None, 1\)$"),
     ],
-)  # fmt: skip
+)
 def test_shape_errors_show_the_shape_passed_not_a_batch(input_shape, x, match):
     with pytest.raises(InputError, match=match):
         _model(input_shape).fit(x, Y, verbose=0)
@@ -101,10 +109,16 @@ def test_categorical_crossentropy_with_class_ids_suggests_the_sparse_loss(y):
 
 
 NO_OPS = dict(
-    sample_weight=None, class_weight=None, steps_per_epoch=None, validation_steps=None,
-    validation_freq=1, validation_batch_size=None, max_queue_size=10, workers=1,
+    sample_weight=None,
+    class_weight=None,
+    steps_per_epoch=None,
+    validation_steps=None,
+    validation_freq=1,
+    validation_batch_size=None,
+    max_queue_size=10,
+    workers=1,
     use_multiprocessing=False,
-)  # fmt: skip
+)
 
 
 def test_keras_fit_arguments_pass_at_their_no_op_values():
@@ -115,10 +129,18 @@ def test_keras_fit_arguments_pass_at_their_no_op_values():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("class_weight", {0: 1.0, 1: 5.0}), ("sample_weight", np.ones(8)), ("steps_per_epoch", 5),
-     ("validation_steps", 2), ("validation_freq", 2), ("validation_batch_size", 4),
-     ("max_queue_size", 20), ("workers", 4), ("use_multiprocessing", True)],
-)  # fmt: skip
+    [
+        ("class_weight", {0: 1.0, 1: 5.0}),
+        ("sample_weight", np.ones(8)),
+        ("steps_per_epoch", 5),
+        ("validation_steps", 2),
+        ("validation_freq", 2),
+        ("validation_batch_size", 4),
+        ("max_queue_size", 20),
+        ("workers", 4),
+        ("use_multiprocessing", True),
+    ],
+)
 def test_other_values_of_keras_fit_arguments_are_one_clear_error(name, value):
     match = rf"^Received an invalid value for argument `{name}`, expected .* in fit\(\) \("
     with pytest.raises(InputError, match=match):

@@ -9,9 +9,9 @@ import pytest
 from unrolled.cli import main
 from unrolled.data import Vocabulary, char_rnn_batches
 from unrolled.errors import InputError
-from unrolled.models.saving import load_model
-from unrolled.tasks.charlm import task as charlm
-from unrolled.tasks.charlm.task import SampleConfig, TrainConfig, generate_text
+from unrolled.models import load_model
+from unrolled.tasks import charlm
+from unrolled.tasks.charlm import SampleConfig, TrainConfig, generate_text
 
 from .conftest import expect_cli_error
 
@@ -228,7 +228,7 @@ def test_gru_with_dropout_and_epochs(tmp_path):
     ]
 
 
-# -- user errors: one line on stderr, exit code 2 ---------------------------------------------
+# user errors: one line on stderr, exit code 2
 def error_of(args, capsys):
     return expect_cli_error(["charlm", *args], capsys)
 

@@ -9,15 +9,9 @@ from unrolled.cli import main
 from unrolled.functional.gru import gru_backward, gru_forward
 from unrolled.functional.lstm import lstm_backward, lstm_forward
 from unrolled.functional.rnn import rnn_backward, rnn_forward
+from unrolled.tasks._shared.settings import as_json
+from unrolled.tasks.gradients import Config, Result, backward_norms, make_weights, run
 from unrolled.tasks.gradients.report import sci
-from unrolled.tasks.gradients.task import (
-    Config,
-    Result,
-    backward_norms,
-    make_weights,
-    run,
-    settings,
-)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -147,5 +141,5 @@ def test_json_setup_is_the_config_less_the_output_switches():
         "seed": 2,
         "out": "o",
     }
-    assert settings(config) == setup and list(settings(config)) == list(setup)  # field order
+    assert as_json(config) == setup and list(as_json(config)) == list(setup)  # field order
     assert Result(config, [], None, {}).to_json()["setup"] == setup

@@ -7,11 +7,16 @@ import numpy as np
 import pytest
 
 from unrolled.cli import main
-from unrolled.tasks.gradients import task as gradients
-from unrolled.tasks.memory import task as memory
-from unrolled.tasks.memory.data import adding_data, recall_data
-from unrolled.tasks.memory.task import Config, Result, run
-from unrolled.tasks.memory.train import build_model
+from unrolled.errors import InputError
+from unrolled.tasks.memory import (
+    Config,
+    Result,
+    adding_data,
+    build_model,
+    recall_data,
+    resolve,
+    run,
+)
 
 
 def test_recall_data():
@@ -38,7 +43,7 @@ def test_gated_cells_start_keeping_their_state():
     np.testing.assert_array_equal(bias[:8], [-3.0] * 4 + [3.0] * 4)
     np.testing.assert_array_equal(bias[8:], 0.0)
     np.testing.assert_array_equal(gru.layers[0].params["bias"][0, :4], 3.0)  # z, r, h
-    keras = build_model("lstm", 3, 2, Config(hidden=4, keep_bias=None))
+    keras = build_model("lstm", 3, 2, Config(hidden=4, keep_bias="keras"))
     np.testing.assert_array_equal(keras.layers[0].params["bias"][4:8], 1.0)  # unit_forget_bias
 
 
@@ -148,16 +153,26 @@ def test_keep_bias_signs_read_well(bias, text, capsys, tmp_path):
 
 
 def test_quick_keeps_the_values_given_even_the_defaults(tmp_path):
-    given = {"quick", "epochs", "cells", "lengths", "train", "test"}
     config = Config(quick=True, epochs=20, cells=("rnn",), lengths=(2,), train=64, test=50)
-    result = run(replace(config, quiet=True, out=str(tmp_path)), given=given | {"quiet", "out"})
-    assert result.config.epochs == 20  # typed --epochs 20 (the default) is not QUICK's 10
+    result = run(replace(config, quiet=True, out=str(tmp_path)))
+    assert result.config.epochs == 20  # epochs=20 (the default) is not QUICK's 10
     assert result.config.repeats == 1  # not given: QUICK's
 
 
-def test_json_config_is_the_config_less_the_output_switches():
-    config = Config(cells=("lstm",), lengths=(3, 4), keep_bias=None, quiet=True, json=True)
-    doc = Result(config, [], 0.125, 0.0).to_json()
+def test_python_and_the_command_line_resolve_alike(tmp_path, capsys):
+    argv = ["memory", "--quick", "--epochs", "20", "--cells", "rnn", "--lengths", "2"]
+    assert main([*argv, "--train", "64", "--test", "50", "--json", "--out", str(tmp_path)]) == 0
+    config = Config(quick=True, epochs=20, cells=("rnn",), lengths=(2,), train=64, test=50)
+    expected = Result(resolve(replace(config, out=str(tmp_path))), [], 0, 0).to_json()
+    assert json.loads(capsys.readouterr().out)["config"] == expected["config"]
+    with pytest.raises(InputError, match="^Argument `--symbols`: only --task recall"):
+        resolve(Config(task="adding", symbols=8))  # the default's value, given: refused too
+
+
+def test_json_config_is_the_resolved_config_less_the_output_switches(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # resolve checks that runs/memory-<time>/ could be written
+    config = Config(cells=("lstm",), lengths=(3, 4), keep_bias="keras", quiet=True, json=True)
+    doc = Result(resolve(config), [], 0.125, 0.0).to_json()
     assert doc["config"] == {
         "task": "recall",
         "cells": ["lstm"],
@@ -169,11 +184,10 @@ def test_json_config_is_the_config_less_the_output_switches():
         "batch_size": 64,
         "learning_rate": 0.01,
         "clipnorm": 1.0,
-        "keep_bias": None,
+        "keep_bias": "keras",
         "test": 1000,
         "repeats": 3,
         "quick": False,
         "seed": 0,
         "out": None,
     }
-    assert memory.settings is gradients.settings  # one helper for both tasks' JSON

@@ -7,8 +7,9 @@ import pytest
 from unrolled.cli import main
 from unrolled.data import Vocabulary, fable_text, lm_windows
 from unrolled.errors import InputError
-from unrolled.tasks.nextword import task as nextword
-from unrolled.tasks.nextword.task import Config, run
+from unrolled.tasks import nextword
+from unrolled.tasks.nextword import Config, run
+from unrolled.tasks.nextword.task import _prepare
 
 from .conftest import expect_cli_error
 
@@ -38,8 +39,9 @@ def tiny(tmp_path_factory):
 
 
 def test_fable_vocabulary_is_stable_and_frequency_ranked():
-    vocab, tokens, _ = nextword._prepare(Config())
-    again, _, _ = nextword._prepare(Config())
+    config, _ = nextword.resolve(Config())
+    vocab, tokens, _ = _prepare(config)
+    again, _, _ = _prepare(config)
     assert vocab.symbols_ == again.symbols_  # same order on every run
     assert len(vocab) == 112 and len(tokens) == 204
     assert vocab.symbols_[:6] == [",", "the", ".", "and", "to", "said"]
@@ -149,7 +151,7 @@ def test_onehot_input_trains(tiny):
     assert 0 <= result.top1 <= 1
 
 
-# -- every user error: one line on stderr, exit code 2 ------------------------------------------
+# every user error: one line on stderr, exit code 2
 def error_of(args, capsys):
     return expect_cli_error(["nextword", *args], capsys)
 
@@ -187,11 +189,13 @@ def test_text_shorter_than_context(tmp_path, capsys):
 
 def test_bad_settings_and_model_files(tiny, tmp_path, capsys):
     _, model, _ = tiny
-    assert "`--top-k`" in error_of(["--top-k", "0"], capsys)
+    top_k = error_of(["--prompt", "had a general", "--top-k", "0"], capsys)
+    assert "`--top-k`, expected None or an integer >= 1, got 0." in top_k
     assert "`--context`" in error_of(["--context", "0"], capsys)
     assert "file 'x.npz' not found" in error_of(["--model", "x.npz"], capsys)
     other = tmp_path / "other.npz"
-    nextword.build_model(5, Config(units=4, layers=1, embed_dim=2)).save(other)  # no extras
+    config, _ = nextword.resolve(Config(units=4, layers=1, embed_dim=2))
+    nextword.build_model(5, config).save(other)  # no extras
     assert "not saved by `unrolled nextword`" in error_of(["--model", str(other)], capsys)
     with pytest.raises(InputError, match="either --model FILE"):
         run(Config(model=str(model), text="x.txt"))
@@ -202,36 +206,36 @@ def test_bad_settings_and_model_files(tiny, tmp_path, capsys):
     [
         (
             ["--units", "4", "--context", "2"],  # --context 2 agrees: --units is named
-            "Argument `--units`: 4 disagrees with the model file, which was trained with 32; "
+            "Argument `--units`: 4 disagrees with the model file, which uses 32; "
             "leave --units out to use the model's setting.",
         ),
         (
             ["--context", "3"],
-            "`--context`: 3 disagrees with the model file, which was trained with 2",
+            "`--context`: 3 disagrees with the model file, which uses 2",
         ),
         (
             ["--no-lower"],
-            "`--lower`: --no-lower disagrees with the model file, which was trained with --lower",
+            "`--lower`: --no-lower disagrees with the model file, which uses --lower",
         ),
         (
             ["--input", "onehot"],
-            "`--input`: onehot disagrees with the model file, which was trained with embedding",
+            "`--input`: onehot disagrees with the model file, which uses embedding",
         ),
         (
             ["--embed-dim", "64"],
-            "`--embed-dim`: 64 disagrees with the model file, which was trained with 16",
+            "`--embed-dim`: 64 disagrees with the model file, which uses 16",
         ),
         (
             ["--layers", "2"],
-            "`--layers`: 2 disagrees with the model file, which was trained with 1",
+            "`--layers`: 2 disagrees with the model file, which uses 1",
         ),
         (["--epochs", "3"], "Argument `--epochs`: a saved model is used as it was trained"),
         # training flags are refused even with the defaults' values
         (["--lr", "0.003"], "Argument `--learning-rate`: a saved model is used as it was"),
         (
             ["--epochs", "40", "--batch-size", "16"],
-            "Arguments `--epochs`, `--batch-size`: a saved model is used as it was trained, so "
-            "expected them left out; got --epochs 40 --batch-size 16.",
+            "Argument `--epochs`: a saved model is used as it was trained, so expected it left "
+            "out.",
         ),
     ],
 )
@@ -275,16 +279,15 @@ def test_generation_flags_that_would_do_nothing_are_an_error(argv, message, caps
     assert message in error_of(argv, capsys)  # before any training
 
 
-def test_from_python_only_settings_off_the_defaults_count_as_given(tiny):
+def test_from_python_every_setting_given_counts_as_on_the_command_line(tiny):
     _, model, _ = tiny
-    result = run(Config(model=str(model), prompt="the lazy", units=512, length=1, quiet=True))
-    assert len(result.answers) == 1  # units=512 is the default: nothing to refuse
-    with pytest.raises(InputError, match="`--units`: 4 disagrees with the model file"):
-        run(Config(model=str(model), prompt="the lazy", units=4))
-    with pytest.raises(InputError, match="`--units`: 512 disagrees"):  # or as the CLI tells
-        run(Config(model=str(model), prompt="the lazy"), given={"units"})
+    result = run(Config(model=str(model), prompt="the lazy", units=32, length=1, quiet=True))
+    assert len(result.answers) == 1  # units=32 is the model's: nothing to refuse
+    assert (result.model.layers[1].units, nextword.resolve(Config())[0].units) == (32, 512)
+    with pytest.raises(InputError, match="`--units`: 512 disagrees"):  # the default's value
+        run(Config(model=str(model), prompt="the lazy", units=512))
     with pytest.raises(InputError, match="`--epochs`: a saved model"):
-        run(Config(model=str(model), prompt="the lazy"), given={"epochs"})
+        run(Config(model=str(model), prompt="the lazy", epochs=40))
 
 
 @pytest.mark.parametrize("name", ["model.h5", "model"])

@@ -8,7 +8,7 @@ import pytest
 from unrolled.cli import main
 from unrolled.errors import InputError
 from unrolled.functional.activations import softmax
-from unrolled.tasks.trace.task import Config, run
+from unrolled.tasks.trace import Config, run
 
 # the tutorial's numbers "for the letter e" (its spreadsheet rounded intermediate values)
 TUTORIAL_H = [0.936534, 0.949104, 0.762341]
@@ -105,15 +105,15 @@ def test_json_document(capsys, tmp_path):
         (["--input", "hello"], "`--input`, expected to be used with --model"),
         (["--model", "m.npz"], "`--input`"),
         (["--model", "m.npz", "--word", "hell", "--input", "x"], "cannot be combined"),
-        # the defaults' values, typed: refused all the same, each flag named
+        # the defaults' values, typed: refused all the same, before the file is read
         (
             ["--model", "m.npz", "--cell", "rnn", "--input", "x"],
-            "Argument `--cell` cannot be combined with `--model` (the model file fixes the cell; "
-            "give its text with `--input`); got --cell rnn.",
+            "Argument `--cell`: cannot be combined with `--model` (the model file fixes the cell; "
+            "give its text with `--input`).",
         ),
         (
             ["--cell", "rnn", "--model", "m.npz", "--word", "hello"],
-            "Arguments `--word`, `--cell` cannot be combined with `--model`",
+            "Argument `--word`: cannot be combined with `--model`",
         ),
     ],
 )
@@ -122,9 +122,9 @@ def test_bad_arguments_give_one_line_errors(argv, message, cli_error):
 
 
 def test_from_python_a_given_default_is_refused_with_a_model():
-    config = Config(model="m.npz", input="hello")
-    with pytest.raises(InputError, match=r"^Argument `--cell` cannot be combined"):
-        run(config, given={"cell"})
+    config = Config(model="m.npz", input="hello", cell="rnn")
+    with pytest.raises(InputError, match=r"^Argument `--cell`: cannot be combined"):
+        run(config)
 
 
 def test_word_outside_the_vocabulary_names_the_symbols():

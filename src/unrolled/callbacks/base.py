@@ -62,13 +62,11 @@ class Callback:
 
 
 class CallbackList:
-    """The callbacks of one `fit` call, dispatched in order."""
+    """The callbacks of one `fit` call (checked there: models/checks.py), dispatched in order."""
 
     def __init__(self, callbacks, model, params):
         self.callbacks = list(callbacks)
         for callback in self.callbacks:
-            if not isinstance(callback, Callback):
-                raise invalid("callbacks", "a list of Callback instances", callback)
             callback.set_model(model)
             callback.set_params(params)
         self.wants_batch_hooks = any(c.wants_batch_hooks for c in self.callbacks)

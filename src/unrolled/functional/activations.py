@@ -11,8 +11,6 @@ done in place, which is why the recurrent fast paths use `sigmoid_(x)`.
 
 import numpy as np
 
-from unrolled.errors import invalid
-
 
 def sigmoid(x):
     """Numerically stable logistic function of an array of any shape."""
@@ -44,14 +42,6 @@ def linear_(x, out=None):
         return x
     np.copyto(out, x)
     return out
-
-
-def tanh(x):
-    return np.tanh(x)
-
-
-def relu(x):
-    return np.maximum(x, 0)
 
 
 def softmax(x, axis=-1):
@@ -87,19 +77,11 @@ def dlinear(y):
     return np.ones_like(y)
 
 
-# name -> (in-place forward, act_(x, out=None), derivative from the output)
+# name -> (in-place forward act_(x, out=None), derivative from the output); the layers
+# check the names their users give
 ACTIVATIONS = {
     "tanh": (tanh_, dtanh),
     "sigmoid": (sigmoid_, dsigmoid),
     "relu": (relu_, drelu),
     "linear": (linear_, dlinear),
 }
-
-
-def get(name, argument="activation"):
-    """(in-place forward, derivative from output) for `name`; a clear error if unknown."""
-    if name is None:
-        name = "linear"
-    if name not in ACTIVATIONS:
-        raise invalid(argument, f"one of {sorted(ACTIVATIONS)}", name)
-    return ACTIVATIONS[name]

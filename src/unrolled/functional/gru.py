@@ -30,7 +30,6 @@ class GRUStepCache(NamedTuple):
     z: np.ndarray  # (N, H) update gate
     r: np.ndarray  # (N, H) reset gate
     hh: np.ndarray  # (N, H) candidate state
-    next_h: np.ndarray  # (N, H)
     ah_h: np.ndarray  # (N, H) h_{t-1} @ Wh_h + bh_h, what r multiplied
     Wx: np.ndarray  # (D, 3H)
     Wh: np.ndarray  # (H, 3H)
@@ -54,31 +53,31 @@ class GRUCache(NamedTuple):
     first: int  # 1 when h0 was None (zeros): no work on it, no gradient for it
 
 
-def _biases(b):
-    """b (2, 3H) or None -> (bx, bh), each (3H,) or None."""
-    return (None, None) if b is None else (b[0], b[1])
-
-
 def gru_step_forward(x, prev_h, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid"):
     """One step. x (N, D), prev_h (N, H), Wx (D, 3H), Wh (H, 3H), b (2, 3H) or None.
 
     Returns next_h (N, H) and a GRUStepCache.
     """
-    act_, _ = activations.get(activation, "activation")
-    rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    act_, _ = activations.ACTIVATIONS[activation]
+    rec_, _ = activations.ACTIVATIONS[recurrent_activation]
     H = prev_h.shape[1]
-    bx, bh = _biases(b)
-    ax, ah = x @ Wx, prev_h @ Wh  # (N, 3H) each
+    ax = np.dot(x, Wx)  # (N, 3H) input projections (np.dot: less overhead than @)
+    ah = np.dot(prev_h, Wh)  # (N, 3H) recurrent projections
     if b is not None:
-        ax, ah = ax + bx, ah + bh
-    z = rec_(ax[:, :H] + ah[:, :H])  # update gate
-    r = rec_(ax[:, H : 2 * H] + ah[:, H : 2 * H])  # reset gate
+        ax += b[0]
+        ah += b[1]
+    zr = ax[:, : 2 * H]  # (N, 2H) the update and reset gates' pre-activations
+    zr += ah[:, : 2 * H]
+    rec_(zr)
+    z, r = zr[:, :H], zr[:, H:]  # update gate, reset gate (N, H)
     ah_h = ah[:, 2 * H :]
-    hh = act_(ax[:, 2 * H :] + r * ah_h)  # candidate, reset applied after the matmul
-    next_h = z * prev_h + (1 - z) * hh  # interpolate old state and candidate
-    cache = GRUStepCache(
-        x, prev_h, z, r, hh, next_h, ah_h, Wx, Wh, b, activation, recurrent_activation
-    )
+    hh = ax[:, 2 * H :]
+    hh += r * ah_h  # reset applied after the matmul
+    act_(hh)  # candidate state
+    next_h = prev_h - hh  # z * h_{t-1} + (1 - z) * hh = hh + z * (h_{t-1} - hh)
+    next_h *= z
+    next_h += hh
+    cache = GRUStepCache(x, prev_h, z, r, hh, ah_h, Wx, Wh, b, activation, recurrent_activation)
     return next_h, cache
 
 
@@ -87,9 +86,9 @@ def gru_step_backward(dnext_h, cache):
 
     Returns dx (N, D), dprev_h (N, H), dWx (D, 3H), dWh (H, 3H), db (2, 3H) or None.
     """
-    x, prev_h, z, r, hh, _, ah_h, Wx, Wh, b, activation, rec_activation = cache
-    _, dact = activations.get(activation)
-    _, drec = activations.get(rec_activation)
+    x, prev_h, z, r, hh, ah_h, Wx, Wh, b, activation, rec_activation = cache
+    _, dact = activations.ACTIVATIONS[activation]
+    _, drec = activations.ACTIVATIONS[rec_activation]
     dz = dnext_h * (prev_h - hh) * drec(z)  # through the interpolation
     da = dnext_h * (1 - z) * dact(hh)  # into the candidate's pre-activation
     dr = da * ah_h * drec(r)
@@ -104,9 +103,18 @@ def gru_step_backward(dnext_h, cache):
 
 
 def gru_forward(
-    x, h0, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid", mask=None,
-    recurrent_mask=None, keep_cache=True, return_sequences=True,
-):  # fmt: skip
+    x,
+    h0,
+    Wx,
+    Wh,
+    b,
+    activation="tanh",
+    recurrent_activation="sigmoid",
+    mask=None,
+    recurrent_mask=None,
+    keep_cache=True,
+    return_sequences=True,
+):
     """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
     x (N, T, D), h0 (N, H) or None (zeros: the first step skips the recurrent GEMM, and
@@ -119,10 +127,10 @@ def gru_forward(
     N, T, D = x.shape
     H = Wh.shape[0]
     dtype = seq.compute_dtype(x, h0, Wx, Wh)
-    act_, _ = activations.get(activation, "activation")
-    rec_, _ = activations.get(recurrent_activation, "recurrent_activation")
+    act_, _ = activations.ACTIVATIONS[activation]
+    rec_, _ = activations.ACTIVATIONS[recurrent_activation]
     first = seq.first_recurrent_step(h0)  # steps before it have h_{t-1} = 0
-    bx, bh = _biases(b)
+    bx, bh = (None, None) if b is None else b  # (3H,) each: input and recurrent biases
     xs = seq.step_inputs(x, dtype)  # (T, D, N)
     skip = seq.skip_steps(mask)  # (T, 1, N) or None
     rmask = seq.recurrent_mask(recurrent_mask, dtype)  # (H, N) or None
@@ -150,15 +158,12 @@ def gru_forward(
         next_h *= z
         next_h += hh
         seq.carry(next_h, hs[t], skip, t)
-    cache = (
-        GRUCache(
-            xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, recurrent_activation,
-            first,
-        )
-        if keep_cache
-        else None
-    )  # fmt: skip
     h = seq.hidden_outputs(hs, skip) if return_sequences else None
+    if not keep_cache:  # inference: nothing for backward
+        return h, seq.final_state(hs), None
+    cache = GRUCache(
+        xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, recurrent_activation, first
+    )
     return h, seq.final_state(hs), cache
 
 
@@ -172,8 +177,8 @@ def gru_backward(dh, dlast_h, cache, input_gradient=True):
     xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, rec_activation, first = cache
     T, GH, N = gates.shape
     H = GH // 3
-    _, dact = activations.get(activation)
-    _, drec = activations.get(rec_activation)
+    _, dact = activations.ACTIVATIONS[activation]
+    _, drec = activations.ACTIVATIONS[rec_activation]
     z, r, hh = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]  # (T, H, N) each
     # Local factors for all steps at once; the loop only multiplies by dh_t or da_t.
     z_from_h = seq.zero_skipped((hs[:-1] - hh) * drec(z), skip)  # dz / dh_t

@@ -22,10 +22,18 @@ from unrolled.layers.time_distributed import TimeDistributed
 LAYERS = {
     cls.__name__: cls
     for cls in (
-        SimpleRNN, LSTM, GRU, Dense, Embedding, Dropout, Bidirectional, TimeDistributed, Masking,
+        SimpleRNN,
+        LSTM,
+        GRU,
+        Dense,
+        Embedding,
+        Dropout,
+        Bidirectional,
+        TimeDistributed,
+        Masking,
         RepeatVector,
     )
-}  # fmt: skip
+}
 
 
 def deserialize(config):

@@ -21,6 +21,7 @@ import numpy as np
 
 from unrolled import config
 from unrolled.errors import InputError, boolean, invalid, positive_int
+from unrolled.functional import activations
 from unrolled.keras_compat import check_extra_arguments
 from unrolled.layers.input import Input, plain_shape
 
@@ -45,6 +46,15 @@ def check_rate(value, argument):
     if not 0 <= value < 1:
         raise invalid(argument, "a float in [0, 1)", value)
     return float(value)
+
+
+def activation_name(name, argument="activation", names=tuple(activations.ACTIVATIONS)):
+    """`name`, "linear" for None (Keras's "no activation"), or the standard error unless it is
+    one of `names` (the functional cells', by default)."""
+    name = "linear" if name is None else name
+    if name not in names:
+        raise invalid(argument, f"one of {sorted(names)}", name)
+    return name
 
 
 def dropout_mask(shape, rate, dtype, rng=None):

@@ -46,9 +46,15 @@ class Bidirectional(Layer):
     """
 
     def __init__(
-        self, layer, merge_mode="concat", backward_layer=None, input_shape=None, name=None,
-        dtype=None, **keras_args,
-    ):  # fmt: skip
+        self,
+        layer,
+        merge_mode="concat",
+        backward_layer=None,
+        input_shape=None,
+        name=None,
+        dtype=None,
+        **keras_args,
+    ):
         layer, backward_layer = _deserialize(layer), _deserialize(backward_layer)
         if not isinstance(layer, Recurrent):
             raise invalid("layer", "a SimpleRNN, LSTM or GRU layer", layer)

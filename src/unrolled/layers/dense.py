@@ -7,26 +7,32 @@ the Jacobian-vector product dz = y * (dy - sum(dy * y)) along the last axis.
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import invalid, positive_int
+from unrolled.errors import positive_int
 from unrolled.functional import activations
 from unrolled.functional.dense import dense_backward, dense_forward
-from unrolled.layers.base import Layer
+from unrolled.layers.base import Layer, activation_name
 
-_NAMES = sorted([*activations.ACTIVATIONS, "softmax"])
+_NAMES = (*activations.ACTIVATIONS, "softmax")
 
 
 class Dense(Layer):
     """Fully connected layer. Weights: kernel (D, M), bias (M,)."""
 
     def __init__(
-        self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-        bias_initializer="zeros", input_shape=None, name=None, dtype=None, **keras_args,
-    ):  # fmt: skip
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        input_shape=None,
+        name=None,
+        dtype=None,
+        **keras_args,
+    ):
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         self.units = positive_int(units, "units")
-        self.activation = "linear" if activation is None else activation
-        if self.activation not in _NAMES:
-            raise invalid("activation", f"one of {_NAMES}", activation)
+        self.activation = activation_name(activation, names=_NAMES)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
         self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")

@@ -18,9 +18,17 @@ class Embedding(Layer):
     """Lookup table. Weights: embeddings (V, D) with V = input_dim, D = output_dim."""
 
     def __init__(
-        self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
-        weights=None, input_shape=None, name=None, dtype=None, **keras_args,
-    ):  # fmt: skip
+        self,
+        input_dim,
+        output_dim,
+        embeddings_initializer="uniform",
+        mask_zero=False,
+        weights=None,
+        input_shape=None,
+        name=None,
+        dtype=None,
+        **keras_args,
+    ):
         if keras_args.pop("input_length", None) is not None:  # Keras 3 warns and ignores it
             warnings.warn(
                 "Argument `input_length` is deprecated and ignored (as in Keras 3); just remove "

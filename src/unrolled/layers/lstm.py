@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from unrolled.functional import activations
-from unrolled.functional.lstm import lstm_backward, lstm_forward
+from unrolled.functional.lstm import lstm_backward, lstm_forward, lstm_step_forward
 from unrolled.layers.recurrent import Gated
 
 
@@ -19,6 +18,7 @@ class LSTM(Gated):
     state_names = ("h", "c")
     cell_forward = staticmethod(lstm_forward)
     cell_backward = staticmethod(lstm_backward)
+    cell_step = staticmethod(lstm_step_forward)
 
     def __init__(self, units, unit_forget_bias=True, **kwargs):
         super().__init__(units, **kwargs)
@@ -35,24 +35,6 @@ class LSTM(Gated):
             init((2 * H,), rng, self.dtype),
         ]
         return np.concatenate(parts)
-
-    def _step(self, x, state, Wx, Wh, b):
-        act_, _ = activations.ACTIVATIONS[self.activation]
-        rec_, _ = activations.ACTIVATIONS[self.recurrent_activation]
-        prev_h, prev_c = state
-        H = self.units
-        a = np.dot(x, Wx)  # (N, 4H) (np.dot: less overhead than @ on small arrays)
-        a += np.dot(prev_h, Wh)
-        if b is not None:
-            a += b
-        g = act_(a[:, 2 * H : 3 * H].copy())  # candidate, before the gates overwrite a
-        rec_(a)  # i, f, o (the g block is computed but unused: one call beats three)
-        next_c = a[:, H : 2 * H] * prev_c  # c_t = f * c_{t-1} + i * g
-        g *= a[:, :H]
-        next_c += g
-        next_h = act_(next_c, out=np.empty_like(next_c))
-        next_h *= a[:, 3 * H :]  # h_t = o * act(c_t)
-        return [next_h, next_c]
 
     def get_config(self):
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}

@@ -1,5 +1,5 @@
 """The base of SimpleRNN, LSTM and GRU: one `Recurrent` class, and thin subclasses (simple_rnn.py,
-lstm.py, gru.py) that only wrap their functional cell and write a lean inference step.
+lstm.py, gru.py) that only name their functional cell.
 
 What the layer adds to the cell math is bookkeeping, with Keras's semantics:
 - `go_backwards`: the input (and mask) is read last step first, and with
@@ -10,16 +10,15 @@ What the layer adds to the cell math is bookkeeping, with Keras's semantics:
 - `stateful`: the final state of one call is the initial state of the next.
 - `return_state`: forward returns [y, h] (SimpleRNN, GRU) or [y, h, c] (LSTM).
 
-`step` is the lean inference path for generation: one (N, D) step, no caches, a handful of
-NumPy calls (microseconds of overhead on top of the two GEMVs).
+`step` is the inference path for generation: one (N, D) step through the cell's step
+function, nothing kept for backward.
 """
 
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import InputError, boolean, invalid, positive_int
-from unrolled.functional import activations
-from unrolled.layers.base import Layer, check_rate, dropout_mask
+from unrolled.errors import InputError, positive_int
+from unrolled.layers.base import Layer, activation_name, check_rate, dropout_mask
 
 
 def _add(a, b):
@@ -31,29 +30,43 @@ def _add(a, b):
 
 class Recurrent(Layer):
     """What SimpleRNN, LSTM and GRU share. A subclass sets `kind`, `gates`, `state_names` and
-    its functional sequence pair, and writes one small hook:
+    its functional cell's three functions:
 
         cell_forward(x, *states, Wx, Wh, b, activation=..., [recurrent_activation=...,]
                      mask=, recurrent_mask=, keep_cache=, return_sequences=)
             -> (h, *final_states, cache)        e.g. rnn_forward, lstm_forward, gru_forward
         cell_backward(dh, *dfinal_states, cache, input_gradient)
             -> (dx, *dinitial_states, dWx, dWh, db)
-        _step(x_t, states, Wx, Wh, b) -> new_states      (inference only, nothing cached)
+        cell_step(x_t, *states, Wx, Wh, b, activation=..., [recurrent_activation=...])
+            -> (*next_states, cache)            e.g. lstm_step_forward (for `step`)
     """
 
     kind = None  # "rnn" | "lstm" | "gru"
-    cell_forward = cell_backward = None  # the cell's sequence pair, as staticmethods
+    cell_forward = cell_backward = cell_step = None  # the cell's functions, as staticmethods
     gates = 1  # G: the kernel is (D, G*H)
     state_names = ("h",)  # the carried states, in Keras's return_state order
     input_ndim = 3  # (N, T, D)
 
     def __init__(
-        self, units, activation="tanh", use_bias=True, return_sequences=False,
-        return_state=False, go_backwards=False, stateful=False, dropout=0.0,
-        recurrent_dropout=0.0, kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal", bias_initializer="zeros", unroll=False,
-        input_shape=None, name=None, dtype=None, **keras_args,
-    ):  # fmt: skip
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        unroll=False,
+        input_shape=None,
+        name=None,
+        dtype=None,
+        **keras_args,
+    ):
         if "input_dim" in keras_args:  # Keras 3 reads it as input_shape=(D,): no time axis
             D = keras_args["input_dim"]
             raise InputError(
@@ -62,11 +75,9 @@ class Recurrent(Layer):
                 f"use input_shape=(None, {D!r})"
             )
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
-        # Keras's `unroll` only trades memory for speed in a graph; the math is the same
-        boolean(unroll, "unroll", "a bool (it changes no result here)")
+        del unroll  # Keras's `unroll` only trades memory for speed in a graph: the same math
         self.units = positive_int(units, "units")
-        self.activation = "linear" if activation is None else activation
-        activations.get(self.activation, "activation")
+        self.activation = activation_name(activation)
         self.use_bias = bool(use_bias)
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
@@ -171,9 +182,17 @@ class Recurrent(Layer):
             x = x[:, ::-1]  # read the sequence last step first
             mask = None if mask is None else mask[:, ::-1]
         h, *final, cache = self.cell_forward(
-            x, *states, Wx, Wh, b, mask=mask, recurrent_mask=rmask, keep_cache=training,
-            return_sequences=self.return_sequences, **self._activations(),
-        )  # fmt: skip
+            x,
+            *states,
+            Wx,
+            Wh,
+            b,
+            mask=mask,
+            recurrent_mask=rmask,
+            keep_cache=training,
+            return_sequences=self.return_sequences,
+            **self._activations(),
+        )
         self._cache = (cache, input_mask) if training else None  # inference keeps nothing
         if self.stateful:
             self.states = [s.copy() for s in final]
@@ -233,7 +252,7 @@ class Recurrent(Layer):
         else:
             state = [np.asarray(s, dtype=self.dtype) for s in state]
         Wx, Wh, b = self._weights()
-        state = self._step(x_t, state, Wx, Wh, b)
+        *state, _ = self.cell_step(x_t, *state, Wx, Wh, b, **self._activations())
         return state[0], state
 
     def _activations(self):
@@ -267,12 +286,8 @@ class Gated(Recurrent):
         super().__init__(units, **kwargs)
         # Keras's `implementation` (1: many small matmuls, 2: one big one) and `use_cudnn`
         # choose how Keras computes the same gates: accepted, and nothing changes here
-        if isinstance(implementation, bool) or implementation not in (1, 2):
-            raise invalid("implementation", "1 or 2 (it changes no result here)", implementation)
-        if not (isinstance(use_cudnn, bool) or use_cudnn == "auto"):
-            raise invalid("use_cudnn", "'auto', True or False", use_cudnn)
-        activations.get(recurrent_activation, "recurrent_activation")
-        self.recurrent_activation = recurrent_activation
+        del implementation, use_cudnn
+        self.recurrent_activation = activation_name(recurrent_activation, "recurrent_activation")
 
     def _activations(self):
         return {"activation": self.activation, "recurrent_activation": self.recurrent_activation}

@@ -1,9 +1,6 @@
 """SimpleRNN layer: the fully connected recurrence over `unrolled.functional.rnn`."""
 
-import numpy as np
-
-from unrolled.functional import activations
-from unrolled.functional.rnn import rnn_backward, rnn_forward
+from unrolled.functional.rnn import rnn_backward, rnn_forward, rnn_step_forward
 from unrolled.layers.recurrent import Recurrent
 
 
@@ -16,11 +13,4 @@ class SimpleRNN(Recurrent):
     kind = "rnn"
     cell_forward = staticmethod(rnn_forward)
     cell_backward = staticmethod(rnn_backward)
-
-    def _step(self, x, state, Wx, Wh, b):
-        act_, _ = activations.ACTIVATIONS[self.activation]
-        a = np.dot(x, Wx)  # np.dot: less overhead than @ on small arrays
-        a += np.dot(state[0], Wh)
-        if b is not None:
-            a += b
-        return [act_(a)]
+    cell_step = staticmethod(rnn_step_forward)

@@ -1,9 +1,11 @@
-"""The training loop: fit, evaluate and one-batch gradients, shared by models (a mixin).
+"""The training loop behind Sequential's fit, evaluate and train_on_batch, as plain functions.
 
-One step is: forward (training=True), loss and its gradient, backward (layers write their
-gradients into the model's flat gradient array), zeros on the frozen weights' entries
-(trainable=False; train_state.py), a finiteness check, one optimizer update of the flat
-parameter array. The loop knows layers only through forward/backward.
+The loop knows a model only through `_forward`, `_backward`, its loss and optimizer and its
+two flat arrays (every parameter in `_params`, every gradient in `_grads`), and takes arrays
+already checked at fit's boundary (checks.py). One step is: forward (training=True), the
+loss and its gradient, backward (layers write their gradients into the flat gradient array),
+zeros on the frozen weights' entries (trainable=False; train_state.py), a finiteness check,
+one optimizer update of the flat parameter array (clipping first).
 
 Truncated BPTT (`fit(..., tbptt=K)`): each batch's sequences are cut into chunks of K steps.
 Recurrent layers carry their final state into the next chunk (non-stateful ones start each
@@ -19,228 +21,173 @@ model keeps the last finite weights, a message names the epoch and batch (on std
 
 import math
 import sys
-import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
 from unrolled import config
-from unrolled.callbacks import History
-from unrolled.callbacks.base import CallbackList
-from unrolled.errors import non_negative_int, positive_int
-from unrolled.keras_compat import (
-    EVALUATE_NO_OPS,
-    FIT_NO_OPS,
-    ON_BATCH_NO_OPS,
-    check_call_arguments,
-)
+from unrolled import metrics as metrics_module
+from unrolled.callbacks import CallbackList, History
 from unrolled.layers import Recurrent
 from unrolled.models import train_state
-from unrolled.models.checks import DataChecks, check_verbose, split_validation
 from unrolled.models.progress import Progress
 
 
-class _DivergedError(Exception):
-    """Raised out of an epoch when a step met a non-finite loss or gradient."""
+@dataclass(frozen=True)
+class FitArguments:
+    """What one fit call trains on, checked and resolved at fit's boundary (checks.py)."""
+
+    x: np.ndarray  # (N, T, D) features in the model's dtype, or (N, T) ids
+    y: np.ndarray  # targets shaped like the outputs, or class ids for a sparse loss
+    validation: tuple | None  # (x_val, y_val) checked like x and y, or None
+    batch_size: int  # samples per batch; the last batch of an epoch may be smaller
+    epochs: int  # the epoch to stop before: initial_epoch counts towards it (Keras)
+    initial_epoch: int  # where a resumed run starts counting
+    shuffle: bool  # a new order of the samples every epoch
+    tbptt: int | None  # chunk length for truncated BPTT; None: full BPTT
+    callbacks: list  # Callback instances; train adds the History last
+    verbose: int  # 0 silent, 1 a progress bar, 2 one line per epoch
 
 
-class Training(DataChecks):
-    """fit / evaluate / compute_gradients over `_forward`, `_backward` and the flat arrays."""
-
-    def fit(
-        self, x, y=None, batch_size=32, epochs=1, verbose="auto", validation_split=0.0,
-        validation_data=None, shuffle=True, callbacks=None, initial_epoch=0, tbptt=None,
-        **keras_args,
-    ):  # fmt: skip
-        """Train on (x, y) for `epochs` epochs; returns a History (`.history`, `.epoch`, `.params`).
-
-        x (N, T, D) or (N, T) ids; y (N, M), (N, T, M), or ids for sparse losses.
-        validation_split takes the *last* fraction of x and y, before any shuffling.
-        tbptt: chunk length K for truncated BPTT (module docstring), None for full BPTT.
-        keras_args: Keras's other fit arguments, accepted only at their no-op values.
-        """
-        check_call_arguments(self.fit, keras_args, FIT_NO_OPS)
-        self._require_compiled("fit")
-        x, y = self._data(x, y)
-        x, y, validation = split_validation(x, y, validation_split, validation_data, self._data)
-        self._check_tbptt(tbptt)
-        batch_size, verbose = positive_int(batch_size, "batch_size"), check_verbose(verbose)
-        self._check_stateful(len(x), batch_size)
-        if validation is not None:
-            self._check_stateful(len(validation[0]), batch_size, "the validation data")
-        epochs, initial_epoch = (
-            positive_int(epochs, "epochs"),
-            non_negative_int(initial_epoch, "initial_epoch"),
-        )
-        steps = math.ceil(len(x) / batch_size)
-        train_state.ensure(self)
-        history = History()
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-        callbacks = CallbackList([*(callbacks or []), history], self, params)
-        progress = Progress(verbose, steps, epochs)
-        self.stop_training = False
-        callbacks.call("on_train_begin", None)
-        try:
-            for epoch in range(initial_epoch, epochs):
-                callbacks.call("on_epoch_begin", epoch, {})
-                progress.epoch_begin(epoch)
-                epoch_x, epoch_y = x, y
-                if shuffle:  # one shuffled copy per epoch: its batches are then views
-                    order = config.default_rng().permutation(len(x))
-                    epoch_x, epoch_y = x[order], y[order]
-                logs = self._train_epoch(
-                    epoch, epoch_x, epoch_y, batch_size, tbptt, callbacks, progress
-                )
-                if validation is not None:
-                    logs.update(self._evaluate_logs(*validation, batch_size, prefix="val_"))
-                progress.epoch_end(logs)
-                callbacks.call("on_epoch_end", epoch, logs)
-                if self.stop_training:
-                    break
-        except _DivergedError as stop:
-            history.stop_reason = str(stop)
-            print(stop, file=sys.stderr)
-        callbacks.call("on_train_end", None)
-        self.history = history
-        return history
-
-    def train_on_batch(self, x, y=None, return_dict=False, **keras_args):
-        """One optimizer update on (x, y) taken as a single batch; returns its loss (with
-        metrics: [loss, *metrics], or a dict with return_dict=True).
-
-        The numbers are this batch's own, as in Keras 3. A loss or gradient that is not finite
-        leaves the weights as they were, with a warning, and the loss comes back as nan.
-        """
-        check_call_arguments(self.train_on_batch, keras_args, ON_BATCH_NO_OPS)
-        self._require_compiled("train_on_batch")
-        x, y = self._data(x, y)
-        train_state.ensure(self)
-        totals = _Totals(self._metric_fns)
-        problem = self._train_step(x, y, totals, len(x))
-        if problem:
-            warnings.warn(f"train_on_batch: {problem}; the weights were not updated", stacklevel=2)
-            return _returned(dict.fromkeys(totals.means(), math.nan), return_dict)
-        return _returned(totals.means(), return_dict)
-
-    def test_on_batch(self, x, y=None, return_dict=False, **keras_args):
-        """The loss (and metrics) of (x, y) as a single batch, in inference mode, no update."""
-        check_call_arguments(self.test_on_batch, keras_args, ON_BATCH_NO_OPS)
-        self._require_compiled("test_on_batch")
-        x, y = self._data(x, y)
-        return _returned(self._evaluate_logs(x, y, max(len(x), 1)), return_dict)
-
-    def predict_on_batch(self, x):
-        """The outputs for x as a single batch (predict without splitting it)."""
-        x = self._inputs(x)
-        return self._predict(x, max(len(x), 1))
-
-    def _train_epoch(self, epoch, x, y, batch_size, tbptt, callbacks, progress):
-        """One pass over the batches, in order; returns the epoch's mean logs."""
-        totals = _Totals(self._metric_fns)
-        steps = progress.steps
+def train(model, args):
+    """fit's loop; returns the History (also after a non-finite step)."""
+    x, y, batch_size, tbptt = args.x, args.y, args.batch_size, args.tbptt
+    steps = math.ceil(len(x) / batch_size)
+    train_state.ensure(model)  # the optimizer's state for the weights that train
+    history = History()
+    params = {"verbose": args.verbose, "epochs": args.epochs, "steps": steps}
+    callbacks = CallbackList([*args.callbacks, history], model, params)
+    progress = Progress(args.verbose, steps, args.epochs)
+    metric_fns = _metric_fns(model, y)
+    model.stop_training = False  # a callback sets it to end training after this batch
+    callbacks.call("on_train_begin", None)
+    for epoch in range(args.initial_epoch, args.epochs):
+        callbacks.call("on_epoch_begin", epoch, {})
+        progress.epoch_begin(epoch)
+        # 1) the batches: one shuffled copy of the data per epoch, so each batch is a view
+        epoch_x, epoch_y = x, y
+        if args.shuffle:
+            order = config.default_rng().permutation(len(x))
+            epoch_x, epoch_y = x[order], y[order]
+        totals = _Totals(metric_fns)
         for step in range(steps):
             rows = slice(step * batch_size, (step + 1) * batch_size)
-            if callbacks.wants_batch_hooks:
+            if callbacks.wants_batch_hooks:  # batch logs cost a call: only when read
                 callbacks.call("on_train_batch_begin", step, totals.means())
-            problem = self._train_batch(x[rows], y[rows], tbptt, totals)
+            # 2) forward, loss, backward, clip and optimizer step (once per chunk with tbptt)
+            problem = _train_batch(model, epoch_x[rows], epoch_y[rows], tbptt, totals)
             if problem:
-                raise _DivergedError(
-                    f"Training stopped at epoch {epoch + 1}, batch {step + 1}/{steps}: {problem}. "
-                    "The model keeps the weights of the last finite step; try a lower "
-                    "learning rate or gradient clipping (clipnorm)."
+                history.stop_reason = (
+                    f"Training stopped at epoch {epoch + 1}, batch {step + 1}/{steps}: "
+                    f"{problem}. The model keeps the weights of the last finite step; try a "
+                    "lower learning rate or gradient clipping (clipnorm)."
                 )
+                print(history.stop_reason, file=sys.stderr)
+                break
             if progress.live:  # saves a call per batch when nothing is drawn
                 progress.batch_end(step + 1, totals.means)
             if callbacks.wants_batch_hooks:
                 callbacks.call("on_train_batch_end", step, totals.means())
-            if self.stop_training:
+            if model.stop_training:
                 break
-        return totals.means()
-
-    def _train_batch(self, x, y, tbptt, totals):
-        """Full BPTT on the batch, or truncated BPTT in chunks of `tbptt` steps."""
-        N, T = x.shape[:2]
-        if tbptt is None or tbptt >= T:
-            return self._train_step(x, y, totals, N)
-        sequence_targets = len(self.output_shape) == 3
-        with self._carry_states():
-            for start in range(0, T, tbptt):
-                chunk = slice(start, start + tbptt)
-                steps = min(start + tbptt, T) - start
-                if sequence_targets:
-                    problem = self._train_step(x[:, chunk], y[:, chunk], totals, N * steps / T)
-                elif start + tbptt >= T:
-                    problem = self._train_step(x[:, chunk], y, totals, N)
-                else:
-                    problem = None
-                    self._forward(x[:, chunk], training=True)  # only advances the state
-                if problem:
-                    return problem
-        return None
-
-    def _train_step(self, x, y, totals, weight):
-        """Forward, loss, backward, update. Returns None, or what was not finite (no update)."""
-        pred, mask = self._forward(x, training=True)
-        loss, dpred = self.loss.compute(y, pred, mask)
-        if not math.isfinite(loss):
-            return f"the loss is {loss}"
-        self._backward(dpred)
-        for frozen in self._frozen:  # weights with trainable=False get no gradient
-            self._grads[frozen] = 0
-        if not _all_finite(self._grads):
-            return "the gradient has non-finite values"
-        self.optimizer.apply(self._params, self._grads)
-        totals.add(loss, weight, y, pred, mask)
-        return None
-
-    @contextmanager
-    def _carry_states(self):
-        """Make every recurrent layer carry its state across chunks for one batch."""
-        carried = [
-            layer for layer in self.layers if isinstance(layer, Recurrent) and not layer.stateful
-        ]
-        for layer in carried:
-            layer.reset_states()
-            layer.stateful = True
-        try:
-            yield
-        finally:
-            for layer in carried:
-                layer.stateful = False
-                layer.reset_states()
-
-    def evaluate(self, x, y=None, batch_size=32, verbose="auto", return_dict=False, **keras_args):
-        """Mean loss on (x, y) in inference mode; [loss, *metrics] when compiled with metrics.
-
-        return_dict=True gives {"loss": ..., metric: ...} instead, as Keras does.
-        """
-        check_call_arguments(self.evaluate, keras_args, EVALUATE_NO_OPS)
-        self._require_compiled("evaluate")
-        batch_size, verbose = positive_int(batch_size, "batch_size"), check_verbose(verbose)
-        x, y = self._data(x, y)
-        progress = Progress(verbose, math.ceil(len(x) / batch_size))
-        logs = self._evaluate_logs(x, y, batch_size)
+        if history.stop_reason:  # the epoch never ends: no validation, no epoch logs
+            break
+        # 3) the epoch's logs, validation included, to the progress bar and the callbacks
+        logs = totals.means()
+        if args.validation is not None:
+            logs.update(evaluate_logs(model, *args.validation, batch_size, prefix="val_"))
         progress.epoch_end(logs)
-        return _returned(logs, return_dict)
+        callbacks.call("on_epoch_end", epoch, logs)
+        if model.stop_training:
+            break
+    callbacks.call("on_train_end", None)
+    return history
 
-    def _evaluate_logs(self, x, y, batch_size, prefix=""):
-        """Mean loss and metrics in inference mode; the loss is its value alone, no gradient."""
-        totals = _Totals(self._metric_fns)
-        for start in range(0, len(x), batch_size):
-            pred, mask = self._forward(x[start : start + batch_size], training=False)
-            target = y[start : start + batch_size]
-            totals.add(self.loss(target, pred, mask), len(pred), target, pred, mask)
-        return {prefix + key: value for key, value in totals.means().items()}
 
-    def compute_gradients(self, x, y):
-        """(loss, gradients) of one batch without updating; gradients ordered like get_weights(),
-        those of frozen layers (trainable=False) included."""
-        self._require_compiled("compute_gradients")
-        x, y = self._data(x, y)
-        pred, mask = self._forward(x, training=True)
-        loss, dpred = self.loss.compute(y, pred, mask)
-        self._backward(dpred)
-        return loss, [g.copy() for *_, g in self._views]
+def update_on_batch(model, x, y):
+    """One optimizer update on (x, y) as a single batch: (its logs, None), or (logs, what was
+    not finite) when the step was refused and the weights left as they were."""
+    train_state.ensure(model)
+    totals = _Totals(_metric_fns(model, y))
+    problem = _train_step(model, x, y, totals, len(x))
+    return totals.means(), problem
+
+
+def evaluate_logs(model, x, y, batch_size, prefix=""):
+    """Mean loss and metrics in inference mode; the loss is its value alone, no gradient."""
+    totals = _Totals(_metric_fns(model, y))
+    for start in range(0, len(x), batch_size):
+        pred, mask = model._forward(x[start : start + batch_size], training=False)
+        target = y[start : start + batch_size]
+        totals.add(model.loss(target, pred, mask), len(pred), target, pred, mask)
+    return {prefix + key: value for key, value in totals.means().items()}
+
+
+def returned(logs, return_dict):
+    """What evaluate and the *_on_batch methods return, as Keras: the loss alone, a list
+    [loss, *metrics], or the dict itself with return_dict=True."""
+    if return_dict:
+        return logs
+    return logs["loss"] if len(logs) == 1 else list(logs.values())
+
+
+def _train_batch(model, x, y, tbptt, totals):
+    """Full BPTT on the batch, or truncated BPTT in chunks of `tbptt` steps."""
+    N, T = x.shape[:2]
+    if tbptt is None or tbptt >= T:
+        return _train_step(model, x, y, totals, N)
+    sequence_targets = len(model.output_shape) == 3
+    with _carried_states(model.layers):
+        for start in range(0, T, tbptt):
+            chunk = slice(start, start + tbptt)
+            steps = min(start + tbptt, T) - start
+            if sequence_targets:
+                problem = _train_step(model, x[:, chunk], y[:, chunk], totals, N * steps / T)
+            elif start + tbptt >= T:
+                problem = _train_step(model, x[:, chunk], y, totals, N)
+            else:
+                problem = None
+                model._forward(x[:, chunk], training=True)  # only advances the state
+            if problem:
+                return problem
+    return None
+
+
+def _train_step(model, x, y, totals, weight):
+    """Forward, loss, backward, update. Returns None, or what was not finite (no update)."""
+    pred, mask = model._forward(x, training=True)
+    loss, dpred = model.loss.compute(y, pred, mask)
+    if not math.isfinite(loss):
+        return f"the loss is {loss}"
+    model._backward(dpred)
+    for frozen in model._frozen:  # weights with trainable=False get no gradient
+        model._grads[frozen] = 0
+    if not _all_finite(model._grads):
+        return "the gradient has non-finite values"
+    model.optimizer.apply(model._params, model._grads)  # clips the gradient, then steps
+    totals.add(loss, weight, y, pred, mask)
+    return None
+
+
+@contextmanager
+def _carried_states(layers):
+    """Make every recurrent layer carry its state across chunks for one batch."""
+    carried = [layer for layer in layers if isinstance(layer, Recurrent) and not layer.stateful]
+    for layer in carried:
+        layer.reset_states()
+        layer.stateful = True
+    try:
+        yield
+    finally:
+        for layer in carried:
+            layer.stateful = False
+            layer.reset_states()
+
+
+def _metric_fns(model, y):
+    """compile's metric names as functions; "accuracy" picks its kind from y and the outputs."""
+    return [metrics_module.get(name, y.ndim, model.output_shape) for name in model.metrics]
 
 
 class _Totals:
@@ -264,14 +211,6 @@ class _Totals:
         for metric, (total, count) in zip(self.metric_fns, self.sums, strict=True):
             logs[metric.name] = total / count if count else 0.0
         return logs
-
-
-def _returned(logs, return_dict):
-    """What evaluate and the *_on_batch methods return, as Keras: the loss alone, a list
-    [loss, *metrics], or the dict itself with return_dict=True."""
-    if return_dict:
-        return logs
-    return logs["loss"] if len(logs) == 1 else list(logs.values())
 
 
 def _all_finite(a):

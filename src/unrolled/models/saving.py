@@ -4,6 +4,10 @@
     model = load_model("model.npz")                       # predicts and trains on as before
     model, extras = load_model("model.npz", with_extras=True)
 
+This module writes and reads the files for any model with Sequential's surface and imports
+no model class: `load_model` (in sequential.py) builds the Sequential from the document that
+`read_model` returns, then `restore` puts the weights and the training state back.
+
 Inside the archive:
     __document__           JSON text: format name and version, the model config (layer
                            configs), compile settings, optimizer iterations, `extras`
@@ -46,7 +50,7 @@ _KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
 
 def save_model(model, path, extras=None):
     """Write `model` (config, weights, compile settings, optimizer state) and `extras`."""
-    path = check_path(path)
+    path = _checked_path(path)
     document = {"format": MODEL_FORMAT, "model": model.get_config(), "compile": None}
     arrays = _weight_arrays(model, "save")
     if model.compiled:
@@ -63,37 +67,21 @@ def save_model(model, path, extras=None):
     _write(path, document, arrays)
 
 
-def load_model(path, with_extras=False):
-    """The model saved at `path`, compiled and with its optimizer state when it had one.
+def read_model(path):
+    """(document, arrays) of a file that `save_model` wrote, or one InputError naming it."""
+    return _read(path, MODEL_FORMAT)
 
-    with_extras=True returns (model, extras) with the `extras` dict given to `save`.
-    """
-    from unrolled.layers import deserialize
-    from unrolled.models import Sequential
 
-    document, arrays = _read(path, MODEL_FORMAT)
-    try:
-        config = document["model"]
-        layers = [deserialize(c) for c in config["layers"]]
-        # build with a throwaway generator (the weights are overwritten next): loading must
-        # not move the global random stream
-        shape, rng = tuple(config["input_shape"]), np.random.default_rng(0)
-        for layer in layers:
-            layer.build(shape, rng)
-            shape = layer.compute_output_shape(shape)
-        model = Sequential(layers, name=config["name"])  # built if a layer declared its input
-        if not model.built:
-            model.build(config["input_shape"])
-    except (KeyError, TypeError) as error:
-        raise _corrupt(path, f"bad model config ({error})") from None
+def restore(model, document, arrays, path):
+    """Onto `model`, built from document["model"]: the file's weights, and its compile
+    settings and optimizer state when it had them."""
     _set_weights(model, arrays, path)
     settings = document.get("compile")
     if settings:
         try:
             _restore_training(model, settings, arrays)
         except (KeyError, TypeError, ValueError) as error:
-            raise _corrupt(path, f"bad compile settings or optimizer state ({error})") from None
-    return (model, document.get("extras")) if with_extras else model
+            raise corrupt(path, f"bad compile settings or optimizer state ({error})") from None
 
 
 def _restore_training(model, settings, arrays):
@@ -119,12 +107,12 @@ def _restore_training(model, settings, arrays):
 
 def load_extras(path):
     """Only the `extras` dict stored with a model (None if there was none)."""
-    return _read(path, MODEL_FORMAT)[0].get("extras")
+    return read_model(path)[0].get("extras")
 
 
 def save_weights(model, path):
     """Write only the weights (and the layer names, to check them on loading)."""
-    path = check_path(path)
+    path = _checked_path(path)
     arrays = _weight_arrays(model, "save_weights")
     _write(
         path, {"format": WEIGHTS_FORMAT, "layers": [layer.name for layer in model.layers]}, arrays
@@ -141,11 +129,11 @@ def load_weights(model, path):
     _set_weights(model, arrays, path)
 
 
-def check_path(path, argument="path"):
-    """`path` as a str (one line naming `argument` if it is not a path), with a warning when
-    its name does not end in .npz (see above)."""
+def _checked_path(path):
+    """`path` as a str (one line if it is not a path), with a warning when its name does not
+    end in .npz (see above)."""
     if not isinstance(path, str | os.PathLike):
-        raise invalid(argument, "a file path ending in .npz", path)
+        raise invalid("path", "a file path ending in .npz", path)
     path = os.fsdecode(path)
     problem = suffix_problem(path)
     if problem:
@@ -183,7 +171,7 @@ def _set_weights(model, arrays, path):
     for i, layer in enumerate(model.layers):
         for key in layer.params:
             if f"weights/{i}/{key}" not in arrays:
-                raise _corrupt(path, f"no weight {key!r} for layer {i} ({layer.name})")
+                raise corrupt(path, f"no weight {key!r} for layer {i} ({layer.name})")
             weights.append(arrays[f"weights/{i}/{key}"])
     model.set_weights(weights)
 
@@ -229,9 +217,9 @@ def _read(path, formats):
             raise InputError(
                 f"cannot load {path!r}: it holds pickled Python objects, which are never loaded"
             ) from None
-        raise _corrupt(path, error) from None
+        raise corrupt(path, error) from None
     except (zipfile.BadZipFile, EOFError, OSError, KeyError, UnicodeDecodeError) as error:
-        raise _corrupt(path, error) from None
+        raise corrupt(path, error) from None
     formats = formats if isinstance(formats, tuple) else (formats,)
     if not isinstance(document, dict) or document.get("format") not in formats:
         found = document.get("format") if isinstance(document, dict) else None
@@ -240,7 +228,7 @@ def _read(path, formats):
         )
     version = document.get("format_version")
     if not isinstance(version, int):
-        raise _corrupt(path, "no format version")
+        raise corrupt(path, "no format version")
     if version > FORMAT_VERSION:
         raise InputError(
             f"cannot load {path!r}: format version {version!r} is newer than this unrolled "
@@ -249,7 +237,7 @@ def _read(path, formats):
     return document, arrays
 
 
-def _corrupt(path, reason):
+def corrupt(path, reason):
     return InputError(
         f"cannot load {os.fspath(path)!r}: the file is truncated or corrupt ({reason})"
     )

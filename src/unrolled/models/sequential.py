@@ -2,31 +2,38 @@
 
     model = Sequential([LSTM(4, activation="sigmoid", input_shape=(None, 1)), Dense(1)])
     model.compile(optimizer="adam", loss="mse")
-    model.fit(X, y, batch_size=32, epochs=200)      # training.py
+    model.fit(X, y, batch_size=32, epochs=200)      # the loop: fit.py
     model.predict(X_test); model.step(x_t)          # inference; step carries state
+    model.save("model.npz"); load_model("model.npz")  # the file: saving.py
 
+compile, fit, evaluate and predict check what they receive once, at their top (checks.py).
 Once built, every parameter lives in one flat array and every gradient in another: each
-layer's `params[k]` / `grads[k]` is rebound to a view into them (SPEC §2), so an optimizer
-step is a few vectorised ops over all weights, not a Python loop over variables.
+layer's `params[k]` / `grads[k]` is rebound to a view into them, so an optimizer step is a
+few vectorised ops over all weights, not a Python loop over variables.
 """
+
+import math
+import warnings
 
 import numpy as np
 
-from unrolled import losses, optimizers
-from unrolled import metrics as metrics_module
-from unrolled.errors import InputError, boolean, invalid, positive_int
-from unrolled.keras_compat import PREDICT_NO_OPS, check_call_arguments
-from unrolled.layers import Input, Layer, serialize
+from unrolled.errors import InputError, boolean, invalid
+from unrolled.keras_compat import (
+    EVALUATE_NO_OPS,
+    FIT_NO_OPS,
+    ON_BATCH_NO_OPS,
+    PREDICT_NO_OPS,
+    check_call_arguments,
+)
+from unrolled.layers import Input, Layer, deserialize, serialize
 from unrolled.layers.input import plain_shape
-from unrolled.models import saving
-from unrolled.models.checks import check_verbose
-from unrolled.models.fit import Training
+from unrolled.models import checks, saving
+from unrolled.models.fit import evaluate_logs, returned, train, update_on_batch
+from unrolled.models.progress import Progress
 from unrolled.models.summary import summary_table
 
-DEFAULT_BATCH = 32  # predict's batch size when none is given (Keras's default)
 
-
-class Sequential(Training):
+class Sequential:
     """Layers applied in order; each layer's output is the next one's input."""
 
     def __init__(self, layers=None, name=None):
@@ -45,7 +52,6 @@ class Sequential(Training):
         for layer in layers or []:
             self.add(layer)
 
-    # -- building -------------------------------------------------------------------------
     def add(self, layer):
         """Append a layer (or, first of all, an Input); builds it when the input shape is known."""
         if isinstance(layer, Input):  # Keras 3's way to give the input shape
@@ -136,6 +142,7 @@ class Sequential(Training):
         self._flatten()
 
     def _ensure_built(self, x):
+        """Ready for x (checked by checks.inputs): built for its shape, the flat arrays whole."""
         if not self.built:
             self.build((None, *x.shape[1:]))
         elif not self._flat_intact():
@@ -186,19 +193,96 @@ class Sequential(Training):
     def count_params(self):
         return sum(layer.count_params() for layer in self.layers)
 
-    # -- compiling ------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Choose the optimizer (name or instance), loss (name or instance) and metric names."""
-        if loss is None:
-            raise invalid("loss", "a loss name such as 'mse' or a Loss instance", loss)
-        self.optimizer = optimizers.get(optimizer)  # the same object again keeps its state
-        self.loss = losses.get(loss)
-        if metrics is not None and not isinstance(metrics, list | tuple):
-            raise invalid("metrics", "a list of metric names", metrics)
-        self.metrics = [metrics_module.check(m) for m in metrics or []]
+        """Choose the optimizer (name or instance), loss (name or instance) and metric names.
+
+        Compiling again with the same optimizer object keeps its state (train_state.py).
+        """
+        self.optimizer, self.loss, self.metrics = checks.compile_arguments(optimizer, loss, metrics)
         self.compiled = True
 
-    # -- inference ------------------------------------------------------------------------
+    def fit(
+        self,
+        x,
+        y=None,
+        batch_size=32,
+        epochs=1,
+        verbose="auto",
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        callbacks=None,
+        initial_epoch=0,
+        tbptt=None,
+        **keras_args,
+    ):
+        """Train on (x, y) for `epochs` epochs; returns a History (`.history`, `.epoch`, `.params`).
+
+        x (N, T, D) or (N, T) ids; y (N, M), (N, T, M), or ids for sparse losses.
+        validation_split takes the *last* fraction of x and y, before any shuffling.
+        tbptt: chunk length K for truncated BPTT (fit.py), None for full BPTT.
+        keras_args: Keras's other fit arguments, accepted only at their no-op values.
+        """
+        check_call_arguments(self.fit, keras_args, FIT_NO_OPS)
+        args = checks.fit_arguments(
+            self,
+            x,
+            y,
+            batch_size,
+            epochs,
+            verbose,
+            validation_split,
+            validation_data,
+            shuffle,
+            callbacks,
+            initial_epoch,
+            tbptt,
+        )
+        self.history = train(self, args)
+        return self.history
+
+    def evaluate(self, x, y=None, batch_size=32, verbose="auto", return_dict=False, **keras_args):
+        """Mean loss on (x, y) in inference mode; [loss, *metrics] when compiled with metrics.
+
+        return_dict=True gives {"loss": ..., metric: ...} instead, as Keras does.
+        """
+        check_call_arguments(self.evaluate, keras_args, EVALUATE_NO_OPS)
+        x, y, batch_size, verbose = checks.evaluate_arguments(self, x, y, batch_size, verbose)
+        progress = Progress(verbose, math.ceil(len(x) / batch_size))
+        logs = evaluate_logs(self, x, y, batch_size)
+        progress.epoch_end(logs)
+        return returned(logs, return_dict)
+
+    def train_on_batch(self, x, y=None, return_dict=False, **keras_args):
+        """One optimizer update on (x, y) taken as a single batch; returns its loss (with
+        metrics: [loss, *metrics], or a dict with return_dict=True).
+
+        The numbers are this batch's own, as in Keras 3. A loss or gradient that is not finite
+        leaves the weights as they were, with a warning, and the loss comes back as nan.
+        """
+        check_call_arguments(self.train_on_batch, keras_args, ON_BATCH_NO_OPS)
+        x, y = checks.batch_arguments(self, "train_on_batch", x, y)
+        logs, problem = update_on_batch(self, x, y)
+        if problem:
+            warnings.warn(f"train_on_batch: {problem}; the weights were not updated", stacklevel=2)
+            logs = dict.fromkeys(logs, math.nan)
+        return returned(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, return_dict=False, **keras_args):
+        """The loss (and metrics) of (x, y) as a single batch, in inference mode, no update."""
+        check_call_arguments(self.test_on_batch, keras_args, ON_BATCH_NO_OPS)
+        x, y = checks.batch_arguments(self, "test_on_batch", x, y)
+        return returned(evaluate_logs(self, x, y, max(len(x), 1)), return_dict)
+
+    def compute_gradients(self, x, y):
+        """(loss, gradients) of one batch without updating; gradients ordered like get_weights(),
+        those of frozen layers (trainable=False) included."""
+        x, y = checks.batch_arguments(self, "compute_gradients", x, y)
+        pred, mask = self._forward(x, training=True)
+        loss, dpred = self.loss.compute(y, pred, mask)
+        self._backward(dpred)
+        return loss, [g.copy() for *_, g in self._views]
+
     def _forward(self, x, training):
         """Every layer in turn, passing masks on (Embedding(mask_zero) makes one)."""
         mask = None
@@ -219,9 +303,13 @@ class Sequential(Training):
         `verbose` is accepted for Keras code and checked; prediction shows no progress bar.
         """
         check_call_arguments(self.predict, keras_args, PREDICT_NO_OPS)
-        check_verbose(verbose)
-        batch_size = positive_int(batch_size or DEFAULT_BATCH, "batch_size")
-        return self._predict(self._inputs(x), batch_size)
+        x, batch_size = checks.predict_arguments(self, x, batch_size, verbose)
+        return self._predict(x, batch_size)
+
+    def predict_on_batch(self, x):
+        """The outputs for x as a single batch (predict without splitting it)."""
+        x = checks.inputs(self, x)
+        return self._predict(x, max(len(x), 1))
 
     def _predict(self, x, batch_size):
         """predict on a checked x."""
@@ -255,7 +343,6 @@ class Sequential(Training):
         for layer in self.layers:
             layer.reset_states()
 
-    # -- weights and files ----------------------------------------------------------------
     def get_weights(self):
         """Copies of every weight array, layer by layer in Keras's order."""
         return [w for layer in self.layers for w in layer.get_weights()]
@@ -281,6 +368,14 @@ class Sequential(Training):
     def load_weights(self, path):
         saving.load_weights(self, path)
 
+    def export(self, filepath, format="onnx"):
+        """Write the model for another engine: "onnx" (a standard ONNX graph; needs
+        pip install 'unrolled[onnx]') or "torch" (a PyTorch file that
+        unrolled.interop.torch.load_module reads). See docs/interop.md."""
+        from unrolled.interop.export import export  # interop sits above models
+
+        export(self, filepath, format)
+
     def summary(self, print_fn=print):
         """Keras's table: each layer's name (type), output shape and parameter count."""
         print_fn(summary_table(self))
@@ -291,3 +386,34 @@ class Sequential(Training):
             "input_shape": None if self.input_shape is None else list(self.input_shape),
             "layers": [serialize(layer) for layer in self.layers],
         }
+
+
+def load_model(path, with_extras=False):
+    """The model saved at `path`, compiled and with its optimizer state when it had one.
+
+    with_extras=True returns (model, extras) with the `extras` dict given to `save`.
+    """
+    document, arrays = saving.read_model(path)
+    try:
+        model = model_from_config(document["model"])
+    except (KeyError, TypeError) as error:
+        raise saving.corrupt(path, f"bad model config ({error})") from None
+    saving.restore(model, document, arrays, path)
+    return (model, document.get("extras")) if with_extras else model
+
+
+def model_from_config(config):
+    """A built Sequential from `Sequential.get_config()`'s output, weights not yet set.
+
+    Builds with a throwaway generator (the weights are overwritten next): loading must not
+    move the global random stream. KeyError or TypeError for a damaged config.
+    """
+    layers = [deserialize(c) for c in config["layers"]]
+    shape, rng = tuple(config["input_shape"]), np.random.default_rng(0)
+    for layer in layers:
+        layer.build(shape, rng)
+        shape = layer.compute_output_shape(shape)
+    model = Sequential(layers, name=config["name"])  # built if a layer declared its input
+    if not model.built:
+        model.build(config["input_shape"])
+    return model

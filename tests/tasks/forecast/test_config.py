@@ -9,7 +9,7 @@ import pytest
 
 from unrolled.cli import build_parser, main
 from unrolled.errors import InputError
-from unrolled.tasks._shared.common import config_from
+from unrolled.tasks._shared.flags import config_from
 from unrolled.tasks.forecast import Config, run
 from unrolled.tasks.forecast import model as forecast_model
 from unrolled.tasks.forecast.config import FILE_SETTINGS, TUTORIAL, resolve

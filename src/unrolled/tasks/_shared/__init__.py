@@ -1,1 +1,2 @@
-"""What the tasks share: flags and settings, printing and tables, plots, run folders, cells."""
+"""What the tasks share: flags, settings, printing and tables, plots, the files a user names,
+the recurrent cells, BLAS on one thread."""

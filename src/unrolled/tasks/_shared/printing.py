@@ -1,4 +1,18 @@
-"""Plain-text tables for task summaries (no dependency: the engine stays NumPy-only)."""
+"""How a task prints: facts for people as it goes, and plain-text tables for its summary
+(no dependency: the engine stays NumPy-only)."""
+
+import sys
+
+
+def printer(json, quiet):
+    """say(text): facts for people, to stdout (stderr with --json), silent with --quiet."""
+    stream = sys.stderr if json else sys.stdout
+
+    def say(text=""):
+        if not quiet:
+            print(text, file=stream, flush=True)
+
+    return say
 
 
 def format_table(headers, rows, align=None):

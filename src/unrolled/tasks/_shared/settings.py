@@ -4,12 +4,16 @@ A Config field whose "not given" matters defaults to None, and so does its flag.
 step per task fills each None from the first source that has a value for it: a model file, a
 recipe such as --tutorial, then the task's defaults. What the user gave is never silently
 replaced: a given value (not None) that disagrees with a model file or a recipe is a one-line
-error that names that flag, and only a flag the user gave is ever named.
+error that names that flag, and only a flag the user gave is ever named. The checks every task
+runs on its resolved settings (--seed, --out, integers, --cells) live here too.
 """
 
 import dataclasses
 
-from unrolled.errors import InputError
+import numpy as np
+
+from unrolled.errors import InputError, invalid
+from unrolled.tasks._shared.user_files import check_writable
 
 
 def flag(name):
@@ -26,7 +30,7 @@ def shown(name, value):
     return ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
-def _same(a, b):
+def same(a, b):
     """a == b, where a list equals the tuple of its items (JSON has no tuples)."""
     return (tuple(a) if isinstance(a, list) else a) == (tuple(b) if isinstance(b, list) else b)
 
@@ -37,7 +41,7 @@ def fixed(config, values, source, hint):
     <hint>". hint(flag) says what to do instead ("leave --units out to use the model's")."""
     for name, value in values.items():
         given = getattr(config, name)
-        if given is not None and not _same(given, value):
+        if given is not None and not same(given, value):
             raise InputError(
                 f"Argument `{flag(name)}`: {shown(name, given)} disagrees with {source}, "
                 f"which uses {shown(name, value)}; {hint(flag(name))}."
@@ -58,3 +62,39 @@ def unused(config, names, why):
     for name in names:
         if getattr(config, name) is not None:
             raise InputError(f"Argument `{flag(name)}`: {why}")
+
+
+def check_integer(value, argument, low=1, high=None):
+    """The standard error unless `value` is an integer in [low, high] (no upper end: None)."""
+    integer = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+    if not integer or value < low or (high is not None and value > high):
+        expected = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+        raise invalid(argument, expected, value)
+
+
+def check_cells(cells, known):
+    """The standard error unless `cells` is a non-empty selection from `known`."""
+    if not cells or any(c not in known for c in cells):
+        raise invalid("--cells", f"cells from {', '.join(known)}", ",".join(cells))
+
+
+def check_common(config, task=None):
+    """Before any work: --seed an integer >= 0, and the output folder one that can be made and
+    written: --out, or (given `task`, for tasks that always write) runs/<task>-<time>/."""
+    check_integer(config.seed, "--seed", low=0)
+    out = getattr(config, "out", None)
+    if out is None and task is not None:
+        from unrolled.files import run_dir
+
+        out = run_dir(None, task)
+    check_writable(out, "--out", folder=True)
+
+
+OUTPUT = ("quiet", "json")  # Config fields that change how the result is shown, not its numbers
+
+
+def as_json(config):
+    """A task's resolved Config as JSON values (tuples as lists), less --quiet and --json, which
+    only choose how the result is shown: the settings its numbers depend on."""
+    fields = dataclasses.asdict(config).items()
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in fields if k not in OUTPUT}

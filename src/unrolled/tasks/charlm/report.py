@@ -10,7 +10,7 @@ import numpy as np
 
 from unrolled.files import save_figure
 from unrolled.tasks._shared.printing import format_table
-from unrolled.tasks.charlm.task import TASK
+from unrolled.tasks.charlm.model import TASK
 
 LN2 = math.log(2)
 

@@ -2,7 +2,7 @@
 
 The model reads one character at a time and predicts the next (Karpathy's min-char-rnn and
 char-rnn, 2015): Embedding(V, E) -> LSTM or GRU (H) x layers -> Dense(V) logits, trained with
-softmax cross-entropy. Training (train.py-like, in `charlm_train.py`):
+softmax cross-entropy (the network: model.py). Training (train.py):
     1) the text is split: the first 90% trains, the last 10% validates
     2) each part is cut into B parallel streams read in consecutive chunks of L characters;
        the recurrent layers are stateful, so row b of chunk k+1 starts from the state that
@@ -12,6 +12,7 @@ softmax cross-entropy. Training (train.py-like, in `charlm_train.py`):
        (bpc = nats / ln 2); the best model so far is saved; every --sample-every steps, a sample
 Sampling feeds the prime one character at a time through `model.step` (single-step
 inference carrying the state, no predict() per character) and streams each new character.
+The metrics, the final table and the loss curve: report.py.
 
 From Python:
     from unrolled.tasks import charlm
@@ -24,34 +25,11 @@ from functools import partial
 
 import numpy as np
 
-from unrolled.data import Vocabulary
-from unrolled.errors import InputError, invalid
-from unrolled.functional.activations import softmax
-from unrolled.generate import check_sampling, generate
-from unrolled.tasks._shared.common import (
-    add_common_flags,
-    add_task_parser,
-    check_common,
-    check_integer,
-    config_from,
-    load_task_model,
-)
-
-__all__ = [
-    "SampleConfig",
-    "TrainConfig",
-    "add_parser",
-    "build_model",
-    "generate_text",
-    "load",
-    "prime_text",
-    "run",
-    "sample",
-    "train",
-]
-
-TASK = "charlm"
-CELLS = ("lstm", "gru")
+from unrolled.generate import check_sampling
+from unrolled.tasks._shared.flags import add_common_flags, add_task_parser, config_from
+from unrolled.tasks._shared.settings import check_common, check_integer
+from unrolled.tasks.charlm.model import CELLS, TASK, generate_text, load, prime_text
+from unrolled.tasks.charlm.train import train
 
 
 @dataclass
@@ -94,67 +72,6 @@ class SampleConfig:
     quiet: bool = False  # print nothing (the text is still returned)
 
 
-def build_model(V, config):
-    """Embedding(V, E) -> [cell(H, stateful), Dropout] x layers -> Dense(V) logits, compiled."""
-    from unrolled.layers import Dense, Dropout, Embedding
-    from unrolled.losses import SparseCategoricalCrossentropy
-    from unrolled.models import Sequential
-    from unrolled.optimizers import Adam
-    from unrolled.tasks._shared.cells import LAYERS
-
-    Cell = LAYERS[config.cell]
-    layers = [Embedding(V, config.embed_dim, input_shape=(None,))]
-    for _ in range(config.layers):
-        layers.append(Cell(config.hidden, return_sequences=True, stateful=True))
-        if config.dropout:
-            layers.append(Dropout(config.dropout))
-    layers.append(Dense(V))  # logits (N, T, V); softmax lives in the loss and in sampling
-    model = Sequential(layers, name="charlm")
-    model.compile(
-        optimizer=Adam(learning_rate=config.lr, global_clipnorm=config.clip),
-        loss=SparseCategoricalCrossentropy(from_logits=True),
-    )
-    return model
-
-
-def generate_text(model, vocab, prime, length, temperature=1.0, top_k=None, rng=None):
-    """Yield `length` characters after `prime`, one `model.step` per character.
-
-    The model's step state starts from zeros; the prime is fed through it one character at a
-    time, then every sampled character is fed back. rng: a np.random.Generator.
-    """
-    model.reset_states()
-
-    def step(i):
-        logits = model.step(np.array([i]))  # (1, V) from ids (1,)
-        return softmax(logits[0].astype(np.float64))  # (V,)
-
-    for i in generate(step, vocab.encode(prime), length, temperature, top_k, rng):
-        yield vocab.symbols_[i]
-
-
-def load(path):
-    """(model, vocabulary, extras) from a charlm model file, or one clear line."""
-    model, extras = load_task_model(path, TASK)
-    return model, Vocabulary.from_state(extras["vocabulary"]), extras
-
-
-def prime_text(prime, vocab):
-    """The prime, checked character by character against the vocabulary."""
-    if prime is None:
-        return "\n" if "\n" in vocab else vocab.symbols_[0]
-    if not prime:
-        raise invalid("--prime", "at least one character", prime)
-    unknown = [c for c in dict.fromkeys(prime) if c not in vocab]
-    if unknown:
-        raise InputError(
-            f"Argument `--prime`: character{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(map(repr, unknown))} never appeared in the training text "
-            f"(the model knows {len(vocab)} characters)."
-        )
-    return prime
-
-
 def sample(config):
     """Load a model file and stream `length` characters after the prime; returns all the text."""
     check_sampling(config.temperature, config.top_k, ("--temperature", "--top-k"))
@@ -175,19 +92,11 @@ def sample(config):
     return "".join(pieces)
 
 
-def train(config):
-    """Train a char model (see the module docstring); returns a TrainResult."""
-    from unrolled.tasks.charlm.train import train as train_
-
-    return train_(config)
-
-
 def run(config):
     """`train` a TrainConfig or `sample` a SampleConfig."""
     return sample(config) if isinstance(config, SampleConfig) else train(config)
 
 
-# -- command line ------------------------------------------------------------------------------
 def add_parser(subparsers):
     """Add `unrolled charlm train` and `unrolled charlm sample`."""
     help = "character-level language model (char-rnn): train, then sample"

@@ -4,7 +4,7 @@ The loop is char-rnn's, written with the model's public pieces: the recurrent la
 stateful, so `model.fit` on chunk k of the streams starts from the states chunk k-1 ended
 in, and backward stops at the chunk's first step. Validation and samples run on fresh
 states and hand the training states back untouched (`_fresh_states`). The metrics, the
-final table and the loss curve are formatted in charlm_report.py.
+final table and the loss curve are formatted in report.py.
 """
 
 import contextlib
@@ -22,16 +22,12 @@ from unrolled.data.windows import validation_size
 from unrolled.errors import InputError, invalid
 from unrolled.files import run_dir, write_json
 from unrolled.generate import check_sampling
-from unrolled.tasks._shared.common import (
-    check_common,
-    check_integer,
-    flag,
-    one_blas_thread,
-    printer,
-    read_text,
-)
+from unrolled.tasks._shared.blas import one_blas_thread
+from unrolled.tasks._shared.printing import printer
+from unrolled.tasks._shared.settings import check_common, check_integer, flag
+from unrolled.tasks._shared.user_files import read_text
+from unrolled.tasks.charlm.model import CELLS, TASK, build_model, generate_text, prime_text
 from unrolled.tasks.charlm.report import LN2, metrics, plot_curve, summary
-from unrolled.tasks.charlm.task import CELLS, TASK, build_model, generate_text, prime_text
 
 DEFAULT_STEPS = 300
 

@@ -17,14 +17,17 @@ from pathlib import Path
 import numpy as np
 
 from unrolled.errors import InputError, invalid
-from unrolled.tasks._shared.common import (
-    add_common_flags,
+from unrolled.tasks._shared.flags import add_common_flags, comma_list
+from unrolled.tasks._shared.settings import (
     check_common,
     check_integer,
-    comma_list,
-    existing_file,
+    defaults,
+    fixed,
+    flag,
+    shown,
+    unused,
 )
-from unrolled.tasks._shared.settings import defaults, fixed, flag, shown, unused
+from unrolled.tasks._shared.user_files import existing_file
 
 CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("direct", "recursive")

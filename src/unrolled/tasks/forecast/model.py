@@ -20,8 +20,9 @@ from unrolled.errors import InputError
 from unrolled.layers import Dense, Dropout
 from unrolled.models import Sequential
 from unrolled.optimizers import Adam
+from unrolled.tasks._shared.blas import one_blas_thread
 from unrolled.tasks._shared.cells import LAYERS, NAMES
-from unrolled.tasks._shared.common import load_model_file, one_blas_thread
+from unrolled.tasks._shared.user_files import load_model_file
 from unrolled.tasks.forecast import baselines, intervals
 from unrolled.tasks.forecast.config import CHOICES, FILE_SETTINGS, input_columns, outputs
 from unrolled.tasks.forecast.data import WindowScaler, fold_bounds, windows

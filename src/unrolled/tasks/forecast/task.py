@@ -28,7 +28,8 @@ import numpy as np
 
 from unrolled import config as unrolled_config
 from unrolled.files import run_dir
-from unrolled.tasks._shared.common import add_task_parser, config_from, printer
+from unrolled.tasks._shared.flags import add_task_parser, config_from
+from unrolled.tasks._shared.printing import printer
 from unrolled.tasks.forecast import baselines, report
 from unrolled.tasks.forecast import model as forecast_model
 from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, resolve

@@ -34,18 +34,14 @@ from unrolled.functional.lstm import lstm_step_backward, lstm_step_forward
 from unrolled.functional.rnn import rnn_step_backward, rnn_step_forward
 from unrolled.initializers import orthogonal
 from unrolled.tasks._shared.cells import GATES, KINDS, initial_bias
-from unrolled.tasks._shared.common import (
+from unrolled.tasks._shared.flags import (
     add_cells_flag,
     add_common_flags,
     add_task_parser,
-    check_cells,
-    check_common,
-    check_integer,
     comma_list,
     config_from,
-    flag,
-    settings,
 )
+from unrolled.tasks._shared.settings import as_json, check_cells, check_common, check_integer, flag
 from unrolled.tasks.gradients import report as gradients_report
 
 LEARNING_RATE = 0.01  # for the clipping demo: the size of one SGD step
@@ -91,7 +87,7 @@ class Result:
     def to_json(self):
         return {
             "task": "gradients",
-            "setup": settings(self.config),
+            "setup": as_json(self.config),
             "curves": [
                 {
                     "cell": c.cell,
@@ -251,9 +247,6 @@ def run(config):
     result.files["json"] = out / "gradients.json"
     write_json(result.files["json"], result.to_json())
     return result
-
-
-# ---------------------------------------------------------------- command line
 
 
 def add_parser(subparsers):

@@ -1,4 +1,4 @@
-"""The two sequence tasks of `unrolled memory`, as arrays (the module docstring of memory.py
+"""The two sequence tasks of `unrolled memory`, as arrays (the module docstring of task.py
 explains them). Each call draws fresh sequences from `rng`, so a seeded generator gives the
 same data every time."""
 

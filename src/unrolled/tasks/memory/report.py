@@ -119,7 +119,7 @@ def format_text(result):
 
 def _keep(config):
     B = config.keep_bias
-    if B is None:
+    if B == "keras":
         return "keras (LSTM forget 1, others 0)"
     plus, minus = f"{B:+g}", f"{0.0 - B:+g}"  # 0.0 - 0.0 is +0, where -0.0 would print "-0"
     return f"{B:g} (LSTM forget {plus} / input {minus}, GRU update {plus})"

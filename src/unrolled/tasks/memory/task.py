@@ -27,8 +27,8 @@ at step 50 is scaled by about 0.73^49 = 2e-7 at initialisation, and the LSTM rar
 within this budget. A SimpleRNN has no gate to open: its best start is already the orthogonal
 W_hh it gets (Saxe et al. 2014; see `unrolled gradients`).
 
-The data lives in memory_data.py, one (cell, T) run in memory_train.py, the table and the plot
-in memory_report.py; this module runs the grid, checks the settings and writes the files.
+The data lives in data.py, one (cell, T) run in train.py, the table and the plot in report.py;
+this module resolves the settings, runs the grid and writes the files.
 """
 
 import argparse
@@ -37,29 +37,28 @@ import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
-from functools import partial
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from unrolled.errors import invalid
+from unrolled.tasks._shared.blas import one_blas_thread
 from unrolled.tasks._shared.cells import KINDS, NAMES
-from unrolled.tasks._shared.common import (
-    Given,
-    GivenTrue,
+from unrolled.tasks._shared.flags import (
     add_cells_flag,
     add_common_flags,
     add_task_parser,
+    comma_list,
+    config_from,
+)
+from unrolled.tasks._shared.settings import (
+    as_json,
     check_cells,
     check_common,
     check_integer,
-    comma_list,
-    config_from,
+    defaults,
     flag,
-    given_fields,
-    one_blas_thread,
-    refuse_given,
-    settings,
+    unused,
 )
 from unrolled.tasks.memory import report as memory_report
 from unrolled.tasks.memory.report import HIT
@@ -72,25 +71,35 @@ TASKS = ("recall", "adding")
 class Config:
     task: str = "recall"  # "recall" the first symbol, or the "adding" problem
     cells: tuple = KINDS  # cells to compare, all with the same budget
-    lengths: tuple = (5, 10, 20, 50, 100)  # sequence lengths T
-    symbols: int = 8  # K: the recall task's alphabet; chance is 1/K
+    lengths: tuple | None = None  # sequence lengths T; None -> 5 to 100 (--quick: 5, 50)
+    symbols: int | None = None  # K: the recall task's alphabet (chance 1/K); None -> 8
     hidden: int = 16  # H for every cell (3 bits to keep); at 32 a SimpleRNN sometimes latches
-    train: int = 2048  # training sequences per (cell, T)
-    epochs: int = 20  # at most; a run stops once it has solved its training set
+    train: int | None = None  # training sequences per (cell, T); None -> 2048
+    epochs: int | None = None  # at most (None -> 20); a run stops once it solves its data
     batch_size: int = 64  # sequences per update: 32 updates per epoch
     learning_rate: float = 0.01  # Adam; 10x Keras's default, these tasks are small
     clipnorm: float = 1.0  # global gradient clipping, against the explosions of `gradients`
-    keep_bias: float | None = 4.0  # gated cells' initial keep bias (module doc); None: Keras's
-    test: int = 1000  # held-out sequences per T
-    repeats: int = 3  # independent runs (data, weights) per (cell, T): the table shows the mean
-    quick: bool = False  # a seconds-long run for tests: QUICK sets the fields not given
+    keep_bias: float | str | None = None  # gated cells' keep bias (doc above); None -> 4.0
+    test: int | None = None  # held-out sequences per T; None -> 1000
+    repeats: int | None = None  # independent runs per (cell, T), averaged; None -> 3
+    quick: bool = False  # a seconds-long run for tests: QUICK fills the fields not given
     seed: int = 0  # same seed, same data, weights and numbers
     out: str | None = None  # folder for memory.png and memory.json; None: runs/memory-<time>
     quiet: bool = False  # no progress bar, just the table
     json: bool = False  # print memory.json to stdout instead of the table
 
 
+# what a field not given gets: --quick's tiny settings first (with it), then the defaults
 QUICK = dict(lengths=(5, 50), train=1024, epochs=10, test=300, repeats=1)
+DEFAULTS = dict(
+    lengths=(5, 10, 20, 50, 100),
+    symbols=8,
+    train=2048,
+    epochs=20,
+    keep_bias=4.0,
+    test=1000,
+    repeats=3,
+)
 
 
 @dataclass
@@ -115,7 +124,7 @@ class Result:
     def to_json(self):
         return {
             "task": "memory",
-            "config": settings(self.config),
+            "config": as_json(self.config),
             "chance": self.chance,
             "metric": _metric(self.config),
             "seconds": round(self.seconds, 2),
@@ -128,11 +137,30 @@ def _metric(config):
     return "accuracy" if config.task == "recall" else f"share within {HIT} of the sum"
 
 
-def _check(config, given):
-    """Every setting, before any work; `given`: the fields the user set."""
+def resolve(config):
+    """The settings actually used, checked before any work: a flag given where it would do
+    nothing (--symbols with --task adding, --keep-bias without a gated cell) is refused, even
+    with the default's value; --quick, then the defaults, fill the fields not given."""
     if config.task not in TASKS:
         raise invalid("--task", f"one of {', '.join(TASKS)}", config.task)
     check_cells(config.cells, KINDS)
+    if config.task != "recall":
+        unused(
+            config,
+            ("symbols",),
+            f"only --task recall has symbols, expected it left out with --task {config.task}; "
+            f"got --symbols {config.symbols}.",
+        )
+    if not {"lstm", "gru"} & set(config.cells):
+        unused(
+            config,
+            ("keep_bias",),
+            "only the gated cells have one, expected --cells with lstm or gru; "
+            f"got --cells {','.join(config.cells)}.",
+        )
+    if config.quick:
+        config = defaults(config, QUICK)
+    config = defaults(config, DEFAULTS)
     if not config.lengths or any(
         isinstance(T, bool) or not isinstance(T, int) or T < 1 for T in config.lengths
     ):
@@ -141,26 +169,6 @@ def _check(config, given):
         if len(set(values)) < len(values):  # a repeat would show the same column or row twice
             raise invalid(name, "distinct values", ",".join(map(str, values)))
     check_integer(config.symbols, "--symbols", low=2)
-    if config.task != "recall":  # even the default's value, typed: it would do nothing
-        refuse_given(
-            config,
-            ("symbols",),
-            given,
-            lambda _, flags, typed: (
-                f"{flags}: only --task recall has symbols, expected it left out with "
-                f"--task {config.task}; got {typed}."
-            ),
-        )
-    if not {"lstm", "gru"} & set(config.cells):
-        refuse_given(
-            config,
-            ("keep_bias",),
-            given,
-            lambda _, flags, typed: (
-                f"{flags}: only the gated cells have one, expected --cells with lstm or gru; "
-                f"got --cells {','.join(config.cells)}."
-            ),
-        )
     for name in ("hidden", "train", "epochs", "batch_size", "test", "repeats"):
         check_integer(getattr(config, name), flag(name))
     for name in ("learning_rate", "clipnorm"):
@@ -168,23 +176,17 @@ def _check(config, given):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             raise invalid(flag(name), "a number > 0", value)
     B = config.keep_bias
-    if B is not None and not (isinstance(B, (int, float)) and math.isfinite(B)):
+    if B != "keras" and not (isinstance(B, (int, float)) and math.isfinite(B)):
         raise invalid("--keep-bias", "a finite number or 'keras'", B)
     check_common(config, "memory")
+    return config
 
 
-def run(config, given=None):
-    """Train every (cell, T), score on held-out data, write memory.png and memory.json.
-
-    given: the fields the user set (command-line flags; None -> those off Config's defaults);
-    --quick replaces only the others, and a flag given where it does nothing is an error.
-    """
+def run(config):
+    """Train every (cell, T), score on held-out data, write memory.png and memory.json."""
     from unrolled.files import run_dir, write_json
 
-    given = given_fields(config) if given is None else set(given)
-    if config.quick:  # tiny settings, except where the caller chose a value
-        config = replace(config, **{k: v for k, v in QUICK.items() if k not in given})
-    _check(config, given)
+    config = resolve(config)
     chance = 1.0 / config.symbols if config.task == "recall" else _adding_chance()
     total = (
         config.epochs
@@ -222,13 +224,10 @@ def _bar(total, quiet):
     return tqdm(total=total, unit="batch", disable=True if quiet else None, file=sys.stderr)
 
 
-# ---------------------------------------------------------------- command line
-
-
 def _bias(text):
-    """An argparse type: a number, or "keras" (None: the layers' own defaults)."""
+    """An argparse type: a number, or "keras" (the layers' own defaults)."""
     if text == "keras":
-        return None
+        return text
     try:
         return float(text)
     except ValueError:
@@ -238,44 +237,41 @@ def _bias(text):
 def add_parser(subparsers):
     help = "long-term memory: SimpleRNN vs LSTM vs GRU as the gap grows"
     p = add_task_parser(subparsers, "memory", help, __doc__)
-    d = Config()
-    add = partial(p.add_argument, action=Given)  # every flag noted when the user gives it
+    d, D = Config(), DEFAULTS
+    add = p.add_argument
     add("--task", default=d.task, help="recall or adding")
     add_cells_flag(p, d.cells)
-    lengths = ",".join(map(str, d.lengths))
+    lengths = ",".join(map(str, D["lengths"]))
     add(
         "--lengths",
         type=comma_list(int, "integers"),
-        default=lengths,
-        help="comma-separated T values",
+        help=f"comma-separated T values (default: {lengths})",
     )
-    add("--symbols", "-K", type=int, default=d.symbols, help="recall alphabet size K")
+    add("--symbols", "-K", type=int, help=f"recall alphabet size K (default: {D['symbols']})")
     add("--hidden", type=int, default=d.hidden, help="hidden units (every cell)")
-    add("--train", type=int, default=d.train, help="training sequences per run")
-    add("--epochs", type=int, default=d.epochs, help="at most this many epochs")
+    add("--train", type=int, help=f"training sequences per run (default: {D['train']})")
+    add("--epochs", type=int, help=f"at most this many epochs (default: {D['epochs']})")
     add("--batch-size", type=int, default=d.batch_size, help="batch size")
     add("--learning-rate", type=float, default=d.learning_rate, help="Adam's rate")
     add("--clipnorm", type=float, default=d.clipnorm, help="global clip norm")
     add(
         "--keep-bias",
         type=_bias,
-        default=d.keep_bias,
         metavar="B",
         help="gated cells start keeping: LSTM forget bias +B, input bias -B, GRU "
-        "update bias +B; 'keras' for Keras's defaults",
+        f"update bias +B; 'keras' for Keras's defaults (default: {D['keep_bias']})",
     )
-    add("--test", type=int, default=d.test, help="held-out sequences per T")
-    add("--repeats", type=int, default=d.repeats, help="runs per (cell, T)")
+    add("--test", type=int, help=f"held-out sequences per T (default: {D['test']})")
+    add("--repeats", type=int, help=f"runs per (cell, T) (default: {D['repeats']})")
     quick = "tiny settings that run in seconds (the flags given keep their values)"
-    add("--quick", action=GivenTrue, help=quick)
+    add("--quick", action="store_true", help=quick)
     add_common_flags(p, quiet="no progress bar", json="print memory.json to stdout")
     p.set_defaults(func=main)
     return p
 
 
 def main(args):
-    config = config_from(Config, args)
-    result = run(config, given=given_fields(config, args))
+    result = run(config_from(Config, args))
     if result.config.json:
         print(json.dumps(result.to_json(), indent=2))
     else:

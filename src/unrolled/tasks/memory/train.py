@@ -1,6 +1,6 @@
 """One run of `unrolled memory`: a fresh Sequential([cell(H), Dense]) trained on one length T
 and scored on held-out sequences. Every cell sees the same data, budget and optimizer; the
-weights and the shuffling are seeded per (cell, T, repeat) (see memory.py's docstring)."""
+weights and the shuffling are seeded per (cell, T, repeat) (see task.py's docstring)."""
 
 import math
 import time
@@ -41,9 +41,9 @@ def build_model(cell, D, outputs, config):
         ]
     )
     bias, B = model.layers[0].params.get("bias"), config.keep_bias
-    if B is not None and cell == "lstm":  # gate order i, f, c, o; written in place (flat buffer)
+    if B != "keras" and cell == "lstm":  # gate order i, f, c, o; written in place (flat buffer)
         bias[:H], bias[H : 2 * H] = -B, B  # write little, forget little
-    elif B is not None and cell == "gru":
+    elif B != "keras" and cell == "gru":
         bias[0, :H] = B  # gate order z, r, h; z = 1 keeps the old state
     model.compile(
         optimizer=Adam(config.learning_rate, global_clipnorm=config.clipnorm),

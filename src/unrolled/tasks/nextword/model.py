@@ -17,8 +17,9 @@ from unrolled import config as unrolled_config
 from unrolled.callbacks import Callback
 from unrolled.errors import InputError
 from unrolled.generate import generate, most_likely
-from unrolled.tasks._shared.common import load_task_model, one_blas_thread, refuse_disagreeing
+from unrolled.tasks._shared.blas import one_blas_thread
 from unrolled.tasks._shared.printing import format_table
+from unrolled.tasks._shared.user_files import load_task_model
 
 
 @dataclass
@@ -30,7 +31,6 @@ class Answer:
     continuation: str  # the prompt followed by --length generated words
 
 
-# -- the network -----------------------------------------------------------------------------
 def build_model(V, config):
     """Embedding(V, E) or one-hot -> LSTM(units) x layers -> Dense(V, softmax), compiled."""
     from unrolled.layers import LSTM, Dense, Embedding
@@ -60,20 +60,16 @@ def build_model(V, config):
     return model
 
 
-def load(config, given, task="nextword"):
-    """(model, vocabulary, extras) from the model file config.model, or one clear line; a
-    network flag in `given` (context, lower, input, embed_dim, units, layers) that disagrees
-    with the file's is an error."""
+def load(path):
+    """(model, vocabulary, extras) from a model file `unrolled nextword` saved, or one line."""
     from unrolled.data import Vocabulary
 
-    model, extras = load_task_model(config.model, task)
-    vocab = Vocabulary.from_state(extras["vocabulary"])
-    refuse_disagreeing(config, saved_settings(model, vocab, extras), given)
-    return model, vocab, extras
+    model, extras = load_task_model(path, "nextword")
+    return model, Vocabulary.from_state(extras["vocabulary"]), extras
 
 
 def saved_settings(model, vocab, extras):
-    """The network settings (nextword's NETWORK fields) of a loaded model file: context and
+    """The network settings of a loaded model file (the Config fields it fixes): context and
     input from its extras, lower from its vocabulary, the sizes from its layers."""
     lstms = [layer for layer in model.layers if getattr(layer, "kind", None) == "lstm"]
     embedded = extras["input"] == "embedding"
@@ -144,7 +140,6 @@ def accuracy(model, inputs, y):
     return float((top5[:, 0] == y).mean()), float((top5 == y[:, None]).any(axis=-1).mean())
 
 
-# -- prompts -------------------------------------------------------------------------------
 def prompt_ids(prompt, vocab, context):
     """The ids (at least `context`) of a prompt, or an error naming an unknown word or the
     count."""
@@ -164,13 +159,13 @@ def prompt_ids(prompt, vocab, context):
     return vocab.encode(words)
 
 
-def answer(model, vocab, prompt, settings, rng):
-    """The top-5 next words after `prompt` and a continuation of settings["length"] words.
+def answer(model, vocab, prompt, config, rng):
+    """The top-5 next words after `prompt` and a continuation of config.length words.
 
-    settings: the task settings stored with the model ("context", "input").
+    config: the task's resolved Config (its context and input are the model's).
     rng: np.random.Generator for sampling (unused when greedy).
     """
-    C, kind, V = settings["context"], settings["input"], len(vocab)
+    C, kind, V = config.context, config.input, len(vocab)
     ids = prompt_ids(prompt, vocab, C)
 
     def window_step():
@@ -185,9 +180,7 @@ def answer(model, vocab, prompt, settings, rng):
 
     probs = window_step()(int(ids[-1]))  # p(next word | the prompt's last C words)
     top = [(vocab.symbols_[i], p) for i, p in most_likely(probs, 5)]
-    new = generate(
-        window_step(), ids[-1:], settings["length"], settings["temperature"], settings["top_k"], rng
-    )
+    new = generate(window_step(), ids[-1:], config.length, config.temperature, config.top_k, rng)
     return Answer(prompt, top, vocab.decode([*ids.tolist(), *new]))
 
 
@@ -198,16 +191,16 @@ def format_answer(a):
     return f"prompt: {a.prompt}\n{indented}\ncontinuation: {a.continuation}"
 
 
-def interactive(model, vocab, settings, rng, stdin, result, stream):
+def interactive(model, vocab, config, rng, stdin, result, stream):
     """Answer each non-blank line of stdin; a bad line prints an error and the loop goes on."""
     if getattr(stdin, "isatty", lambda: False)():
-        print(f"type {settings['context']} or more words, Ctrl-D to quit", file=sys.stderr)
+        print(f"type {config.context} or more words, Ctrl-D to quit", file=sys.stderr)
     for line in stdin:
         prompt = line.strip()
         if not prompt:
             continue
         try:
-            result.answers.append(answer(model, vocab, prompt, settings, rng))
+            result.answers.append(answer(model, vocab, prompt, config, rng))
         except InputError as error:
             print(f"error: {error}", file=sys.stderr, flush=True)
             continue

@@ -11,14 +11,14 @@ predict the 4th with a softmax over all 112. Here:
     5) answer prompts: the 5 likeliest next words and a generated continuation
 With a context of 3 the fable allows at most 199/201 = 99.0% top-1: two 3-word contexts are
 followed by different words in different places.
-The network, its training and the prompt answers live in nextword_model.py.
+The network, its training and the prompt answers live in model.py.
 """
 
+import argparse
 import dataclasses
 import json
 import sys
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,24 +29,18 @@ from unrolled.errors import InputError, invalid
 from unrolled.files import write_json
 from unrolled.generate import check_sampling
 from unrolled.models.saving import suffix_problem
-from unrolled.tasks._shared.common import (
-    Given,
-    GivenBoolean,
-    GivenTrue,
-    add_common_flags,
-    add_task_parser,
+from unrolled.tasks._shared.flags import add_common_flags, add_task_parser, config_from
+from unrolled.tasks._shared.printing import printer
+from unrolled.tasks._shared.settings import (
     check_common,
     check_integer,
-    check_writable,
-    config_from,
+    defaults,
+    fixed,
     flag,
-    given_fields,
-    printer,
-    read_text,
-    refuse_given,
+    unused,
 )
+from unrolled.tasks._shared.user_files import check_writable, read_text
 from unrolled.tasks.nextword.model import (
-    Answer,
     accuracy,
     answer,
     build_model,
@@ -55,10 +49,9 @@ from unrolled.tasks.nextword.model import (
     load,
     model_inputs,
     prompt_ids,
+    saved_settings,
     train,
 )
-
-__all__ = ["Answer", "Config", "Result", "add_parser", "answer", "build_model", "run"]
 
 TASK = "nextword"
 INPUTS = ("embedding", "onehot")
@@ -68,22 +61,23 @@ GENERATION = ("length", "temperature", "top_k")  # used only to answer prompts
 
 @dataclass
 class Config:
-    """Settings of one nextword run; each field is one command-line flag."""
+    """Settings of one nextword run; each field is one command-line flag. `resolve` fills the
+    fields left None: the network's from the model file with --model, the rest from DEFAULTS."""
 
     text: str | None = None  # a UTF-8 text file to learn from; None -> the built-in fable
-    context: int = 3  # words the model sees: the tutorial's "3 symbols in, 1 out"
-    lower: bool = True  # lower-case the text (the fable's 112 symbols are lower case)
-    input: str = "embedding"  # "embedding" (learned vectors) or "onehot" (V-wide 0/1 vectors)
-    embed_dim: int = 64  # embedding width; 64 is plenty for a vocabulary of ~100 words
-    units: int = 512  # per LSTM layer, as in the TensorFlow version of this example
-    layers: int = 2  # stacked LSTM layers, as in the TensorFlow version
-    epochs: int = 40  # measured on the fable: 96.5% top-1 after 30 epochs, 99.0% after 40
-    batch_size: int = 16  # windows per step: 13 RMSprop steps per epoch on the fable
-    learning_rate: float = 0.003  # RMSprop; the TF version's 0.001 needs > 60 epochs here
+    context: int | None = None  # words the model sees
+    lower: bool | None = None  # lower-case the text
+    input: str | None = None  # "embedding" (learned vectors) or "onehot" (V-wide 0/1 vectors)
+    embed_dim: int | None = None  # embedding width
+    units: int | None = None  # per LSTM layer
+    layers: int | None = None  # stacked LSTM layers
+    epochs: int | None = None  # passes over the windows
+    batch_size: int | None = None  # windows per RMSprop step
+    learning_rate: float | None = None  # RMSprop's step size
     prompt: str | None = None  # words to continue, e.g. "had a general"
     interactive: bool = False  # read prompts from standard input, one per line, until EOF
-    length: int = 10  # words generated after each prompt
-    temperature: float = 0.0  # 0 -> greedy (the default here); > 0 samples
+    length: int | None = None  # words generated after each prompt
+    temperature: float | None = None  # 0 -> greedy; > 0 samples
     top_k: int | None = None  # sample only among the k likeliest words
     save: str | None = None  # write the trained model (with its vocabulary) to this file
     model: str | None = None  # reuse a saved model file: no training
@@ -91,6 +85,21 @@ class Config:
     out: str | None = None  # also write metrics.json and model.npz to this folder
     quiet: bool = False  # no progress bar and no facts; only answers and the summary
     json: bool = False  # print the result as JSON on stdout (facts go to stderr)
+
+
+DEFAULTS = dict(  # what a field left None gets (with --model, the network's come from the file)
+    context=3,  # the tutorial's "3 symbols in, 1 out"
+    lower=True,  # the fable's 112 symbols are lower case
+    input="embedding",
+    embed_dim=64,  # plenty for a vocabulary of ~100 words
+    units=512,  # as in the TensorFlow version of this example
+    layers=2,  # as in the TensorFlow version
+    epochs=40,  # measured on the fable: 96.5% top-1 after 30 epochs, 99.0% after 40
+    batch_size=16,  # 13 RMSprop steps per epoch on the fable
+    learning_rate=0.003,  # the TF version's 0.001 needs > 60 epochs here
+    length=10,
+    temperature=0.0,  # greedy
+)
 
 
 @dataclass
@@ -116,8 +125,38 @@ class Result:
         return d
 
 
-def _check(config, given):
-    """Validate every setting once, before any file is read; `given`: the fields the user set."""
+def resolve(config):
+    """The settings actually used, checked before any training, and the model file's
+    (model, vocabulary, extras) with --model, else None.
+
+    With --model the file fixes the network (a network flag that disagrees is an error) and a
+    training flag is refused; without --prompt or --interactive a generation flag is refused
+    (either whatever its value). The fields still None get DEFAULTS.
+    """
+    for other in ("save", "text"):
+        if config.model is not None and getattr(config, other) is not None:
+            raise InputError(f"Pass either --model FILE (reuse a model) or --{other}, not both.")
+    if config.model is not None:
+        why = "a saved model is used as it was trained, so expected it left out."
+        unused(config, TRAINING, why)
+    if config.prompt is None and not config.interactive:
+        why = "it only shapes answers to --prompt or --interactive, so expected it left out."
+        unused(config, GENERATION, why)
+    saved = None
+    if config.model is not None:
+        saved = load(config.model)
+        config = fixed(
+            config,
+            saved_settings(*saved),
+            "the model file",
+            lambda f: f"leave {f} out to use the model's setting",
+        )
+        if config.prompt is None and not config.interactive:
+            raise InputError(
+                "Argument `--model`: a saved model answers prompts, expected --prompt WORDS or "
+                "--interactive with it, got neither."
+            )
+    config = defaults(config, DEFAULTS)
     for name in ("context", "embed_dim", "units", "layers", "epochs", "batch_size"):
         check_integer(getattr(config, name), flag(name))
     check_integer(config.length, "--length", low=0)
@@ -126,13 +165,6 @@ def _check(config, given):
     if not config.learning_rate > 0:
         raise invalid("--learning-rate", "a positive number", config.learning_rate)
     check_sampling(config.temperature, config.top_k, ("--temperature", "--top-k"))
-    for other in ("save", "text"):
-        if config.model is not None and getattr(config, other) is not None:
-            raise InputError(f"Pass either --model FILE (reuse a model) or --{other}, not both.")
-    if config.model is not None:
-        _unused(config, TRAINING, given, "a saved model is used as it was trained")
-    if config.prompt is None and not config.interactive:
-        _unused(config, GENERATION, given, "it only shapes answers to --prompt or --interactive")
     if config.top_k is not None and config.temperature == 0:
         raise InputError(
             "Argument `--top-k`: only used when sampling, expected --temperature > 0 with it, "
@@ -142,18 +174,7 @@ def _check(config, given):
         raise InputError(f"Argument `--save`: {problem}.")
     check_writable(config.save, "--save", folder=False)
     check_common(config)  # --out only when given: nothing is written without it
-
-
-def _unused(config, names, given, why):
-    """One line naming the flags of `names` the user gave, which `why` leaves unused."""
-    refuse_given(
-        config,
-        names,
-        given,
-        lambda one, flags, typed: (
-            f"{flags}: {why}, so expected {'it' if one else 'them'} left out; got {typed}."
-        ),
-    )
+    return config, saved
 
 
 def _prepare(config):
@@ -170,36 +191,26 @@ def _prepare(config):
     return vocab.fit(tokens), tokens, source
 
 
-def run(config, stdin=None, given=None):
+def run(config, stdin=None):
     """Train (or load) a next-word model, score it and answer prompts; returns a Result.
 
-    stdin: where --interactive reads prompts from (default sys.stdin); given: the fields the
-    user set (command-line flags; None -> those off Config's defaults), refused where unused.
+    stdin: where --interactive reads prompts from (default sys.stdin).
     """
-    given = given_fields(config) if given is None else set(given)
-    _check(config, given)
+    config, saved = resolve(config)
     say = printer(config.json, config.quiet)
     unrolled_config.set_seed(config.seed)
 
     # 1) + 2) vocabulary and windows, or a model file; a bad prompt fails before training
-    if config.model is not None:
-        model, vocab, extras = load(config, given)  # a network flag must agree with it
-        if config.prompt is None and not config.interactive:
-            raise InputError(
-                "Argument `--model`: a saved model answers prompts, expected --prompt WORDS or "
-                "--interactive with it, got neither."
-            )
-        settings = {"context": extras["context"], "input": extras["input"]}
+    if saved is not None:
+        model, vocab, extras = saved
     else:
         vocab, tokens, source = _prepare(config)
-        settings = {"context": config.context, "input": config.input}
-    settings.update(length=config.length, temperature=config.temperature, top_k=config.top_k)
-    C, V = settings["context"], len(vocab)
+    C, V = config.context, len(vocab)
     if config.prompt is not None:
         prompt_ids(config.prompt, vocab, C)
     say(f"vocab size: {V}")
 
-    if config.model is not None:
+    if saved is not None:
         say(f"model: {config.model} (trained on {extras.get('source')}; no training)")
         result = Result(V, 0, extras.get("top1"), extras.get("top5"), 0, 0.0)
     else:
@@ -246,10 +257,10 @@ def run(config, stdin=None, given=None):
     stream = sys.stderr if config.json else sys.stdout
     rng = np.random.default_rng(config.seed)
     if config.prompt is not None:
-        result.answers.append(answer(model, vocab, config.prompt, settings, rng))
+        result.answers.append(answer(model, vocab, config.prompt, config, rng))
         print(format_answer(result.answers[-1]), file=stream, flush=True)
     if config.interactive:
-        interactive(model, vocab, settings, rng, stdin or sys.stdin, result, stream)
+        interactive(model, vocab, config, rng, stdin or sys.stdin, result, stream)
 
     if config.out:
         write_json(Path(config.out) / "metrics.json", result.to_dict())
@@ -258,28 +269,35 @@ def run(config, stdin=None, given=None):
     return result
 
 
-# -- command line ------------------------------------------------------------------------------
 def add_parser(subparsers):
     """Add `unrolled nextword` with one flag per Config field."""
     help = "next-word prediction with an LSTM (the tutorial's 'Belling the Cat')"
     parser = add_task_parser(subparsers, TASK, help, __doc__)
-    d = Config()
-    add = partial(parser.add_argument, action=Given)  # every flag noted when the user gives it
+    D, add = DEFAULTS, parser.add_argument
     add("--text", metavar="FILE", help="UTF-8 text to learn from (default: the built-in fable)")
-    add("--context", type=int, default=d.context, help="words in, to predict the next one")
-    add("--lower", action=GivenBoolean, default=d.lower, help="lower-case the text")
-    add("--input", choices=INPUTS, default=d.input, help="how words enter the LSTM")
-    add("--embed-dim", type=int, default=d.embed_dim, help="embedding width")
-    add("--units", type=int, default=d.units, help="units per LSTM layer")
-    add("--layers", type=int, default=d.layers, help="stacked LSTM layers")
-    add("--epochs", type=int, default=d.epochs, help="training epochs")
-    add("--batch-size", type=int, default=d.batch_size, help="windows per step")
-    add("--learning-rate", "--lr", type=float, default=d.learning_rate, help="RMSprop step size")
+    add("--context", type=int, help=f"words in, to predict the next one (default: {D['context']})")
+    add(
+        "--lower",
+        action=argparse.BooleanOptionalAction,
+        help=f"lower-case the text (default: {D['lower']})",
+    )
+    add("--input", choices=INPUTS, help=f"how words enter the LSTM (default: {D['input']})")
+    add("--embed-dim", type=int, help=f"embedding width (default: {D['embed_dim']})")
+    add("--units", type=int, help=f"units per LSTM layer (default: {D['units']})")
+    add("--layers", type=int, help=f"stacked LSTM layers (default: {D['layers']})")
+    add("--epochs", type=int, help=f"training epochs (default: {D['epochs']})")
+    add("--batch-size", type=int, help=f"windows per step (default: {D['batch_size']})")
+    add(
+        "--learning-rate",
+        "--lr",
+        type=float,
+        help=f"RMSprop step size (default: {D['learning_rate']})",
+    )
     add("--prompt", help="words to continue, e.g. 'had a general'")
-    add("--interactive", action=GivenTrue, help="read prompts from stdin until EOF")
-    add("--length", type=int, default=d.length, help="words to generate after a prompt")
-    add("--temperature", type=float, default=d.temperature, help="0: greedy; > 0: sample")
-    add("--top-k", type=int, default=d.top_k, help="sample among the k likeliest words")
+    add("--interactive", action="store_true", help="read prompts from stdin until EOF")
+    add("--length", type=int, help=f"words to generate after a prompt (default: {D['length']})")
+    add("--temperature", type=float, help="0: greedy; > 0: sample")
+    add("--top-k", type=int, help="sample among the k likeliest words")
     add("--save", metavar="FILE", help="save the trained model (and vocabulary) here")
     add("--model", metavar="FILE", help="reuse a saved model: no training")
     add_common_flags(
@@ -293,6 +311,5 @@ def add_parser(subparsers):
 
 
 def _main(args):
-    config = config_from(Config, args)
-    run(config, given=given_fields(config, args))
+    run(config_from(Config, args))
     return 0

@@ -1,4 +1,4 @@
-"""The networks `unrolled trace` can run, each a `Net` (trace_steps.py):
+"""The networks `unrolled trace` can run, each a `Net` (steps.py):
 
     tutorial_net   the tutorial's worked example, with its printed weights
     random_net     an RNN, LSTM or GRU over the same vocabulary with seeded random weights
@@ -10,7 +10,7 @@ import numpy as np
 
 from unrolled.errors import InputError, invalid
 from unrolled.tasks._shared.cells import GATES, KIND_OF, initial_bias
-from unrolled.tasks._shared.common import load_model_file
+from unrolled.tasks._shared.user_files import load_model_file
 from unrolled.tasks.trace.steps import Net
 
 TUTORIAL_VOCAB = ("h", "e", "l", "o")

@@ -1,4 +1,4 @@
-"""The text output of `unrolled trace`: small tables built from trace.py's records.
+"""The text output of `unrolled trace`: small tables built from steps.py's records.
 
 Nothing is computed here except what a reader needs to compare (the tutorial's own numbers,
 the tutorial's scalar W_hh and b as traces and sums). One table per step: a row per named

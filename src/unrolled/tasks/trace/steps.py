@@ -62,7 +62,7 @@ class Step:
     target: str  # the next symbol
     x: np.ndarray  # (D,) the input vector
     prev_h: np.ndarray  # (H,)
-    parts: dict  # key -> (H,): the vectors between h_{t-1} and h_t (trace_report.PARTS)
+    parts: dict  # key -> (H,): the vectors between h_{t-1} and h_t (report.PARTS)
     h: np.ndarray  # (H,)
     c: np.ndarray | None  # (H,) the LSTM's cell state
     y: np.ndarray  # (V,) scores

@@ -15,8 +15,8 @@ y_2 = [1.90607732, 1.13779113, 0.95666016, 1.27422602], and the untrained net pr
 dL/dh from step t+1 into step t (`dh_future`), and checks the summed gradients against
 central finite differences. `--cell lstm|gru` traces a gated cell with seeded random weights;
 `--model FILE --input TEXT` traces the first recurrent layer of a model another task saved.
-The networks live in trace_nets.py, the math and its records (`Step`, `BackStep`) in
-trace_steps.py, the text output in trace_report.py; this module picks the network, runs it
+The networks live in nets.py, the math and its records (`Step`, `BackStep`) in steps.py,
+the text output in report.py; this module resolves the settings, picks the network, runs it
 and writes JSON.
 """
 
@@ -27,29 +27,25 @@ import numpy as np
 
 from unrolled.errors import InputError, invalid
 from unrolled.tasks._shared.cells import KINDS
-from unrolled.tasks._shared.common import (
-    Given,
-    add_common_flags,
-    add_task_parser,
-    check_common,
-    config_from,
-    given_fields,
-    refuse_given,
-)
+from unrolled.tasks._shared.flags import add_common_flags, add_task_parser, config_from
+from unrolled.tasks._shared.settings import check_common, defaults, unused
 from unrolled.tasks.trace.nets import model_net, random_net, tutorial_net
 from unrolled.tasks.trace.steps import Net, backward, check_gradients, forward, total_loss
 
 
 @dataclass
 class Config:
-    word: str = "hello"  # the tutorial's word: inputs h e l l, targets e l l o
-    cell: str = "rnn"  # "rnn": the tutorial's weights; "lstm" or "gru": seeded random ones
+    word: str | None = None  # None -> "hello", the tutorial's: inputs h e l l, targets e l l o
+    cell: str | None = None  # None -> "rnn", the tutorial's weights; "lstm", "gru": seeded random
     backward: bool = False  # also run BPTT step by step and check it by finite differences
     model: str | None = None  # a model file saved by another task, traced instead of a cell
     input: str | None = None  # the text fed to --model (its last symbol is only a target)
     seed: int = 0  # draws the random weights of --cell lstm|gru (and FD samples of big models)
     json: bool = False  # print one JSON document instead of the tables
     out: str | None = None  # folder for trace.json; nothing is written without it
+
+
+DEFAULTS = dict(word="hello", cell="rnn")  # without --model
 
 
 @dataclass
@@ -95,9 +91,6 @@ def _plain(record, skip=()):
     return fields
 
 
-# ---------------------------------------------------------------- run
-
-
 def _symbols(net, text, argument):
     """Split `text` into the net's symbols; one clear error naming any unknown symbol."""
     symbols = net.tokenize(text) if net.tokenize else list(text)
@@ -114,34 +107,31 @@ def _symbols(net, text, argument):
     return symbols
 
 
-def _validate(config, given):
-    """Every setting, before any work; `given`: the fields the user set."""
+def resolve(config):
+    """The settings actually used, checked before any work. With --model the file fixes the
+    cell, so --word and --cell are refused (whatever their value); without it they default."""
     check_common(config)  # --out only when given: trace writes nothing without it
-    if config.cell not in KINDS:
-        raise invalid("--cell", f"one of {', '.join(KINDS)}", config.cell)
-    if config.model is None and config.input is not None:
-        raise invalid("--input", "to be used with --model FILE", config.input)
-    if config.model is not None:  # even the default's value, typed: the model file decides
-        refuse_given(
+    if config.model is not None:
+        unused(
             config,
             ("word", "cell"),
-            given,
-            lambda _, flags, typed: (
-                f"{flags} cannot be combined with `--model` (the model file fixes the cell; "
-                f"give its text with `--input`); got {typed}."
-            ),
+            "cannot be combined with `--model` (the model file fixes the cell; give its text "
+            "with `--input`).",
         )
         if config.input is None:
             raise invalid("--input", "a text to feed the model given with --model", None)
+        return config
+    if config.input is not None:
+        raise invalid("--input", "to be used with --model FILE", config.input)
+    config = defaults(config, DEFAULTS)
+    if config.cell not in KINDS:
+        raise invalid("--cell", f"one of {', '.join(KINDS)}", config.cell)
+    return config
 
 
-def run(config, given=None):
-    """Trace the configured network; write trace.json when config.out is set.
-
-    given: the fields the user set (command-line flags; None -> those off Config's defaults),
-    refused where the model file decides them.
-    """
-    _validate(config, given_fields(config) if given is None else set(given))
+def run(config):
+    """Trace the configured network; write trace.json when config.out is set."""
+    config = resolve(config)
     if config.model is not None:
         net = model_net(config.model, config.backward)
         text, argument = config.input, "--input"
@@ -163,22 +153,13 @@ def run(config, given=None):
     return result
 
 
-# ---------------------------------------------------------------- command line
-
-
 def add_parser(subparsers):
     help = "the tutorial's worked example (or any cell), one time step at a time"
     p = add_task_parser(subparsers, "trace", help, __doc__)
-    d = Config()
-    p.add_argument(
-        "--word", action=Given, default=d.word, help="word to trace, from the symbols h e l o"
-    )
-    p.add_argument(
-        "--cell",
-        action=Given,
-        default=d.cell,
-        help="rnn (the tutorial's weights), lstm or gru (seeded random)",
-    )
+    word, cell = DEFAULTS["word"], DEFAULTS["cell"]
+    p.add_argument("--word", help=f"word to trace, from the symbols h e l o (default: {word})")
+    cells = "rnn (the tutorial's weights), lstm or gru (seeded random)"
+    p.add_argument("--cell", help=f"{cells} (default: {cell})")
     p.add_argument(
         "--backward",
         action="store_true",
@@ -200,9 +181,8 @@ def add_parser(subparsers):
 
 
 def main(args):
-    config = config_from(Config, args)
-    result = run(config, given=given_fields(config, args))
-    if config.json:
+    result = run(config_from(Config, args))
+    if result.config.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
         from unrolled.tasks.trace.report import format_text

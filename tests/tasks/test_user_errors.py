@@ -1,8 +1,6 @@
 """User mistakes every task handles the same way: one line on stderr, exit code 2, no files."""
 
-import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,14 +9,6 @@ from unrolled import files
 from unrolled.cli import main
 from unrolled.errors import InputError
 from unrolled.tasks import charlm, forecast, gradients, memory, nextword, trace
-from unrolled.tasks._shared.common import (
-    Given,
-    GivenBoolean,
-    GivenTrue,
-    add_common_flags,
-    given_fields,
-    refuse_given,
-)
 
 FAST = {
     "trace": ["trace"],
@@ -97,7 +87,7 @@ def test_text_that_is_a_folder_says_so(task, folder, cli_error):
     assert "Argument `--text`: 'texts' is a folder, not a file." in err
 
 
-# -- --seed: an integer >= 0, checked before any work ------------------------------------------
+# a seed is an integer >= 0, checked before any work
 SEED_MESSAGE = "Received an invalid value for argument `--seed`, expected an integer >= 0, got -1."
 
 
@@ -128,7 +118,7 @@ def test_negative_seed_from_python_is_an_input_error(run, config, folder):
     assert list(folder.iterdir()) == []
 
 
-# -- an output path that cannot be written: one line, before any training ----------------------
+# an output path that cannot be written: one line, before any training
 needs_proc = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="/proc refuses new files on Linux"
 )
@@ -160,7 +150,7 @@ def test_default_run_folder_that_cannot_be_written_fails_before_training(
 
 
 def test_the_writability_probe_leaves_nothing_behind(folder):
-    from unrolled.tasks._shared.common import check_writable
+    from unrolled.tasks._shared.user_files import check_writable
 
     (folder / "runs").mkdir()
     check_writable("runs/a/b", "--out", folder=True)
@@ -187,7 +177,7 @@ def test_an_os_error_without_a_file_is_a_bug_and_keeps_its_traceback(folder, mon
         main([*FAST["gradients"], "--out", "run"])
 
 
-# -- usage mistakes name the subcommand --------------------------------------------------------
+# usage mistakes name the subcommand
 @pytest.mark.parametrize(
     "argv, prog",
     [
@@ -200,81 +190,3 @@ def test_an_os_error_without_a_file_is_a_bug_and_keeps_its_traceback(folder, mon
 def test_unrecognized_arguments_name_the_subcommand(argv, prog, folder, cli_error):
     err = cli_error(argv)
     assert err.startswith(f"error: {prog}: unrecognized arguments: ")
-
-
-# ---- the flags the user gave: noted by the parser, or off the defaults from Python ----------
-
-
-@dataclass
-class Settings:
-    units: int = 8
-    lower: bool = True
-    interactive: bool = False
-    seed: int = 0
-    out: str | None = None
-    quiet: bool = False
-
-
-def settings_parser():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--units", action=Given, type=int, default=8)
-    parser.add_argument("--lower", action=GivenBoolean, default=True)
-    parser.add_argument("--interactive", action=GivenTrue)
-    add_common_flags(parser, json=None)
-    return parser
-
-
-@pytest.mark.parametrize(
-    "argv, given",
-    [
-        ([], set()),
-        (["--units", "8", "--seed", "0"], {"units", "seed"}),  # the defaults, given explicitly
-        (["--lower", "--interactive", "--quiet"], {"lower", "interactive", "quiet"}),
-        (["--no-lower", "--out", "x"], {"lower", "out"}),
-    ],
-)
-def test_the_parser_notes_every_flag_given_even_with_its_default(argv, given):
-    args = settings_parser().parse_args(argv)
-    assert given_fields(None, args) == given
-    assert args.interactive is ("--interactive" in argv) and args.lower is (
-        "--no-lower" not in argv
-    )
-
-
-def test_from_python_the_fields_off_the_defaults_are_given():
-    assert given_fields(Settings(units=8, seed=0)) == set()
-    assert given_fields(Settings(units=4, lower=False, out="x")) == {"units", "lower", "out"}
-
-
-def test_refusing_given_flags_names_them_as_typed_in_the_order_of_names():
-    def words(one, flags, typed):
-        return f"{one}|{flags}|{typed}"
-
-    config = Settings(units=4, lower=False, seed=3)
-    refuse_given(config, ("units", "seed"), {"lower"}, words)  # none of them given: nothing
-    with pytest.raises(InputError) as error:
-        refuse_given(config, ("seed", "lower", "units"), {"units", "lower", "seed"}, words)
-    assert (
-        str(error.value)
-        == "False|Arguments `--seed`, `--no-lower`, `--units`|--seed 3 --no-lower --units 4"
-    )
-    with pytest.raises(InputError, match=r"^True\|Argument `--lower`\|--lower$"):
-        refuse_given(Settings(), ("lower",), {"lower"}, words)
-
-
-def test_refusing_a_disagreement_with_a_file_shows_values_as_typed():
-    from unrolled.tasks._shared.common import refuse_disagreeing
-
-    config = Settings(units=4, lower=False)
-    refuse_disagreeing(config, {"units": 4, "lower": True}, {"units"})  # agrees; lower not given
-    refuse_disagreeing(Settings(units=[1, 2]), {"units": (1, 2)}, {"units"})  # list == tuple
-    with pytest.raises(InputError) as error:
-        refuse_disagreeing(config, {"units": 8, "lower": True}, {"units", "lower"})
-    assert str(error.value) == (
-        "Argument `--units`: 4 disagrees with the model file, which was trained with 8; "
-        "leave --units out to use the model's setting."
-    )
-    with pytest.raises(InputError, match=r"`--units`: High,Open disagrees .* with Open;"):
-        refuse_disagreeing(Settings(units=("High", "Open")), {"units": ["Open"]}, {"units"})
-    with pytest.raises(InputError, match="`--lower`: --no-lower disagrees .* with --lower;"):
-        refuse_disagreeing(config, {"lower": True}, {"lower"})
