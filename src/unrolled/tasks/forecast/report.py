@@ -23,6 +23,7 @@ import numpy as np
 from unrolled import files
 from unrolled.tasks._shared import plots
 from unrolled.tasks._shared.printing import format_table
+from unrolled.tasks.forecast import intervals, significance
 
 __all__ = ["document", "dumps", "tables", "tutorial_pairing_sentence", "write", "write_metrics"]
 
@@ -39,20 +40,29 @@ BASELINE_NOTES = {
 }
 
 SKILL_CI = (
-    "95% interval of the skill: moving-block bootstrap over origins (2000 resamples, blocks "
-    "of max(h, round(n^(1/3))) origins), the 2.5th and 97.5th percentiles"
+    f"95% interval of the skill: moving-block bootstrap over origins ({significance.RESAMPLES} "
+    "resamples, blocks of max(h, round(n^(1/3))) origins), the 2.5th and 97.5th percentiles"
 )
 DM_PVALUE = (
     "Diebold-Mariano test against naive on squared error, with the Harvey-Leybourne-Newbold "
     "correction for horizon h; two-sided p-value from the normal tail (no scipy), given for "
-    "n >= 30 origins only (null below)"
+    f"n >= {significance.MIN_ORIGINS} origins only (null below)"
 )
 INTERVALS = (
     "conformal bands on each forecaster's own errors in units of the typical daily move known "
-    "at the origin (last price x EWMA volatility of returns, lambda 0.94), calibrated on the "
-    "latest tenth of the training windows, then adaptive conformal inference (gamma 0.005) "
-    "online on the latest 250 known errors; a band never uses its own day or later ones"
+    f"at the origin (last price x EWMA volatility of returns, lambda {intervals.LAMBDA}), "
+    f"calibrated on the latest {intervals.CALIBRATION:.0%} of the training windows, then "
+    f"adaptive conformal inference (gamma {intervals.GAMMA}) online on the latest "
+    f"{intervals.WINDOW} known errors; a band never uses its own day or later ones"
 )
+# the backtest table's mean ± std columns: (metric, digits, scale)
+BACKTEST_COLUMNS = (
+    ("rmse", 2, 1),
+    ("mae", 2, 1),
+    ("directional_accuracy", 1, 100),
+    ("skill", 3, 1),
+)
+LU = ("lower", "upper")  # a band's two columns in predictions.csv
 
 
 def _clean(value):
@@ -208,15 +218,6 @@ def _backtest_table(backtest, document):
     return format_table(headers, rows)
 
 
-# the backtest table's mean ± std columns: (metric, digits, scale)
-BACKTEST_COLUMNS = (
-    ("rmse", 2, 1),
-    ("mae", 2, 1),
-    ("directional_accuracy", 1, 100),
-    ("skill", 3, 1),
-)
-
-
 def _future_table(future):
     rows = [
         [date, f"{k + 1}", _fmt(v), _fmt(n)]
@@ -301,9 +302,6 @@ def _predictions_csv(data, origins, forecasts, bands, actual, future):
             cells += [f"{future[c][k]:.6g}" for c in columns] + [""] * (2 * len(edges))
             lines.append(",".join(cells + ["future"]))
     return "\n".join(lines) + "\n"
-
-
-LU = ("lower", "upper")  # a band's two columns in predictions.csv
 
 
 def _source_name(data):
