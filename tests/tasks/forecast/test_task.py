@@ -1,5 +1,6 @@
 """`unrolled forecast` end to end on small data: the CLI path, bad input, leakage, outputs."""
 
+import dataclasses
 import json
 import os
 import re
@@ -436,6 +437,70 @@ def test_multivariate_features_and_backtest(csv_file, tmp_path):
     assert set(b["summary"]["model"]["rmse"]) == {"mean", "std"}
     assert b["pooled"]["model"]["intervals"][0]["level"] == 0.8
     assert b["by_fold"][0]["metrics"]["naive"]["intervals"][1]["level"] == 0.95
+
+
+def test_a_plot_that_cannot_be_drawn_is_skipped_in_one_line(
+    csv_file, tmp_path, capsys, monkeypatch
+):
+    """matplotlib refusing the data (here its own message for a date past 9999) costs the run
+    only its plot: one line says so and why; metrics.json keeps the reason."""
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+
+    def refuse(*args, **kwargs):
+        raise ValueError("Date ordinal 3078336.75 converts to 10398-03-14 (using epoch\n1970)")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", refuse)
+    out = tmp_path / "out"
+    assert main(["forecast", "--csv", str(csv_file), "--out", str(out), *TINY]) == 0
+    assert capsys.readouterr().err == (
+        "warning: forecast.png skipped: the plot could not be drawn (ValueError: Date ordinal "
+        "3078336.75 converts to 10398-03-14 (using epoch 1970)); the other files are written.\n"
+    )
+    assert sorted(os.listdir(out)) == ["metrics.json", "model.npz", "predictions.csv"]
+    m = read_metrics(out)
+    assert m["plot_skipped"].startswith("ValueError: Date ordinal") and "plot" not in m["files"]
+    assert plt.get_fignums() == []  # the figure was closed all the same
+
+
+def test_a_full_disk_while_plotting_is_not_a_plot_problem(csv_file, tmp_path, monkeypatch):
+    """An OSError is an I/O failure, for the command line's one line, not a skipped plot."""
+    import matplotlib.figure
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", "forecast.png")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full)
+    config = Config(csv=str(csv_file), lookback=5, units=4, epochs=1, out=str(tmp_path / "o"))
+    with pytest.raises(OSError, match="No space left"):
+        run(dataclasses.replace(config, quiet=True))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # 1e308 overflows where it is accepted
+@pytest.mark.parametrize("wild", ["a price of 1e308", "a date of 1/1/9999"])
+def test_a_wild_cell_is_refused_or_the_run_completes(wild, tmp_path, capsys):
+    """Issue 12's repro: such a file once trained, then died in the plot with a traceback,
+    leaving model.npz and predictions.csv alone. Now the reader refuses it in one line (exit 2,
+    nothing written), or the run completes, its plot skipped in one line if need be."""
+    dates, values = prices()
+    lines = csv_lines(dates, values)
+    fields = lines[50].split(",") if "1e308" in wild else lines[-1].split(",")
+    if "1e308" in wild:
+        lines[50] = ",".join([*fields[:4], "1e308", *fields[5:]])
+    else:
+        lines[-1] = ",".join(["1/1/9999", *fields[1:]])
+    out = tmp_path / "out"
+    path = write_csv(tmp_path / "wild.csv", lines)
+    code = main(["forecast", "--csv", str(path), "--out", str(out), *TINY])
+    err = capsys.readouterr().err
+    assert code in (0, 2) and err.count("\n") <= 1 and "Traceback" not in err, err
+    if code == 2:
+        assert err.startswith("error: ") and not out.exists()
+        return
+    written = set(os.listdir(out))
+    assert {"metrics.json", "model.npz", "predictions.csv"} <= written
+    assert ("forecast.png" in written) == (err == "")
+    assert read_metrics(out)["plot_skipped"] is None or "forecast.png skipped" in err
 
 
 def test_json_prints_metrics_json(csv_file, tmp_path, capsys):

@@ -10,7 +10,9 @@ run folder.
 The tables: the results beside the baselines (with the skill's interval and the
 Diebold-Mariano p-value), the bands' coverage, RMSE by step, the backtest and the forecast past
 the data's end. The folder is created here, after every input was checked, so a user error
-writes nothing.
+writes nothing. A plot that cannot be drawn (a date matplotlib cannot place, a value it
+cannot scale) is skipped, and the reason kept in metrics.json ("plot_skipped"): it never
+costs the run its other files.
 """
 
 import dataclasses
@@ -312,13 +314,28 @@ def _source_name(data):
 
 
 def _plot(path, document, data, origins, forecasts, bands, actual, future):
+    """Draw forecast.png; None, or why it could not be drawn (one line). The figure is always
+    closed. An OSError (a full disk) is not a drawing problem: it is raised."""
     plt = plots.pyplot()
+    fig = plt.figure(figsize=(10, 5))
+    try:
+        _draw(fig, path, document, data, origins, forecasts, bands, actual, future)
+    except OSError:
+        raise
+    except Exception as error:  # matplotlib's, for data it cannot draw: the run goes on
+        return " ".join(f"{type(error).__name__}: {error}".split())[:300]
+    finally:
+        plt.close(fig)
+    return None
+
+
+def _draw(fig, path, document, data, origins, forecasts, bands, actual, future):
     T, s = len(data.dates), data.split
     H = actual.shape[1]
     first = max(0, s - max(T - s, 60))  # show as many training days as test days (>= 60)
     target = document["data"]["columns"][0]
     name = document["model"]["name"]
-    fig, ax = plt.subplots(figsize=(10, 5))
+    ax = fig.add_subplot()
     ax.plot(data.dates[first:], data.target[first:], color="black", lw=1.4, label=f"real {target}")
     step = "next day" if H == 1 else f"{H} days ahead"
     target_dates = data.dates[origins + H - 1]
@@ -378,7 +395,7 @@ def _plot(path, document, data, origins, forecasts, bands, actual, future):
     skill = m["model"]["skill"]
     ax.set_title(
         f"{_source_name(document['data'])} {target}: {name} vs naive forecast on the test period\n"
-        f"RMSE {m['model']['rmse']:.2f} vs naive {m['naive']['rmse']:.2f} "
+        f"RMSE {_fmt(m['model']['rmse'])} vs naive {_fmt(m['naive']['rmse'])} "
         f"(skill {'n/a' if skill is None else f'{skill:+.3f}'})",
         fontsize=11,
     )
@@ -392,7 +409,8 @@ def _plot(path, document, data, origins, forecasts, bands, actual, future):
 
 def write(out, document, data, origins, forecasts, bands, actual, future, model, model_extras):
     """Create the folder and write the model, predictions.csv and forecast.png. Returns
-    {name: path} including "metrics" (written afterwards by write_metrics)."""
+    {name: path} including "metrics" (written afterwards by write_metrics), without "plot"
+    when it could not be drawn: then document["plot_skipped"] says why."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
     if model is not None:
@@ -402,7 +420,11 @@ def write(out, document, data, origins, forecasts, bands, actual, future, model,
     files.write_text(
         paths["predictions"], _predictions_csv(data, origins, forecasts, bands, actual, future)
     )
-    paths["plot"] = out / "forecast.png"
-    _plot(paths["plot"], document, data, origins, forecasts, bands, actual, future)
+    plot = out / "forecast.png"
+    document["plot_skipped"] = _plot(
+        plot, document, data, origins, forecasts, bands, actual, future
+    )
+    if document["plot_skipped"] is None:
+        paths["plot"] = plot
     paths["metrics"] = out / "metrics.json"
     return paths

@@ -20,6 +20,7 @@ intervals.py; metrics.json, the plot and the printed tables in report.py.
 """
 
 import dataclasses
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,12 @@ def run(config):
         model=model if saved is None else None,
         model_extras=forecast_model.extras(config, data, scaler),
     )
+    if document["plot_skipped"]:  # every other file is written; say so even with --quiet
+        print(
+            f"warning: forecast.png skipped: the plot could not be drawn "
+            f"({document['plot_skipped']}); the other files are written.",
+            file=sys.stderr,
+        )
     document["files"] = {k: str(v) for k, v in files.items()}
     document["seconds"] = round(time.perf_counter() - started, 2)
     report.write_metrics(files["metrics"], document)
