@@ -176,20 +176,26 @@ def score_block(model, scaler, data, config, start, stop, rng):
 
     The bands are calibrated on the same forecasters' errors over the latest tenth of the
     training windows (intervals.CALIBRATION; the validation windows, unless --validation is
-    0), whose rows all lie before `start`, then updated online (intervals.band).
+    0), whose rows all lie before `start`, then updated online (intervals.band). Where no
+    window lies before `start` (a whole file with --model) there is no calibration: the bands
+    start from the errors that arrive as the test days become known.
     Returns origins (W,), forecasts {name: (W, H)} (model first), bands {name: {level:
     (lower, upper)}} each (W, H), actual (W, H) and the scores (baselines.score).
     """
     L, H, y = config.lookback, config.horizon, data.target
     origins, forecasts = _forecasts(model, scaler, data, config, start, stop)
     actual = baselines.actuals(y, origins, H)
-    n_cal = validation_size(start - L - H + 1, intervals.CALIBRATION)  # of start-L-H+1 windows
-    cal_origins, cal = _forecasts(model, scaler, data, config, start - n_cal - H + 1, start)
-    cal_move = intervals.typical_move(y, cal_origins)[:, None]  # (C, 1)
+    n_windows = max(start - L - H + 1, 0)  # windows whose targets all lie before start
+    n_cal = validation_size(n_windows, intervals.CALIBRATION)
+    if n_cal:
+        cal_origins, cal = _forecasts(model, scaler, data, config, start - n_cal - H + 1, start)
+    else:
+        cal_origins, cal = np.arange(0), dict.fromkeys(forecasts, np.empty((0, H)))
+    cal_move = intervals.typical_move(y, cal_origins)  # (C,)
     cal_actual, move = baselines.actuals(y, cal_origins, H), intervals.typical_move(y, origins)
     bands = {}
     for name, pred in forecasts.items():
-        cal_scores = np.abs(cal_actual - cal[name]) / cal_move  # (C, H) errors in typical moves
+        cal_scores = intervals.scores(cal_actual, cal[name], cal_move)  # (C, H) typical moves
         bands[name] = {
             level: intervals.band(pred, actual, move, cal_scores, level)
             for level in config.interval

@@ -185,6 +185,24 @@ def _intervals_table(document):
     return format_table(headers, rows)
 
 
+def _late_bands(document):
+    """A line when some of the model's forecasts have no band (intervals.first_band), as
+    with --model on a whole file; else None."""
+    n = document["test_origins"] * document["settings"]["horizon"]
+    bands = document["metrics"]["model"]["intervals"]
+    if all(band["banded"] == n for band in bands):
+        return None
+    needs = " and ".join(
+        f"{intervals.first_band(b['level'])} for {_pct(b['level'])} bands" for b in bands
+    )
+    have = [f"{b['banded'] or 'none'} {_pct(b['level'])} bands" for b in bands]
+    return (
+        f"note: a band starts once enough errors are known, {needs} (errors made before the "
+        f"test period, then the test days' as they become known); of the model's {n:,} "
+        f"forecasts, {' and '.join(have).replace(' ', ' have ', 1)}."
+    )
+
+
 def _steps_table(document):
     metrics = document["metrics"]
     model, naive = metrics["model"], metrics["naive"]
@@ -250,6 +268,9 @@ def tables(document):
             "a band never sees its own day):",
             _intervals_table(document),
         ]
+        late = _late_bands(document)
+        if late:
+            parts.append(late)
     if H > 1:
         parts += ["", "by step:", _steps_table(document)]
     if document["backtest"]:
@@ -296,7 +317,7 @@ def _predictions_csv(data, origins, forecasts, bands, actual, future):
         for h in range(H):
             cells = [str(data.dates[t + h]), str(data.dates[t - 1]), str(h + 1)]
             cells += [f"{actual[w, h]:.6g}"] + [f"{forecasts[n][w, h]:.6g}" for n in names]
-            cells += [f"{bands[n][lv][i][w, h]:.6g}" for n, lv in edges for i in (0, 1)]
+            cells += [_cell(bands[n][lv][i][w, h]) for n, lv in edges for i in (0, 1)]
             lines.append(",".join(cells + ["test"]))
     if future:
         for k, date in enumerate(future["dates"]):
@@ -304,6 +325,11 @@ def _predictions_csv(data, origins, forecasts, bands, actual, future):
             cells += [f"{future[c][k]:.6g}" for c in columns] + [""] * (2 * len(edges))
             lines.append(",".join(cells + ["future"]))
     return "\n".join(lines) + "\n"
+
+
+def _cell(value):
+    """A band's edge in predictions.csv: empty where there is no band (NaN)."""
+    return "" if np.isnan(value) else f"{value:.6g}"
 
 
 def _source_name(data):
@@ -339,11 +365,11 @@ def _draw(fig, path, document, data, origins, forecasts, bands, actual, future):
     ax.plot(data.dates[first:], data.target[first:], color="black", lw=1.4, label=f"real {target}")
     step = "next day" if H == 1 else f"{H} days ahead"
     target_dates = data.dates[origins + H - 1]
-    model_bands = document["metrics"]["model"]["intervals"]
+    model_bands = [b for b in document["metrics"]["model"]["intervals"] if b["banded"]]
     shades = np.linspace(0.15, 0.35, len(model_bands))  # the widest band palest
     for band, alpha in zip(sorted(model_bands, key=lambda b: -b["level"]), shades, strict=True):
         lower, upper = bands["model"][band["level"]]
-        covered = 100 * band["coverage_by_step"][-1]  # of the step drawn
+        covered = _fmt(band["coverage_by_step"][-1], 0, 100.0)  # of the step drawn (n/a: none)
         ax.fill_between(
             target_dates,
             lower[:, -1],
@@ -351,7 +377,7 @@ def _draw(fig, path, document, data, origins, forecasts, bands, actual, future):
             color="tab:blue",
             alpha=alpha,
             lw=0,
-            label=f"{_pct(band['level'])} band (covered {covered:.0f}%)",
+            label=f"{_pct(band['level'])} band (covered {covered}%)",
         )
     ax.plot(
         target_dates,
