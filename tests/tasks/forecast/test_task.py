@@ -385,7 +385,7 @@ def with_model(csv_file, first, *more):
 
 def test_saved_model_reloads_and_forecasts_without_training(csv_file, first, tmp_path, capsys):
     second = tmp_path / "second"
-    more = ["--out", str(second), "--predict-next", "3"]
+    more = ["--out", str(second), "--predict-next", "3", "--test-from", "2020-05-14"]
     assert main(with_model(csv_file, first, *more)) == 0
     assert "no training" in capsys.readouterr().out
     a, b = read_metrics(first), read_metrics(second)
@@ -396,6 +396,41 @@ def test_saved_model_reloads_and_forecasts_without_training(csv_file, first, tmp
     assert nxt["dates"] == ["2020-06-17", "2020-06-18", "2020-06-19"] and len(nxt["model"]) == 3
     _, rows = read_predictions(second)
     assert [r["kind"] for r in rows[-3:]] == ["future"] * 3 and rows[-1]["actual"] == ""
+
+
+def test_a_saved_model_forecasts_a_new_file_whole(csv_file, first, tmp_path, capsys):
+    """--model on a new file, no test flag: every row after the first `lookback` is a test
+    day, forecast with the model's own scaler; the same forecasts as the longer file's with
+    --test-from. The bands start once enough errors of the file are known (none before it)."""
+    dates, values = prices(160)  # its first 120 rows are csv_file's
+    later = write_csv(tmp_path / "later.csv", csv_lines(dates[120:], values[120:]))
+    whole = tmp_path / "whole"
+    model = str(first / "model.npz")
+    assert main(["forecast", "--model", model, "--csv", str(later), "--out", str(whole)]) == 0
+    printed = capsys.readouterr().out
+    m = read_metrics(whole)
+    assert m["data"]["train"] == {"rows": 5, "from": "2020-06-17", "to": "2020-06-23"}
+    assert m["data"]["test"] == {"rows": 35, "from": "2020-06-24", "to": "2020-08-11"}
+    assert m["settings"]["test_size"] is None and m["settings"]["rows"] == 0
+    assert m["method"]["split"].startswith("the whole file: its first 5 row(s) are history")
+    assert "history: 5 rows 2020-06-17 .. 2020-06-23 (the first forecast's inputs;" in printed
+    full = write_csv(tmp_path / "full.csv", csv_lines(dates, values))
+    argv = ["--model", model, "--csv", str(full), "--test-from", "2020-06-24"]
+    assert main(["forecast", *argv, "--out", str(tmp_path / "from"), "--quiet"]) == 0
+    _, a = read_predictions(whole)
+    _, b = read_predictions(tmp_path / "from")
+    for column in ("date", "model", "naive"):
+        assert [r[column] for r in a] == [r[column] for r in b]
+    # the moving average (20) averages the rows known so far until 20 are: 5 at first
+    ma_a, ma_b = ([float(r["moving_average"]) for r in rows] for rows in (a, b))
+    np.testing.assert_allclose(ma_a[15:], ma_b[15:], rtol=1e-5)  # (its sums start elsewhere)
+    assert ma_a[0] != pytest.approx(ma_b[0], rel=1e-3)
+    # no error is known before the file: 4 are needed for an 80% band, 19 for a 95% one
+    assert [r["model_lower_80"] == "" for r in a] == [True] * 4 + [False] * 31
+    assert [r["naive_upper_95"] == "" for r in a] == [True] * 19 + [False] * 16
+    assert [b["banded"] for b in m["metrics"]["model"]["intervals"]] == [31, 16]
+    assert "of the model's 35 forecasts, 31 have 80% bands and 16 95% bands." in printed
+    assert (whole / "forecast.png").exists() and m["plot_skipped"] is None
 
 
 def test_a_flag_that_disagrees_with_the_model_file_is_an_error(csv_file, first, tmp_path, capsys):
@@ -410,6 +445,12 @@ def test_model_file_is_not_scored_on_days_it_trained_on(csv_file, first, tmp_pat
     more = ["--test-size", "40", "--out", str(tmp_path / "x")]
     assert main(with_model(csv_file, first, *more)) == 2
     assert "trained on data up to 2020-05-13" in capsys.readouterr().err
+    assert main(with_model(csv_file, first, "--out", str(tmp_path / "x"))) == 2  # whole file
+    assert capsys.readouterr().err == (
+        "error: The model was trained on data up to 2020-05-13, but the test period starts on "
+        "2020-01-08; pass --test-from DATE, a date after 2020-05-13, so it is scored only on "
+        "days it has not seen.\n"
+    )
 
 
 @pytest.mark.parametrize(("strategy", "target"), [("direct", "price"), ("recursive", "change")])
@@ -578,16 +619,35 @@ def test_tutorial_recipe_on_the_google_files(tmp_path, capsys):
 
 
 @needs_shared
-def test_a_tutorial_model_forecasts_the_test_file_alone(tmp_path, capsys):
-    """The Google test file after a model trained with --tutorial: the file's settings fill the
-    flags left out, and no error names a flag the user did not type (once --ma-window)."""
+def test_a_tutorial_model_forecasts_the_whole_test_file(tmp_path, capsys):
+    """Issue 12's repro: the Google test file alone after a model trained with --tutorial. The
+    file's settings fill the flags left out (no error names a flag the user did not type, once
+    --ma-window), the test period is the whole file after its first row (the lookback), and
+    the forecasts are the tutorial run's own for those days: the same model and scaler. Without
+    --csv, one line names the training file (once the built-in S&P 500, silently)."""
     first = tmp_path / "tut"
     args = ["forecast", "--tutorial", "--csv", str(GOOGLE[0]), "--test-csv", str(GOOGLE[1])]
     assert main([*args, "--out", str(first), "--quiet"]) == 0
     out = tmp_path / "out"
     args = ["forecast", "--model", str(first / "model.npz"), "--csv", str(GOOGLE[1])]
     assert main([*args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
     m = read_metrics(out)
     assert (m["settings"]["column"], m["settings"]["lookback"]) == ("Open", 1)
-    assert m["data"]["test"] == {"rows": 4, "from": "2017-01-26", "to": "2017-01-31"}
-    assert "moving average (16)" in capsys.readouterr().out
+    assert m["data"]["train"] == {"rows": 1, "from": "2017-01-03", "to": "2017-01-03"}
+    assert m["data"]["test"] == {"rows": 19, "from": "2017-01-04", "to": "2017-01-31"}
+    _, tutorial = read_predictions(first)
+    _, applied = read_predictions(out)
+    assert [(r["date"], r["model"]) for r in applied] == [
+        (r["date"], r["model"]) for r in tutorial[1:]
+    ]
+    assert [b["banded"] for b in m["metrics"]["model"]["intervals"]] == [14, 0]
+    assert "history: 1 row 2017-01-03 .. 2017-01-03" in printed
+    assert "moving average (19)" in printed and "naive (persistence)" in printed
+    assert main(args[:3] + ["--out", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err == (
+        "error: Argument `--model`: no prices to forecast were given; the model was trained on "
+        f"the Open prices of {str(GOOGLE[0])!r} from 2012-01-03 to 2016-12-30: pass the "
+        "prices to forecast, later than 2016-12-30, with --csv FILE.\n"
+    )
+    assert not (tmp_path / "none").exists()

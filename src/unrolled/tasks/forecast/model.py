@@ -294,12 +294,15 @@ def _joined(parts, levels):
 
 
 def extras(config, data, scaler):
-    """What the model file carries besides weights: settings, scaler and the training span."""
+    """What the model file carries besides weights: settings, scaler, the training span and the
+    data it was trained on (the --csv file as given, or the --dataset name)."""
     settings = {k: getattr(config, k) for k in FILE_SETTINGS}
     settings["features"] = input_columns(config)
+    p = data.provenance
     return {
         "format": FORMAT,
         "settings": settings,
+        "data": {"csv": None if p["dataset"] else p["source"]["train"], "dataset": p["dataset"]},
         "columns": list(data.columns),
         "train_from": str(data.dates[0]),
         "train_to": str(data.dates[data.split - 1]),
@@ -378,10 +381,12 @@ def _positive(v):
 
 def check_unseen(found, data):
     """A loaded model must not be scored on days it was trained on."""
-    first_test = data.dates[data.split]
-    if first_test <= np.datetime64(found["train_to"]):
+    first_test, end = data.dates[data.split], found["train_to"]
+    if first_test <= np.datetime64(end):
+        fix = f"pass --test-from DATE, a date after {end},"
+        if "test" in data.provenance["source"]:  # --test-csv
+            fix = f"pass a test file whose days come after {end}"
         raise InputError(
-            f"The model was trained on data up to {found['train_to']}, but the test period "
-            f"starts on {first_test}; choose a later --test-from or --test-size so it is scored "
-            "on days it has not seen."
+            f"The model was trained on data up to {end}, but the test period starts on "
+            f"{first_test}; {fix} so it is scored only on days it has not seen."
         )

@@ -26,6 +26,7 @@ from unrolled import files
 from unrolled.tasks._shared import plots
 from unrolled.tasks._shared.printing import format_table
 from unrolled.tasks.forecast import intervals, significance
+from unrolled.tasks.forecast.config import whole_file
 
 __all__ = ["document", "dumps", "tables", "tutorial_pairing_sentence", "write", "write_metrics"]
 
@@ -84,13 +85,21 @@ def document(config, provenance, scores, verdict, model_name, history, backtest,
     """The metrics.json document (JSON-able; NaN stored as null)."""
     settings = dataclasses.asdict(config)
     H = config.horizon
+    split = "chronological: training rows, then test rows (never shuffled)"
+    if config.model is not None:  # nothing trained: the rows before the test are inputs only
+        split = "chronological: history rows (inputs only), then test rows"
+        if whole_file(config):
+            split = (
+                f"the whole file: its first {config.lookback} row(s) are history, the inputs "
+                "of the first forecast; every later row is a test day"
+            )
     return _clean(
         {
             "task": "forecast",
             "settings": settings,
             "data": provenance,
             "method": {
-                "split": "chronological: training rows, then test rows (never shuffled)",
+                "split": split,
                 "scaling": SCALING[config.target],
                 "strategy": config.strategy,
                 "horizon": H,
@@ -409,7 +418,7 @@ def _draw(fig, path, document, data, origins, forecasts, bands, actual, future):
     ax.text(
         data.dates[s],
         0.98,
-        "  train | test  ",
+        "  train | test  " if document["settings"]["model"] is None else "  history | test  ",
         transform=ax.get_xaxis_transform(),
         ha="center",
         va="top",
