@@ -183,6 +183,10 @@ def _bad_cases(tmp_path):
         *lines[11:],
     ]  # Volume 0 in row 11
     extra = [*lines[:3], lines[3] + ",1", *lines[4:]]  # a 7th field in row 4
+    close_zero = list(lines)
+    fields = close_zero[12].split(",")
+    close_zero[12] = ",".join([*fields[:4], "0", *fields[5:]])  # Close 0 on 2020-01-16
+    still = [*lines[:-10], *[f'{ln.split(",")[0]},5,5,5,5,"1,000"' for ln in lines[-10:]]]
     train = write_csv(tmp_path / "train.csv", lines)
     overlap = write_csv(tmp_path / "overlap.csv", [HEADER, *lines[-3:]])
     empty = tmp_path / "empty.csv"
@@ -236,7 +240,7 @@ def _bad_cases(tmp_path):
             ["--csv", str(train), "--features", "Open,Close", "--predict-next", "3"],
             "single input column",
         ),
-        "change needs positive values": (
+        "changes need positive values": (
             [
                 "--csv",
                 str(write_csv(tmp_path / "z.csv", zero)),
@@ -247,7 +251,40 @@ def _bad_cases(tmp_path):
                 "--lookback",
                 "5",
             ],
-            "column 'Volume' is 0 on 2020-01-14",
+            r"^error: Column 'Volume' is 0 on 2020-01-14, but forecasting changes divides each "
+            r"window by its last value: that needs positive values; use --target price, or "
+            r"leave Volume out of --features\.$",
+        ),
+        "bands need positive prices": (
+            [
+                "--csv",
+                str(write_csv(tmp_path / "c.csv", close_zero)),
+                "--target",
+                "price",
+                "--lookback",
+                "5",
+            ],
+            r"^error: Column 'Close' is 0 on 2020-01-16, but the prediction bands measure "
+            r"errors in daily returns: that needs positive values; use --interval ''\.$",
+        ),
+        "changes and bands need positive prices": (
+            ["--csv", str(write_csv(tmp_path / "c.csv", close_zero)), "--lookback", "5"],
+            r"forecasting changes divides each window by its last value and the prediction "
+            r"bands measure errors in daily returns: both need positive values; use --target "
+            r"price with --interval ''\.$",
+        ),
+        "nothing moves in the test period": (
+            [
+                "--csv",
+                str(write_csv(tmp_path / "s.csv", still)),
+                "--test-size",
+                "8",
+                "--lookback",
+                "5",
+            ],
+            r"^error: Column 'Close' is 5 on every row from 2020-02-13 to 2020-02-25, the test "
+            r"period and the day before: nothing moves, so no forecast can be scored against "
+            r"persistence\.$",
         ),
         "csv and dataset": (["--csv", str(train), "--dataset", "sp500"], "not both"),
         "unknown dataset": (["--dataset", "nasdaq"], "Unknown dataset 'nasdaq'"),
@@ -283,8 +320,11 @@ CASES = [
     "test-from not a date",
     "bad test-size",
     "predict-next multivariate",
-    "change needs positive values",
+    "changes need positive values",
     "recursive multivariate",
+    "bands need positive prices",
+    "changes and bands need positive prices",
+    "nothing moves in the test period",
     "csv and dataset",
     "unknown dataset",
     "bad units",
@@ -314,6 +354,16 @@ def test_an_unknown_fill_from_python_is_the_csv_readers_one_line(csv_file, tmp_p
     with pytest.raises(InputError, match=r"argument `fill`, expected None, 'ffill' or 'drop'"):
         run(Config(csv=str(csv_file), fill="bfill", quiet=True))
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_price_of_zero_runs_where_nothing_divides_by_it(tmp_path):
+    """Scaled price levels without bands never divide by a price: 0 is accepted there."""
+    dates, values = prices(60)
+    values[10, 3] = 0.0  # Close
+    path = write_csv(tmp_path / "z.csv", csv_lines(dates, values))
+    args = ["--csv", str(path), "--target", "price", "--interval", "", "--out", str(tmp_path / "o")]
+    assert main(["forecast", *args, *TINY]) == 0
+    assert read_metrics(tmp_path / "o")["metrics"]["model"]["intervals"] == []
 
 
 def test_missing_values_forward_filled_on_request(tmp_path):

@@ -186,17 +186,37 @@ def _split_jumps(dates, y, name):
     ]
 
 
-def _check_positive(values, columns, dates, target):
-    """--target change divides by the last known value: every value must be positive."""
-    if target != "change":
-        return
-    bad = np.argwhere(values <= 0)
-    if bad.size:
-        row, col = bad[0]
+def _check_values(values, columns, dates, s, config):
+    """Before any training, values the reader accepts but the task cannot use: a target that
+    never moves in the test period (persistence is exact there: no skill can be measured), and
+    a value that is divided by where it must be positive: every input column's when
+    forecasting changes (WindowScaler), the target's when there are bands (their typical move
+    is a price times the volatility of returns)."""
+    y = values[s - 1 :, 0]  # the last known price and the test period
+    if np.all(y == y[0]):
         raise InputError(
-            f"--target change divides by the last known value, but column {columns[col]!r} "
-            f"is {values[row, col]:g} on {dates[row]}; use --target price or other features."
+            f"Column {columns[0]!r} is {y[0]:g} on every row from {dates[s - 1]} to "
+            f"{dates[-1]}, the test period and the day before: nothing moves, so no forecast "
+            "can be scored against persistence."
         )
+    divided = values if config.target == "change" else values[:, : 1 if config.interval else 0]
+    bad = np.argwhere(divided <= 0)
+    if not bad.size:
+        return
+    row, col = bad[0]
+    uses, fixes = [], []
+    if config.target == "change":
+        uses.append("forecasting changes divides each window by its last value")
+        fixes.append("--target price")
+    if config.interval and col == 0:
+        uses.append("the prediction bands measure errors in daily returns")
+        fixes.append("--interval ''")
+    fix = " with ".join(fixes) + (f", or leave {columns[col]} out of --features" if col else "")
+    raise InputError(
+        f"Column {columns[col]!r} is {values[row, col]:g} on {dates[row]}, but "
+        f"{' and '.join(uses)}: {'both need' if len(uses) > 1 else 'that needs'} positive "
+        f"values; use {fix}."
+    )
 
 
 def load_data(config):
@@ -234,7 +254,7 @@ def load_data(config):
     s = _split_row(config, dates, n_train_file)
     _check_length(len(dates), s, config)
     notices += _split_jumps(dates, values[:, 0], train.columns[0])
-    _check_positive(values, train.columns, dates, config.target)
+    _check_values(values, train.columns, dates, s, config)
     provenance = {
         "source": sources,
         "dataset": None if config.csv else name,

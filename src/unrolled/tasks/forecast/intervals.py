@@ -58,9 +58,11 @@ WINDOW = 250  # known scores used, the latest: about a trading year
 def typical_move(y, origins):
     """(W,) y[t-1] * sigma[t] for each origin t: the last known value times the volatility of
     the daily returns r[k] = y[k] / y[k-1] - 1 known at t, an exponentially weighted mean
-    sum_k LAMBDA^(t-1-k) r[k]^2 / sum_k LAMBDA^(t-1-k) over k = 1 .. t-1 (so origins >= 2)."""
+    sum_k LAMBDA^(t-1-k) r[k]^2 / sum_k LAMBDA^(t-1-k) over k = 1 .. t-1 (so origins >= 2).
+    Prices must be positive (data.load_data refuses others where there are bands)."""
     y = np.asarray(y, dtype=np.float64)
-    r2 = np.concatenate([[0.0], (y[1:] / y[:-1] - 1.0) ** 2])  # (T,) r[k]^2, r[0] undefined
+    with np.errstate(divide="ignore", invalid="ignore"):  # (a price of 0 without bands)
+        r2 = np.concatenate([[0.0], (y[1:] / y[:-1] - 1.0) ** 2])  # (T,) r[k]^2, r[0] unknown
     num, den, variance = 0.0, 0.0, np.full(len(y) + 1, np.nan)  # variance[t]: known at t
     for k in range(1, len(y)):
         num, den = LAMBDA * num + r2[k], LAMBDA * den + 1.0
