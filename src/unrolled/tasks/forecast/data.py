@@ -105,9 +105,9 @@ def _split_row(config, dates, n_train_file):
         return int(np.searchsorted(dates, start))
     size = config.test_size
     n_test = int(size) if size >= 1 else int(round(T * size))
-    if n_test < 1 or n_test >= T:
+    if n_test < 1 or n_test >= T:  # (not named --test-size: the default 0.2 may be this size)
         raise InputError(
-            f"--test-size {size} gives a {n_test}-row test period out of {T} rows; "
+            f"A test size of {size} gives a {n_test}-row test period out of {T} rows; "
             f"it needs at least 1 row and must leave training rows."
         )
     return T - n_test
