@@ -209,7 +209,7 @@ def _bad_cases(tmp_path):
         ),
         "missing values": (
             ["--csv", str(write_csv(tmp_path / "m.csv", missing))],
-            "1 missing values.*row 8.*ffill",
+            "1 missing values?.*row 8.*ffill",
         ),
         "duplicate dates": (
             ["--csv", str(write_csv(tmp_path / "d.csv", dup))],
