@@ -1,6 +1,8 @@
 """Conformal bands: the volatility scale against pandas, coverage on exchangeable errors, ACI
 after a shift, and no band ever reads its own day or a later one."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -23,9 +25,10 @@ def test_typical_move_is_the_last_price_times_pandas_ewm_volatility(rng):
     np.testing.assert_allclose(intervals.typical_move(y, origins), expected, rtol=1e-12)
 
 
-def bands_of_naive(y, start, H, level):
-    """Naive's bands from origins start .. T-H, calibrated on the 50 origins before."""
-    origins, cal = np.arange(start, len(y) - H + 1), np.arange(start - 50 - H + 1, start - H + 1)
+def bands_of_naive(y, start, H, level, n_cal=50):
+    """Naive's bands from origins start .. T-H, calibrated on the n_cal origins before."""
+    origins = np.arange(start, len(y) - H + 1)
+    cal = np.arange(start - n_cal - H + 1, start - H + 1)
     pred, actual = baselines.naive(y, origins, H), baselines.actuals(y, origins, H)
     cal_scores = np.abs(baselines.actuals(y, cal, H) - baselines.naive(y, cal, H))
     cal_scores /= intervals.typical_move(y, cal)[:, None]
@@ -33,14 +36,15 @@ def bands_of_naive(y, start, H, level):
     return origins, intervals.band(pred, actual, move, cal_scores, level)
 
 
-@pytest.mark.parametrize("H", [1, 3])
-def test_changing_day_t_changes_no_band_at_or_before_t(H, rng):
+@pytest.mark.parametrize(("H", "n_cal"), [(1, 50), (3, 50), (1, 0), (3, 0)])
+def test_changing_day_t_changes_no_band_at_or_before_t(H, n_cal, rng):
+    """n_cal 0: no calibration, as with --model on a whole file; errors count as they come."""
     y = walk(300, rng)
     t = 200  # the changed row
-    origins, (lower, upper) = bands_of_naive(y, 100, H, 0.8)
+    origins, (lower, upper) = bands_of_naive(y, 100, H, 0.8, n_cal)
     changed = y.copy()
     changed[t] *= 1.3  # a wild day
-    _, (lower2, upper2) = bands_of_naive(changed, 100, H, 0.8)
+    _, (lower2, upper2) = bands_of_naive(changed, 100, H, 0.8, n_cal)
     before = origins <= t  # forecasts made at t or earlier, for t and every later row
     np.testing.assert_array_equal(lower2[before], lower[before])
     np.testing.assert_array_equal(upper2[before], upper[before])
@@ -82,8 +86,33 @@ def test_errors_that_follow_volatility_are_covered_through_a_calm_and_a_storm(rn
     assert width[stormy].mean() > 3 * width[calm].mean()
 
 
-def test_no_known_score_gives_an_unbounded_band():
-    lower, upper = intervals.band(
-        np.zeros((1, 1)), np.ones((1, 1)), np.ones(1), np.zeros((0, 1)), 0.8
-    )
-    assert lower[0, 0] == -np.inf and upper[0, 0] == np.inf
+@pytest.mark.parametrize(("level", "first"), [(0.5, 1), (0.8, 4), (0.9, 9), (0.95, 19)])
+def test_a_band_starts_once_its_conformal_quantile_is_a_known_score(level, first):
+    """With n known scores the split conformal band is finite from ceil((n+1) * level) <= n
+    on; before, it would be the whole line, and there is no band (NaN), counted nowhere."""
+    assert intervals.first_band(level) == first
+    n = first - 1  # one fewer: the rank ceil((n+1) * level) is past the n known scores
+    assert math.ceil((first + 1) * level) <= first and math.ceil((n + 1) * level) > n
+    W = 30
+    actual = np.arange(1.0, W + 1)[:, None] % 3  # errors 1, 2, 0, 1, 2, 0, ...
+    lower, upper = intervals.band(np.zeros((W, 1)), actual, np.ones(W), np.zeros((0, 1)), level)
+    has = ~np.isnan(lower[:, 0])
+    assert has.tolist() == [False] * first + [True] * (W - first)  # origin w knows w errors
+    with_two = intervals.band(np.zeros((W, 1)), actual, np.ones(W), np.ones((2, 1)), level)[0]
+    assert (~np.isnan(with_two[:, 0])).sum() == W - max(first - 2, 0)  # 2 calibration scores
+    result = intervals.coverage(lower, upper, actual)
+    assert result["banded"] == W - first
+    inside = (lower[has] <= actual[has]) & (actual[has] <= upper[has])
+    assert result["coverage"] == pytest.approx(inside.mean())
+    assert result["mean_width"] == pytest.approx((upper - lower)[has].mean())
+
+
+def test_no_band_at_all_has_no_coverage_and_no_typical_move_no_band():
+    nan = np.full((3, 1), np.nan)
+    result = intervals.coverage(nan, nan, np.ones((3, 1)))
+    assert np.isnan(result["coverage"]) and result["banded"] == 0
+    # a price that never moved: a typical move of 0 gives no score and no band, no warning
+    y = np.array([5.0, 5.0, 5.0, 5.0, 6.0, 5.5])
+    move = intervals.typical_move(y, np.arange(2, 6))
+    assert move.tolist()[:2] == [0.0, 0.0] and move[3] > 0
+    assert np.isnan(intervals.scores(np.ones((4, 1)), np.zeros((4, 1)), move)[:2]).all()

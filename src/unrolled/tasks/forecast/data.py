@@ -8,7 +8,9 @@ The series has T rows in date order and F columns, column 0 being the price to f
     test windows  one per origin t = s .. T-H: inputs rows t-L .. t-1 (the last training rows
                   are allowed: they are known when the forecast is made), targets rows t .. t+H-1
 So no training target and no scaler statistic comes from the test part, and every prediction
-uses only rows before its origin.
+uses only rows before its origin. With --model nothing is trained, and without a test flag the
+test period is the whole file (config.whole_file): s = lookback, so rows 0 .. L-1 are history
+only, the inputs of the first forecast, and every later row is a test day.
 
 WindowScaler turns raw windows X (W, L, F) and targets Y (W, M) into model inputs and outputs
 back into prices, in one of two ways (--target):
@@ -36,6 +38,7 @@ from unrolled.data import (
     sliding_windows,
 )
 from unrolled.errors import InputError, invalid
+from unrolled.tasks.forecast.config import whole_file
 
 __all__ = ["Data", "WindowScaler", "fold_bounds", "load_data", "windows"]
 
@@ -85,10 +88,13 @@ def _date(text, argument):
 
 
 def _split_row(config, dates, n_train_file):
-    """s, the first test row, from --test-csv, --test-from or --test-size."""
+    """s, the first test row, from --test-csv, --test-from or --test-size; with --model and
+    none of them, the whole file: the first `lookback` rows are the first forecasts' inputs."""
     T = len(dates)
     if config.test_csv is not None:
         return n_train_file
+    if whole_file(config):
+        return config.lookback
     if config.test_from is not None:
         start = _date(config.test_from, "--test-from")
         if not dates[0] < start <= dates[-1]:
@@ -99,9 +105,9 @@ def _split_row(config, dates, n_train_file):
         return int(np.searchsorted(dates, start))
     size = config.test_size
     n_test = int(size) if size >= 1 else int(round(T * size))
-    if n_test < 1 or n_test >= T:
+    if n_test < 1 or n_test >= T:  # (not named --test-size: the default 0.2 may be this size)
         raise InputError(
-            f"--test-size {size} gives a {n_test}-row test period out of {T} rows; "
+            f"A test size of {size} gives a {n_test}-row test period out of {T} rows; "
             f"it needs at least 1 row and must leave training rows."
         )
     return T - n_test
@@ -113,24 +119,48 @@ def _min_train_rows(lookback, horizon, validation):
     return lookback + horizon + (1 if validation > 0 else 0)
 
 
+def ma_rows(T, s, config):
+    """The most rows a moving average can reach: the rows before the test period, or in a
+    whole file (with --model) the rows known at its last forecast."""
+    return T - config.horizon if whole_file(config) else s
+
+
+def _check_model_length(T, s, config):
+    """With --model: the data holds the model's window and a whole horizon after it."""
+    L, H, model = config.lookback, config.horizon, str(config.model)
+    if whole_file(config):
+        if T < L + H:
+            raise InputError(
+                f"Argument `--model`: the model file {model!r} reads {L} days to forecast {H} "
+                f"ahead, so the data needs at least {L + H} rows; it has {T}."
+            )
+    elif T - s < H:
+        raise InputError(
+            f"Argument `--model`: the model file {model!r} forecasts {H} days ahead, more "
+            f"than the {T - s}-row test period; lengthen the test period (--test-size, "
+            "--test-from or --test-csv)."
+        )
+    elif s < L:
+        raise InputError(
+            f"Argument `--model`: the model file {model!r} reads the {L} days before each "
+            f"forecast, but only {s} come before the test period; start it later."
+        )
+
+
 def _check_length(T, s, config):
     """Before any training: the test period holds a whole horizon (and every asked-for
     backtest fold and a given moving-average window fits), the training part a window."""
     n_test, H = T - s, config.horizon
-    if n_test < H:
-        if config.model is not None:
-            raise InputError(
-                f"Argument `--model`: the model file {str(config.model)!r} forecasts {H} days "
-                f"ahead, more than the {n_test}-row test period; lengthen the test period "
-                "(--test-size, --test-from or --test-csv)."
-            )
+    if config.model is not None:
+        _check_model_length(T, s, config)
+    elif n_test < H:
         raise InputError(
             f"Received an invalid value for argument `--horizon`, expected at most the "
             f"{n_test} rows of the test period (each test forecast is checked against the "
             f"{H} days after it), got {H}; use a shorter --horizon or a longer test period."
         )
     need_train = _min_train_rows(config.lookback, H, config.validation)
-    if s < need_train:
+    if config.model is None and s < need_train:
         raise InputError(
             f"Not enough rows: the data has {T} ({s} for training, {n_test} for testing), but "
             f"lookback={config.lookback}, horizon={H} and a {n_test}-row test period need at "
@@ -138,8 +168,10 @@ def _check_length(T, s, config):
         )
     if config.backtest:
         fold_bounds(s, T, config.backtest, H)
-    if config.ma_window is not None and config.ma_window > s:  # given (see config.MA_WINDOW)
-        raise invalid("--ma-window", f"at most the {s} training rows", config.ma_window)
+    limit = ma_rows(T, s, config)
+    if config.ma_window is not None and config.ma_window > limit:  # given (config.MA_WINDOW)
+        rows = "rows known at the last forecast" if whole_file(config) else "training rows"
+        raise invalid("--ma-window", f"at most the {limit} {rows}", config.ma_window)
 
 
 def _split_jumps(dates, y, name):
@@ -154,17 +186,37 @@ def _split_jumps(dates, y, name):
     ]
 
 
-def _check_positive(values, columns, dates, target):
-    """--target change divides by the last known value: every value must be positive."""
-    if target != "change":
-        return
-    bad = np.argwhere(values <= 0)
-    if bad.size:
-        row, col = bad[0]
+def _check_values(values, columns, dates, s, config):
+    """Before any training, values the reader accepts but the task cannot use: a target that
+    never moves in the test period (persistence is exact there: no skill can be measured), and
+    a value that is divided by where it must be positive: every input column's when
+    forecasting changes (WindowScaler), the target's when there are bands (their typical move
+    is a price times the volatility of returns)."""
+    y = values[s - 1 :, 0]  # the last known price and the test period
+    if np.all(y == y[0]):
         raise InputError(
-            f"--target change divides by the last known value, but column {columns[col]!r} "
-            f"is {values[row, col]:g} on {dates[row]}; use --target price or other features."
+            f"Column {columns[0]!r} is {y[0]:g} on every row from {dates[s - 1]} to "
+            f"{dates[-1]}, the test period and the day before: nothing moves, so no forecast "
+            "can be scored against persistence."
         )
+    divided = values if config.target == "change" else values[:, : 1 if config.interval else 0]
+    bad = np.argwhere(divided <= 0)
+    if not bad.size:
+        return
+    row, col = bad[0]
+    uses, fixes = [], []
+    if config.target == "change":
+        uses.append("forecasting changes divides each window by its last value")
+        fixes.append("--target price")
+    if config.interval and col == 0:
+        uses.append("the prediction bands measure errors in daily returns")
+        fixes.append("--interval ''")
+    fix = " with ".join(fixes) + (f", or leave {columns[col]} out of --features" if col else "")
+    raise InputError(
+        f"Column {columns[col]!r} is {values[row, col]:g} on {dates[row]}, but "
+        f"{' and '.join(uses)}: {'both need' if len(uses) > 1 else 'that needs'} positive "
+        f"values; use {fix}."
+    )
 
 
 def load_data(config):
@@ -202,7 +254,7 @@ def load_data(config):
     s = _split_row(config, dates, n_train_file)
     _check_length(len(dates), s, config)
     notices += _split_jumps(dates, values[:, 0], train.columns[0])
-    _check_positive(values, train.columns, dates, config.target)
+    _check_values(values, train.columns, dates, s, config)
     provenance = {
         "source": sources,
         "dataset": None if config.csv else name,

@@ -176,20 +176,26 @@ def score_block(model, scaler, data, config, start, stop, rng):
 
     The bands are calibrated on the same forecasters' errors over the latest tenth of the
     training windows (intervals.CALIBRATION; the validation windows, unless --validation is
-    0), whose rows all lie before `start`, then updated online (intervals.band).
+    0), whose rows all lie before `start`, then updated online (intervals.band). Where no
+    window lies before `start` (a whole file with --model) there is no calibration: the bands
+    start from the errors that arrive as the test days become known.
     Returns origins (W,), forecasts {name: (W, H)} (model first), bands {name: {level:
     (lower, upper)}} each (W, H), actual (W, H) and the scores (baselines.score).
     """
     L, H, y = config.lookback, config.horizon, data.target
     origins, forecasts = _forecasts(model, scaler, data, config, start, stop)
     actual = baselines.actuals(y, origins, H)
-    n_cal = validation_size(start - L - H + 1, intervals.CALIBRATION)  # of start-L-H+1 windows
-    cal_origins, cal = _forecasts(model, scaler, data, config, start - n_cal - H + 1, start)
-    cal_move = intervals.typical_move(y, cal_origins)[:, None]  # (C, 1)
+    n_windows = max(start - L - H + 1, 0)  # windows whose targets all lie before start
+    n_cal = validation_size(n_windows, intervals.CALIBRATION)
+    if n_cal:
+        cal_origins, cal = _forecasts(model, scaler, data, config, start - n_cal - H + 1, start)
+    else:
+        cal_origins, cal = np.arange(0), dict.fromkeys(forecasts, np.empty((0, H)))
+    cal_move = intervals.typical_move(y, cal_origins)  # (C,)
     cal_actual, move = baselines.actuals(y, cal_origins, H), intervals.typical_move(y, origins)
     bands = {}
     for name, pred in forecasts.items():
-        cal_scores = np.abs(cal_actual - cal[name]) / cal_move  # (C, H) errors in typical moves
+        cal_scores = intervals.scores(cal_actual, cal[name], cal_move)  # (C, H) typical moves
         bands[name] = {
             level: intervals.band(pred, actual, move, cal_scores, level)
             for level in config.interval
@@ -288,12 +294,15 @@ def _joined(parts, levels):
 
 
 def extras(config, data, scaler):
-    """What the model file carries besides weights: settings, scaler and the training span."""
+    """What the model file carries besides weights: settings, scaler, the training span and the
+    data it was trained on (the --csv file as given, or the --dataset name)."""
     settings = {k: getattr(config, k) for k in FILE_SETTINGS}
     settings["features"] = input_columns(config)
+    p = data.provenance
     return {
         "format": FORMAT,
         "settings": settings,
+        "data": {"csv": None if p["dataset"] else p["source"]["train"], "dataset": p["dataset"]},
         "columns": list(data.columns),
         "train_from": str(data.dates[0]),
         "train_to": str(data.dates[data.split - 1]),
@@ -372,10 +381,12 @@ def _positive(v):
 
 def check_unseen(found, data):
     """A loaded model must not be scored on days it was trained on."""
-    first_test = data.dates[data.split]
-    if first_test <= np.datetime64(found["train_to"]):
+    first_test, end = data.dates[data.split], found["train_to"]
+    if first_test <= np.datetime64(end):
+        fix = f"pass --test-from DATE, a date after {end},"
+        if "test" in data.provenance["source"]:  # --test-csv
+            fix = f"pass a test file whose days come after {end}"
         raise InputError(
-            f"The model was trained on data up to {found['train_to']}, but the test period "
-            f"starts on {first_test}; choose a later --test-from or --test-size so it is scored "
-            "on days it has not seen."
+            f"The model was trained on data up to {end}, but the test period starts on "
+            f"{first_test}; {fix} so it is scored only on days it has not seen."
         )

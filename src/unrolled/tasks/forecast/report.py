@@ -10,7 +10,9 @@ run folder.
 The tables: the results beside the baselines (with the skill's interval and the
 Diebold-Mariano p-value), the bands' coverage, RMSE by step, the backtest and the forecast past
 the data's end. The folder is created here, after every input was checked, so a user error
-writes nothing.
+writes nothing. A plot that cannot be drawn (a date matplotlib cannot place, a value it
+cannot scale) is skipped, and the reason kept in metrics.json ("plot_skipped"): it never
+costs the run its other files.
 """
 
 import dataclasses
@@ -24,6 +26,7 @@ from unrolled import files
 from unrolled.tasks._shared import plots
 from unrolled.tasks._shared.printing import format_table
 from unrolled.tasks.forecast import intervals, significance
+from unrolled.tasks.forecast.config import whole_file
 
 __all__ = ["document", "dumps", "tables", "tutorial_pairing_sentence", "write", "write_metrics"]
 
@@ -82,13 +85,21 @@ def document(config, provenance, scores, verdict, model_name, history, backtest,
     """The metrics.json document (JSON-able; NaN stored as null)."""
     settings = dataclasses.asdict(config)
     H = config.horizon
+    split = "chronological: training rows, then test rows (never shuffled)"
+    if config.model is not None:  # nothing trained: the rows before the test are inputs only
+        split = "chronological: history rows (inputs only), then test rows"
+        if whole_file(config):
+            split = (
+                f"the whole file: its first {config.lookback} row(s) are history, the inputs "
+                "of the first forecast; every later row is a test day"
+            )
     return _clean(
         {
             "task": "forecast",
             "settings": settings,
             "data": provenance,
             "method": {
-                "split": "chronological: training rows, then test rows (never shuffled)",
+                "split": split,
                 "scaling": SCALING[config.target],
                 "strategy": config.strategy,
                 "horizon": H,
@@ -183,6 +194,24 @@ def _intervals_table(document):
     return format_table(headers, rows)
 
 
+def _late_bands(document):
+    """A line when some of the model's forecasts have no band (intervals.first_band), as
+    with --model on a whole file; else None."""
+    n = document["test_origins"] * document["settings"]["horizon"]
+    bands = document["metrics"]["model"]["intervals"]
+    if all(band["banded"] == n for band in bands):
+        return None
+    needs = " and ".join(
+        f"{intervals.first_band(b['level'])} for {_pct(b['level'])} bands" for b in bands
+    )
+    have = [f"{b['banded'] or 'none'} {_pct(b['level'])} bands" for b in bands]
+    return (
+        f"note: a band starts once enough errors are known, {needs} (errors made before the "
+        f"test period, then the test days' as they become known); of the model's {n:,} "
+        f"forecasts, {' and '.join(have).replace(' ', ' have ', 1)}."
+    )
+
+
 def _steps_table(document):
     metrics = document["metrics"]
     model, naive = metrics["model"], metrics["naive"]
@@ -248,6 +277,9 @@ def tables(document):
             "a band never sees its own day):",
             _intervals_table(document),
         ]
+        late = _late_bands(document)
+        if late:
+            parts.append(late)
     if H > 1:
         parts += ["", "by step:", _steps_table(document)]
     if document["backtest"]:
@@ -294,7 +326,7 @@ def _predictions_csv(data, origins, forecasts, bands, actual, future):
         for h in range(H):
             cells = [str(data.dates[t + h]), str(data.dates[t - 1]), str(h + 1)]
             cells += [f"{actual[w, h]:.6g}"] + [f"{forecasts[n][w, h]:.6g}" for n in names]
-            cells += [f"{bands[n][lv][i][w, h]:.6g}" for n, lv in edges for i in (0, 1)]
+            cells += [_cell(bands[n][lv][i][w, h]) for n, lv in edges for i in (0, 1)]
             lines.append(",".join(cells + ["test"]))
     if future:
         for k, date in enumerate(future["dates"]):
@@ -302,6 +334,11 @@ def _predictions_csv(data, origins, forecasts, bands, actual, future):
             cells += [f"{future[c][k]:.6g}" for c in columns] + [""] * (2 * len(edges))
             lines.append(",".join(cells + ["future"]))
     return "\n".join(lines) + "\n"
+
+
+def _cell(value):
+    """A band's edge in predictions.csv: empty where there is no band (NaN)."""
+    return "" if np.isnan(value) else f"{value:.6g}"
 
 
 def _source_name(data):
@@ -312,21 +349,36 @@ def _source_name(data):
 
 
 def _plot(path, document, data, origins, forecasts, bands, actual, future):
+    """Draw forecast.png; None, or why it could not be drawn (one line). The figure is always
+    closed. An OSError (a full disk) is not a drawing problem: it is raised."""
     plt = plots.pyplot()
+    fig = plt.figure(figsize=(10, 5))
+    try:
+        _draw(fig, path, document, data, origins, forecasts, bands, actual, future)
+    except OSError:
+        raise
+    except Exception as error:  # matplotlib's, for data it cannot draw: the run goes on
+        return " ".join(f"{type(error).__name__}: {error}".split())[:300]
+    finally:
+        plt.close(fig)
+    return None
+
+
+def _draw(fig, path, document, data, origins, forecasts, bands, actual, future):
     T, s = len(data.dates), data.split
     H = actual.shape[1]
     first = max(0, s - max(T - s, 60))  # show as many training days as test days (>= 60)
     target = document["data"]["columns"][0]
     name = document["model"]["name"]
-    fig, ax = plt.subplots(figsize=(10, 5))
+    ax = fig.add_subplot()
     ax.plot(data.dates[first:], data.target[first:], color="black", lw=1.4, label=f"real {target}")
     step = "next day" if H == 1 else f"{H} days ahead"
     target_dates = data.dates[origins + H - 1]
-    model_bands = document["metrics"]["model"]["intervals"]
+    model_bands = [b for b in document["metrics"]["model"]["intervals"] if b["banded"]]
     shades = np.linspace(0.15, 0.35, len(model_bands))  # the widest band palest
     for band, alpha in zip(sorted(model_bands, key=lambda b: -b["level"]), shades, strict=True):
         lower, upper = bands["model"][band["level"]]
-        covered = 100 * band["coverage_by_step"][-1]  # of the step drawn
+        covered = _fmt(band["coverage_by_step"][-1], 0, 100.0)  # of the step drawn (n/a: none)
         ax.fill_between(
             target_dates,
             lower[:, -1],
@@ -334,7 +386,7 @@ def _plot(path, document, data, origins, forecasts, bands, actual, future):
             color="tab:blue",
             alpha=alpha,
             lw=0,
-            label=f"{_pct(band['level'])} band (covered {covered:.0f}%)",
+            label=f"{_pct(band['level'])} band (covered {covered}%)",
         )
     ax.plot(
         target_dates,
@@ -366,7 +418,7 @@ def _plot(path, document, data, origins, forecasts, bands, actual, future):
     ax.text(
         data.dates[s],
         0.98,
-        "  train | test  ",
+        "  train | test  " if document["settings"]["model"] is None else "  history | test  ",
         transform=ax.get_xaxis_transform(),
         ha="center",
         va="top",
@@ -378,7 +430,7 @@ def _plot(path, document, data, origins, forecasts, bands, actual, future):
     skill = m["model"]["skill"]
     ax.set_title(
         f"{_source_name(document['data'])} {target}: {name} vs naive forecast on the test period\n"
-        f"RMSE {m['model']['rmse']:.2f} vs naive {m['naive']['rmse']:.2f} "
+        f"RMSE {_fmt(m['model']['rmse'])} vs naive {_fmt(m['naive']['rmse'])} "
         f"(skill {'n/a' if skill is None else f'{skill:+.3f}'})",
         fontsize=11,
     )
@@ -392,7 +444,8 @@ def _plot(path, document, data, origins, forecasts, bands, actual, future):
 
 def write(out, document, data, origins, forecasts, bands, actual, future, model, model_extras):
     """Create the folder and write the model, predictions.csv and forecast.png. Returns
-    {name: path} including "metrics" (written afterwards by write_metrics)."""
+    {name: path} including "metrics" (written afterwards by write_metrics), without "plot"
+    when it could not be drawn: then document["plot_skipped"] says why."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
     if model is not None:
@@ -402,7 +455,11 @@ def write(out, document, data, origins, forecasts, bands, actual, future, model,
     files.write_text(
         paths["predictions"], _predictions_csv(data, origins, forecasts, bands, actual, future)
     )
-    paths["plot"] = out / "forecast.png"
-    _plot(paths["plot"], document, data, origins, forecasts, bands, actual, future)
+    plot = out / "forecast.png"
+    document["plot_skipped"] = _plot(
+        plot, document, data, origins, forecasts, bands, actual, future
+    )
+    if document["plot_skipped"] is None:
+        paths["plot"] = plot
     paths["metrics"] = out / "metrics.json"
     return paths

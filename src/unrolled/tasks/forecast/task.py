@@ -20,6 +20,7 @@ intervals.py; metrics.json, the plot and the printed tables in report.py.
 """
 
 import dataclasses
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +33,8 @@ from unrolled.tasks._shared.flags import add_task_parser, config_from
 from unrolled.tasks._shared.printing import printer
 from unrolled.tasks.forecast import baselines, report
 from unrolled.tasks.forecast import model as forecast_model
-from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, resolve
-from unrolled.tasks.forecast.data import WindowScaler, load_data
+from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, resolve, whole_file
+from unrolled.tasks.forecast.data import WindowScaler, load_data, ma_rows
 
 __all__ = ["Result", "add_parser", "run"]
 
@@ -69,16 +70,21 @@ def run(config):
     data = load_data(config)
     if saved is not None:
         forecast_model.check_unseen(saved[1], data)
-    if config.ma_window is None:  # not given: a trading month, or every training row if fewer
-        config = dataclasses.replace(config, ma_window=min(MA_WINDOW, data.split))
     T, s = len(data.dates), data.split
+    if config.ma_window is None:  # not given: a trading month, or every row it can reach if fewer
+        config = dataclasses.replace(config, ma_window=min(MA_WINDOW, ma_rows(T, s, config)))
     p = data.provenance
     say(f"data: {_describe_source(p)}, {T:,} rows {p['first_date']} .. {p['last_date']}")
     for notice in data.notices:
         say(f"note: {notice}")
     say(f"target: {data.columns[0]}; inputs: {', '.join(data.columns)}")
-    say(f"train: {s:,} rows {p['train']['from']} .. {p['train']['to']}")
-    say(f"test:  {T - s:,} rows {p['test']['from']} .. {p['test']['to']}")
+    before = f"{_rows(s)} {p['train']['from']} .. {p['train']['to']}"
+    if saved is None:
+        say(f"train: {before}")
+    else:  # nothing is trained: the rows before the test period are only inputs
+        first = "the first forecast's inputs" if whole_file(config) else "inputs only"
+        say(f"history: {before} ({first}; the model was trained up to {saved[1]['train_to']})")
+    say(f"test:  {_rows(T - s)} {p['test']['from']} .. {p['test']['to']}")
     if config.tutorial:
         say("recipe: the tutorial's (" + forecast_model.recipe(config) + ")")
 
@@ -136,6 +142,12 @@ def run(config):
         model=model if saved is None else None,
         model_extras=forecast_model.extras(config, data, scaler),
     )
+    if document["plot_skipped"]:  # every other file is written; say so even with --quiet
+        print(
+            f"warning: forecast.png skipped: the plot could not be drawn "
+            f"({document['plot_skipped']}); the other files are written.",
+            file=sys.stderr,
+        )
     document["files"] = {k: str(v) for k, v in files.items()}
     document["seconds"] = round(time.perf_counter() - started, 2)
     report.write_metrics(files["metrics"], document)
@@ -153,6 +165,10 @@ def run(config):
     if config.json:
         print(report.dumps(document))
     return Result(document, table, out, files, model)
+
+
+def _rows(n):
+    return f"{n:,} row{'' if n == 1 else 's'}"
 
 
 def _describe_source(provenance):
