@@ -75,7 +75,8 @@ def sequence_errors(
     dh, dlast: whether the outputs h and the final states get a gradient (upstream, a list of
     flags for h, last_h[, last_c], overrides both); mask (N, T) bool or None; recurrent_mask:
     whether to use one; zero_states: pass the initial states as None (zeros: backward must
-    return None for them); options: activation names.
+    return None for them); options: more keywords of the forward (activation names,
+    zero_output_for_mask).
     """
     N, D, H = 3, 3, 2
     forward, backward = SEQUENCE[kind]

@@ -56,7 +56,7 @@ def assert_same_layer(a, b, x=X):
         (GRU, {"implementation": 2, "unroll": False, "use_cudnn": "auto"}),
         (SimpleRNN, {"unroll": True}),
         (LSTM, {"kernel_regularizer": None, "recurrent_constraint": None, "seed": None}),
-        (GRU, {"trainable": True, "activity_regularizer": None, "zero_output_for_mask": True}),
+        (GRU, {"trainable": True, "activity_regularizer": None}),
     ],
 )
 def test_arguments_that_change_no_result_are_accepted(cls, kwargs):
@@ -119,7 +119,6 @@ def test_batch_input_shape_says_what_to_write(cls):
         (lambda: GRU(4, bias_constraint="non_neg"), "`bias_constraint`, expected None"),
         (lambda: LSTM(4, seed=1), "`seed`, expected None .*set_seed"),
         (lambda: LSTM(4, trainable="no"), "`trainable`, expected True or False, got 'no'"),
-        (lambda: LSTM(4, zero_output_for_mask=False), "`zero_output_for_mask`, expected True"),
         (lambda: LSTM(4, kernel_regularizer=np.zeros(2)), "`kernel_regularizer`, expected None"),
         (lambda: GRU(4, batch_input_shape=5), r"use input_shape=\(timesteps, features\)"),
         (lambda: Embedding(3, 2, weights=[np.array([["a", "b"]] * 3)]), "`weights`, expected"),

@@ -4,8 +4,9 @@ bias 0.03) on np.arange inputs. Sources (keras-team/keras, Keras 3):
     keras/src/layers/rnn/gru_test.py          keras/src/layers/rnn/bidirectional_test.py
 Each expected row is one batch element; the units of a row are all equal (constant weights),
 except where an initial state breaks the symmetry. Keras computed these in float32; we
-run in float64 and compare at 1e-6. Keras's `zero_output_for_mask=True` variants are the
-ones we reproduce: our masked outputs are 0 (docs/keras.md, "What differs, and why").
+run in float64 and compare at 1e-6. The masked sequences are Keras's
+`zero_output_for_mask=True` variants; the default's are checked against Keras itself
+(tests/keras/).
 """
 
 import numpy as np
@@ -155,7 +156,9 @@ MASKED_SEQUENCES = [
 
 @pytest.mark.parametrize("kind, mask, expected", MASKED_SEQUENCES)
 def test_masked_sequences(kind, mask, expected):
-    y = make(kind, 2, return_sequences=True).forward(SEQ_2x4x3, mask=mask)
+    y = make(kind, 2, return_sequences=True, zero_output_for_mask=True).forward(
+        SEQ_2x4x3, mask=mask
+    )
     close(y, np.repeat(np.array(expected)[:, :, None], 2, axis=2))
 
 

@@ -28,23 +28,31 @@ def keep_floatx():
     config.set_floatx(np.dtype(before).name)
 
 
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize("kind", LAYERS)
-def test_padded_batch_equals_each_sequence_alone(kind, go_backwards, rng):
+def test_padded_batch_equals_each_sequence_alone(kind, go_backwards, zero_output_for_mask, rng):
     lengths = [5, 3, 1]
     x = rng.standard_normal((N, T, D))
     mask = np.arange(T)[None, :] < np.array(lengths)[:, None]  # (N, T) post-padding
     x[~mask] = 7.0  # garbage in the padding must not matter
-    layer = make(kind, return_sequences=True, return_state=True, go_backwards=go_backwards)
+    layer = make(
+        kind,
+        return_sequences=True,
+        return_state=True,
+        go_backwards=go_backwards,
+        zero_output_for_mask=zero_output_for_mask,
+    )
     y, *states = layer.forward(x, mask=mask)
     for n, L in enumerate(lengths):
         y_n, *states_n = layer.forward(x[n : n + 1, :L])
-        if go_backwards:  # outputs in processing order: the L real steps come last
+        if go_backwards:  # outputs in processing order: the padding first, no output yet
             np.testing.assert_allclose(y[n, T - L :], y_n[0], rtol=1e-12, atol=1e-14)
             np.testing.assert_array_equal(y[n, : T - L], 0)
-        else:
+        else:  # the padding last: Keras repeats the last real output, or gives 0
             np.testing.assert_allclose(y[n, :L], y_n[0], rtol=1e-12, atol=1e-14)
-            np.testing.assert_array_equal(y[n, L:], 0)
+            padding = 0 if zero_output_for_mask else y[n, L - 1]
+            np.testing.assert_array_equal(y[n, L:], np.broadcast_to(padding, (T - L, H)))
         for s, s_n in zip(states, states_n, strict=True):
             np.testing.assert_allclose(s[n], s_n[0], rtol=1e-12, atol=1e-14)
 

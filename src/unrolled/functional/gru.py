@@ -44,6 +44,7 @@ class GRUCache(NamedTuple):
     gates: np.ndarray  # (T, 3H, N) z, r, hh after their activations
     ah: np.ndarray  # (T, 3H, N) Wh^T h_{t-1} + bh
     skip: np.ndarray | None  # (T, 1, N) bool, True where the mask skipped the step
+    zero: np.ndarray | None  # (T, 1, N) bool, True where the output is 0 (seq.zero_outputs)
     rmask: np.ndarray | None  # (H, N) recurrent mask, transposed
     Wx: np.ndarray  # (D, 3H)
     Wh: np.ndarray  # (H, 3H)
@@ -114,12 +115,14 @@ def gru_forward(
     recurrent_mask=None,
     keep_cache=True,
     return_sequences=True,
+    zero_output_for_mask=False,
 ):
     """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
     x (N, T, D), h0 (N, H) or None (zeros: the first step skips the recurrent GEMM, and
     backward returns None for its gradient), Wx (D, 3H), Wh (H, 3H), b (2, 3H) or None,
-    mask (N, T) bool or None (False: skip the step, carry the state, output 0),
+    mask (N, T) bool or None (False: skip the step and carry the state; it outputs the
+    last output again, or 0 with zero_output_for_mask: see _sequence.zero_outputs),
     recurrent_mask (N, H) or None (multiplies h_{t-1} before the recurrent GEMM).
     Returns h (N, T, H) all outputs (None without return_sequences: only the final state
     wanted), last_h (N, H) final state, and a GRUCache (None when keep_cache is False).
@@ -133,6 +136,7 @@ def gru_forward(
     bx, bh = (None, None) if b is None else b  # (3H,) each: input and recurrent biases
     xs = seq.step_inputs(x, dtype)  # (T, D, N)
     skip = seq.skip_steps(mask)  # (T, 1, N) or None
+    zero = seq.zero_outputs(skip, zero_output_for_mask)  # (T, 1, N) or None
     rmask = seq.recurrent_mask(recurrent_mask, dtype)  # (H, N) or None
     hs = seq.states(h0, T, N, H, dtype)  # (T + 1, H, N)
     gates = seq.project_inputs(xs, Wx, bx)  # (T, 3H, N): ax, then z, r, hh after the loop
@@ -158,11 +162,11 @@ def gru_forward(
         next_h *= z
         next_h += hh
         seq.carry(next_h, hs[t], skip, t)
-    h = seq.hidden_outputs(hs, skip) if return_sequences else None
+    h = seq.hidden_outputs(hs, zero) if return_sequences else None
     if not keep_cache:  # inference: nothing for backward
         return h, seq.final_state(hs), None
     cache = GRUCache(
-        xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, recurrent_activation, first
+        xs, hs, gates, ah, skip, zero, rmask, Wx, Wh, b, activation, recurrent_activation, first
     )
     return h, seq.final_state(hs), cache
 
@@ -174,7 +178,7 @@ def gru_backward(dh, dlast_h, cache, input_gradient=True):
     Returns dx (N, T, D) (None when input_gradient is False), dh0 (N, H) (None when the
     forward took h0 as None), dWx (D, 3H), dWh (H, 3H), db (2, 3H) or None.
     """
-    xs, hs, gates, ah, skip, rmask, Wx, Wh, b, activation, rec_activation, first = cache
+    xs, hs, gates, ah, skip, zero, rmask, Wx, Wh, b, activation, rec_activation, first = cache
     T, GH, N = gates.shape
     H = GH // 3
     _, dact = activations.ACTIVATIONS[activation]
@@ -185,7 +189,7 @@ def gru_backward(dh, dlast_h, cache, input_gradient=True):
     a_from_h = seq.zero_skipped((1 - z) * dact(hh), skip)  # da / dh_t
     r_from_a = ah[:, 2 * H :] * drec(r)  # dr / da
     h_from_h = z if skip is None else np.where(skip, 1, z)  # direct dh_{t-1} / dh_t
-    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, H, N), (H, N)
+    dH, dnext_h = seq.output_gradients(dh, dlast_h, zero, hs[0])  # (T, H, N), (H, N)
     dAh = np.empty_like(gates)  # (T, 3H, N) dah_t = [dz, dr, da * r]
     dA = np.empty_like(hh)  # (T, H, N) da_t
     dprev_h, direct = np.empty_like(dnext_h), np.empty_like(dnext_h)

@@ -5,6 +5,9 @@ backwards, and their outputs are merged (Schuster & Paliwal, 1997; Keras semanti
     with return_sequences, y_bw is re-reversed in time so y_fw[:, t] and y_bw[:, t] both
     describe step t; then merge: concat (N, ., 2H) | sum | mul | ave | None ([y_fw, y_bw]).
 
+As in Keras, both directions get zero_output_for_mask = return_sequences: a masked step of
+the merged sequence is 0 in both halves, whichever direction reached it first.
+
 Parameters live in one flat dict with prefixed keys ("forward_kernel", ...,
 "backward_bias"), forward first (Keras's weight order). The wrapped layers' dicts are
 re-pointed at those arrays before every call, so a Model may replace them with views.
@@ -63,12 +66,15 @@ class Bidirectional(Layer):
         base = layer.name.removeprefix("forward_").removeprefix("backward_")
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         self.merge_mode = merge_mode
-        same_dtype = {} if dtype is None else {"dtype": np.dtype(self.dtype).name}
-        self.forward_layer = _copy(layer, name=f"forward_{base}", **same_dtype)
+        changes = {"zero_output_for_mask": layer.return_sequences}
+        if dtype is not None:
+            changes["dtype"] = np.dtype(self.dtype).name
+        self.forward_layer = _copy(layer, name=f"forward_{base}", **changes)
         if backward_layer is None:
             backward_layer = _copy(
-                layer, name=f"backward_{base}", go_backwards=not layer.go_backwards, **same_dtype
+                layer, name=f"backward_{base}", go_backwards=not layer.go_backwards, **changes
             )
+        backward_layer.zero_output_for_mask = backward_layer.return_sequences
         for attribute in ("return_sequences", "return_state", "stateful"):
             if getattr(backward_layer, attribute) != getattr(layer, attribute):
                 raise invalid(

@@ -4,10 +4,9 @@
     mask[n, t] = any_d x[n, t, d] != mask_value
 
 A step whose every feature equals `mask_value` is padding: its output is 0, and the mask
-handed to the next layer tells a recurrent layer to skip it (state carried, output 0) and a
-sequence loss to leave it out. Embedding(mask_zero=True) does the same for integer ids.
-(At padded steps Keras 3's recurrent layers repeat the previous output instead of 0; real
-steps, final states and masked losses are the same.)
+handed to the next layer tells a recurrent layer to skip it (state carried, the last output
+repeated: Keras's rule, layers/recurrent.py) and a sequence loss to leave it out.
+Embedding(mask_zero=True) does the same for integer ids.
 """
 
 from numbers import Real

@@ -7,6 +7,10 @@ What the layer adds to the cell math is bookkeeping, with Keras's semantics:
 - `dropout`: one input mask per sequence, the same at every step; `recurrent_dropout`: one
   (N, H) mask on h_{t-1} (the cell's `recurrent_mask`). Both only when `training=True`,
   drawn from `config.default_rng()`, scaled by 1 / (1 - rate).
+- `mask`: a skipped step carries the states; it outputs the last output again (0 before the
+  first real step), or 0 with `zero_output_for_mask=True`. Without return_sequences the
+  layer returns the last step's output under that rule: the final h, or 0 for a sample with
+  no real step (or, with zero_output_for_mask, a masked last step).
 - `stateful`: the final state of one call is the initial state of the next.
 - `return_state`: forward returns [y, h] (SimpleRNN, GRU) or [y, h, c] (LSTM).
 
@@ -58,6 +62,7 @@ class Recurrent(Layer):
         stateful=False,
         dropout=0.0,
         recurrent_dropout=0.0,
+        zero_output_for_mask=False,
         kernel_initializer="glorot_uniform",
         recurrent_initializer="orthogonal",
         bias_initializer="zeros",
@@ -85,6 +90,7 @@ class Recurrent(Layer):
         self.stateful = bool(stateful)
         self.dropout = check_rate(dropout, "dropout")
         self.recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
         self.recurrent_initializer = initializers.get(
             recurrent_initializer, "recurrent_initializer"
@@ -191,13 +197,32 @@ class Recurrent(Layer):
             recurrent_mask=rmask,
             keep_cache=training,
             return_sequences=self.return_sequences,
+            zero_output_for_mask=self.zero_output_for_mask,
             **self._activations(),
         )
-        self._cache = (cache, input_mask) if training else None  # inference keeps nothing
+        zero_rows = None
+        if self.return_sequences:
+            y = h
+        else:
+            y, zero_rows = self._last_output(final[0], mask)
+        self._cache = (cache, input_mask, zero_rows) if training else None  # inference: nothing
         if self.stateful:
             self.states = [s.copy() for s in final]
-        y = h if self.return_sequences else final[0]
         return [y, *final] if self.return_state else y
+
+    def _last_output(self, last_h, mask):
+        """The last step's output (N, H) and the samples where it is 0 ((N,) bool, or None).
+
+        Keras's rule (see the module docstring): the final h, but 0 for a sample with no real
+        step, or with zero_output_for_mask for a sample whose last step was skipped.
+        mask (N, T) in processing order, or None.
+        """
+        if mask is None or mask.shape[1] == 0:
+            return last_h, None
+        zero_rows = ~mask[:, -1] if self.zero_output_for_mask else ~mask.any(axis=1)
+        if not zero_rows.any():
+            return last_h, None
+        return np.where(zero_rows[:, None], 0, last_h), zero_rows
 
     def backward(self, dy, input_gradient=True):
         """Backpropagation through time for the last forward; fills `grads` in place.
@@ -208,7 +233,7 @@ class Recurrent(Layer):
         the states; None entries when the forward started from zeros, with no initial_state
         given or carried).
         """
-        cache, input_mask = self._last_cache()
+        cache, input_mask, zero_rows = self._last_cache()
         n_states = len(self.state_names)
         if self.return_state:
             if len(dy) != 1 + n_states:
@@ -218,6 +243,8 @@ class Recurrent(Layer):
         else:
             dy, dstates = np.asarray(dy, self.dtype), [None] * n_states
         if not self.return_sequences:
+            if zero_rows is not None:
+                dy = np.where(zero_rows[:, None], 0, dy)  # a constant 0 there
             dstates[0] = _add(dstates[0], dy)  # y is the final h
             dy = None
         dx, *dinitial, dWx, dWh, db = self.cell_backward(dy, *dstates, cache, input_gradient)
@@ -271,6 +298,7 @@ class Recurrent(Layer):
             "stateful": self.stateful,
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
+            "zero_output_for_mask": self.zero_output_for_mask,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
