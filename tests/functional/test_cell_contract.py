@@ -1,4 +1,4 @@
-"""The contract every recurrent cell (rnn, lstm, gru) keeps, checked the
+"""The contract every recurrent cell (rnn, lstm, gru, gru_reset_before) keeps, checked the
 same way for each: gradient checks of the sequence pair under every option, the fast sequence
 path pinned to a loop of the readable step functions, a padded (masked) batch pinned to
 running each sequence alone, float32 staying float32, and inference without a cache.
@@ -10,8 +10,8 @@ import pytest
 
 from unrolled.functional import gru, lstm, rnn
 
-KINDS = ["rnn", "lstm", "gru"]
-GATED = ["lstm", "gru"]
+KINDS = ["rnn", "lstm", "gru", "gru_reset_before"]
+GATED = ["lstm", "gru", "gru_reset_before"]
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "linear"]
 
 
@@ -31,6 +31,7 @@ STEP = {
     "rnn": (rnn.rnn_step_forward, rnn.rnn_step_backward),
     "lstm": (lstm.lstm_step_forward, lstm.lstm_step_backward),
     "gru": (gru.gru_step_forward, gru.gru_step_backward),
+    "gru_reset_before": (gru.gru_reset_before_step_forward, gru.gru_reset_before_step_backward),
 }
 MASK = np.array([[1, 0, 1], [1, 1, 0], [0, 0, 0]], dtype=bool)  # hole, padding, all masked
 SEQUENCE_CASES = {

@@ -1,4 +1,4 @@
-"""SimpleRNN, LSTM and GRU against Keras 3.15 itself, in float64: outputs, final
+"""SimpleRNN, LSTM and GRU in both forms against Keras 3.15 itself, in float64: outputs, final
 states, and the gradients of every weight, the input and the initial states (Keras through
 torch's autograd), in every option that changes the math: masks with and without
 zero_output_for_mask, go_backwards, initial and returned states, activations, no bias, and
@@ -21,6 +21,7 @@ KINDS = {
     "SimpleRNN": {},
     "LSTM": {},
     "GRU": {},
+    "GRU reset_before": {"reset_after": False},
 }
 
 
@@ -72,7 +73,7 @@ def test_layer_matches_keras(keras, keras_parity, kind, case):
     keras_parity(theirs, ours, x, mask=call.get("mask"), initial_state=states)
 
 
-@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "GRU reset_before"])
 def test_gated_activations_match_keras(keras, keras_parity, kind):
     theirs, ours = pair(keras, kind, **GATED)
     x = np.random.default_rng(1).standard_normal((N, T, D))

@@ -1,6 +1,7 @@
 """Behaviour of SimpleRNN, LSTM and GRU layers: masks, state, dropout, step, weights, config,
 and every error message."""
 
+import functools
 import json
 
 import numpy as np
@@ -10,8 +11,13 @@ import unrolled
 from unrolled import config
 from unrolled.layers import GRU, LSTM, SimpleRNN, deserialize, serialize
 
-LAYERS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
-N_STATES = {"rnn": 1, "lstm": 2, "gru": 1}
+LAYERS = {
+    "rnn": SimpleRNN,
+    "lstm": LSTM,
+    "gru": GRU,
+    "gru_reset_before": functools.partial(GRU, reset_after=False),
+}
+N_STATES = {"rnn": 1, "lstm": 2, "gru": 1, "gru_reset_before": 1}
 N, T, D, H = 3, 5, 4, 6
 
 

@@ -42,7 +42,7 @@ from unrolled import models
 from unrolled.errors import InputError, invalid
 from unrolled.files import atomic_path
 from unrolled.interop import require
-from unrolled.interop.torch_weights import from_torch, to_torch
+from unrolled.interop.torch_weights import check_torch_form, from_torch, to_torch
 from unrolled.models.sequential import model_from_config
 
 torch = require("torch", "unrolled.interop.torch's modules")
@@ -213,6 +213,7 @@ class Recurrent(Layer):
     n_states = 1
 
     def __init__(self, layer):
+        check_torch_form(layer)
         super().__init__(layer)
         self.units, self.activation = layer.units, layer.activation
         self.recurrent_activation = getattr(layer, "recurrent_activation", "sigmoid")
