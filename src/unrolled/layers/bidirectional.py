@@ -185,7 +185,7 @@ class Bidirectional(Layer):
         None with input_gradient=False."""
         self._last_cache()  # the error names this layer, not a wrapped one
         self._bind()
-        n = len(self.forward_layer.state_names)
+        n = len(self.forward_layer.state_sizes)
         parts = list(dy) if self.merge_mode is None or self.return_state else [dy]
         if self.merge_mode is None:
             dy_fw, dy_bw, *dstates = parts
