@@ -208,9 +208,9 @@ class Bidirectional(Layer):
             "reads the whole sequence (its backward half needs the future) and cannot step"
         )
 
-    def reset_states(self):
+    def reset_state(self):
         for _, layer in self._layers:
-            layer.reset_states()
+            layer.reset_state()
 
     def set_weights(self, weights):
         super().set_weights(weights)

@@ -27,11 +27,16 @@ class GRU(Gated):
 
     kind = "gru"
     gates = 3
+    _checks = {**Gated._checks, "reset_after": boolean}
+    _shaping = (*Gated._shaping, "reset_after")  # the bias is (2, 3H) or (3H,)
+    # the form's functions, looked up as they are used: reset_after may change until build
+    cell_forward = property(lambda self: _FORMS[self.reset_after][0])
+    cell_backward = property(lambda self: _FORMS[self.reset_after][1])
+    cell_step = property(lambda self: _FORMS[self.reset_after][2])
 
     def __init__(self, units, reset_after=True, **kwargs):
         super().__init__(units, **kwargs)
-        self.reset_after = boolean(reset_after, "reset_after")
-        self.cell_forward, self.cell_backward, self.cell_step = _FORMS[self.reset_after]
+        self.reset_after = reset_after
 
     def _make_bias(self, rng):
         shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)

@@ -23,7 +23,7 @@ function, nothing kept for backward.
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import InputError, positive_int
+from unrolled.errors import InputError, boolean, invalid, positive_int
 from unrolled.layers.base import Layer, activation_name, check_rate, dropout_mask
 
 
@@ -51,6 +51,16 @@ class Recurrent(Layer):
     """
 
     input_ndim = 3  # (N, T, D)
+    _checks = {
+        name: boolean
+        for name in (
+            "return_sequences",
+            "return_state",
+            "go_backwards",
+            "stateful",
+            "zero_output_for_mask",
+        )
+    }
 
     def __init__(
         self,
@@ -74,11 +84,11 @@ class Recurrent(Layer):
             )
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         del unroll  # Keras's `unroll` only trades memory for speed in a graph: the same math
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        self.stateful = bool(stateful)
-        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+        self.stateful = stateful
+        self.zero_output_for_mask = zero_output_for_mask
         self.states = None  # stateful: the final states of the last call, else None
         self.dinitial_state = None  # after backward: gradients of the initial states
 
@@ -177,7 +187,7 @@ class Recurrent(Layer):
             dx = np.ascontiguousarray(dx[:, ::-1])  # back to the caller's time order
         return dx
 
-    def reset_states(self):
+    def reset_state(self):
         """Forget the carried state: the next call starts from zeros (any batch size)."""
         self.states = None
 
@@ -210,6 +220,18 @@ class Fused(Recurrent):
     cell_forward = cell_backward = cell_step = None  # the cell's functions, as staticmethods
     gates = 1  # G: the kernel is (D, G*H)
     state_names = ("h",)  # the carried states, in Keras's return_state order
+    _checks = {
+        **Recurrent._checks,
+        "units": positive_int,
+        "activation": activation_name,
+        "use_bias": boolean,
+        "dropout": check_rate,
+        "recurrent_dropout": check_rate,
+        "kernel_initializer": initializers.get,
+        "recurrent_initializer": initializers.get,
+        "bias_initializer": initializers.get,
+    }
+    _shaping = ("units", "use_bias")
 
     def __init__(
         self,
@@ -236,16 +258,14 @@ class Fused(Recurrent):
             zero_output_for_mask=zero_output_for_mask,
             **kwargs,
         )
-        self.units = positive_int(units, "units")
-        self.activation = activation_name(activation)
-        self.use_bias = bool(use_bias)
-        self.dropout = check_rate(dropout, "dropout")
-        self.recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
-        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
-        self.recurrent_initializer = initializers.get(
-            recurrent_initializer, "recurrent_initializer"
-        )
-        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
+        self.units = units  # each setting is checked as it is set (Layer._checks)
+        self.activation = activation
+        self.use_bias = use_bias
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.kernel_initializer = kernel_initializer
+        self.recurrent_initializer = recurrent_initializer
+        self.bias_initializer = bias_initializer
 
     @property
     def state_sizes(self):
@@ -370,17 +390,32 @@ class Fused(Recurrent):
         }
 
 
+def check_implementation(value, name):
+    """Keras's `implementation`: 0 (Keras 2's default), 1 or 2, ways of computing the same
+    gates; all the same here."""
+    if isinstance(value, bool) or value not in (0, 1, 2):
+        raise invalid(name, "0, 1 or 2 (how Keras computes the gates; no change here)", value)
+    return value
+
+
 class Gated(Fused):
     """A recurrent layer with gates: adds `recurrent_activation` (sigmoid by default)."""
+
+    _checks = {
+        **Fused._checks,
+        "recurrent_activation": activation_name,
+        "implementation": check_implementation,
+    }
 
     def __init__(
         self, units, recurrent_activation="sigmoid", implementation=2, use_cudnn="auto", **kwargs
     ):
         super().__init__(units, **kwargs)
-        # Keras's `implementation` (1: many small matmuls, 2: one big one) and `use_cudnn`
-        # choose how Keras computes the same gates: accepted, and nothing changes here
-        del implementation, use_cudnn
-        self.recurrent_activation = activation_name(recurrent_activation, "recurrent_activation")
+        self.recurrent_activation = recurrent_activation
+        # Keras's `implementation` and `use_cudnn` choose how Keras computes the same gates:
+        # accepted, and nothing changes here
+        self.implementation = implementation
+        del use_cudnn
 
     def _activations(self):
         return {"activation": self.activation, "recurrent_activation": self.recurrent_activation}
