@@ -71,6 +71,25 @@ class GRUCache(NamedTuple):
     first: int  # 1 when h0 was None (zeros): no work on it, no gradient for it
 
 
+def _interpolate(prev_h, z, hh, out=None):
+    """h_t = z * h_{t-1} + (1 - z) * hh, as hh + z * (h_{t-1} - hh): one temporary fewer.
+    Both forms end every step with it."""
+    out = np.subtract(prev_h, hh, out=out)
+    out *= z
+    out += hh
+    return out
+
+
+def _interpolation_factors(hs, z, hh, skip, dact, drec):
+    """The local factors of `_interpolate` for all steps at once, both forms' backward:
+    dz / dh_t (T, H, N), da / dh_t (da: into the candidate's pre-activation) and the direct
+    dh_{t-1} / dh_t; a skipped step takes no gradient in and passes dh_t straight on."""
+    z_from_h = seq.zero_skipped((hs[:-1] - hh) * drec(z), skip)
+    a_from_h = seq.zero_skipped((1 - z) * dact(hh), skip)
+    h_from_h = z if skip is None else np.where(skip, 1, z)
+    return z_from_h, a_from_h, h_from_h
+
+
 def gru_step_forward(x, prev_h, Wx, Wh, b, activation="tanh", recurrent_activation="sigmoid"):
     """One step. x (N, D), prev_h (N, H), Wx (D, 3H), Wh (H, 3H), b (2, 3H) or None.
 
@@ -92,9 +111,7 @@ def gru_step_forward(x, prev_h, Wx, Wh, b, activation="tanh", recurrent_activati
     hh = ax[:, 2 * H :]
     hh += r * ah_h  # reset applied after the matmul
     act_(hh)  # candidate state
-    next_h = prev_h - hh  # z * h_{t-1} + (1 - z) * hh = hh + z * (h_{t-1} - hh)
-    next_h *= z
-    next_h += hh
+    next_h = _interpolate(prev_h, z, hh)
     cache = GRUStepCache(x, prev_h, z, r, hh, ah_h, Wx, Wh, b, activation, recurrent_activation)
     return next_h, cache
 
@@ -175,9 +192,7 @@ def gru_forward(
         z, r, hh = a[:H], a[H : 2 * H], a[2 * H :]
         hh += np.multiply(r, ah_t[2 * H :], out=rh)  # ax_h + r * ah_h
         act_(hh)
-        np.subtract(hs[t], hh, out=next_h)  # h_t = hh + z * (h_{t-1} - hh)
-        next_h *= z
-        next_h += hh
+        _interpolate(hs[t], z, hh, out=next_h)
         seq.carry(next_h, hs[t], skip, t)
     h = seq.hidden_outputs(hs, zero) if return_sequences else None
     if not keep_cache:  # inference: nothing for backward
@@ -202,10 +217,8 @@ def gru_backward(dh, dlast_h, cache, input_gradient=True):
     _, drec = activations.ACTIVATIONS[rec_activation]
     z, r, hh = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]  # (T, H, N) each
     # Local factors for all steps at once; the loop only multiplies by dh_t or da_t.
-    z_from_h = seq.zero_skipped((hs[:-1] - hh) * drec(z), skip)  # dz / dh_t
-    a_from_h = seq.zero_skipped((1 - z) * dact(hh), skip)  # da / dh_t
+    z_from_h, a_from_h, h_from_h = _interpolation_factors(hs, z, hh, skip, dact, drec)
     r_from_a = ah[:, 2 * H :] * drec(r)  # dr / da
-    h_from_h = z if skip is None else np.where(skip, 1, z)  # direct dh_{t-1} / dh_t
     dH, dnext_h = seq.output_gradients(dh, dlast_h, zero, hs[0])  # (T, H, N), (H, N)
     dAh = np.empty_like(gates)  # (T, 3H, N) dah_t = [dz, dr, da * r]
     dA = np.empty_like(hh)  # (T, H, N) da_t
@@ -283,9 +296,7 @@ def gru_reset_before_step_forward(
     hh = ax[:, 2 * H :]
     hh += np.dot(r * prev_h, Wh[:, 2 * H :])  # reset applied before the matmul
     act_(hh)  # candidate state
-    next_h = prev_h - hh  # z * h_{t-1} + (1 - z) * hh = hh + z * (h_{t-1} - hh)
-    next_h *= z
-    next_h += hh
+    next_h = _interpolate(prev_h, z, hh)
     cache = GRUResetBeforeStepCache(
         x, prev_h, z, r, hh, Wx, Wh, b, activation, recurrent_activation
     )
@@ -361,9 +372,7 @@ def gru_reset_before_forward(
             np.multiply(r, prev_h, out=rh_t)  # reset before the matmul
             hh += np.dot(Wh_h.T, rh_t, out=buf)  # buf is free again: prev_h was used
         act_(hh)
-        np.subtract(hs[t], hh, out=next_h)  # h_t = hh + z * (h_{t-1} - hh)
-        next_h *= z
-        next_h += hh
+        _interpolate(hs[t], z, hh, out=next_h)
         seq.carry(next_h, hs[t], skip, t)
     h = seq.hidden_outputs(hs, zero) if return_sequences else None
     if not keep_cache:  # inference: nothing for backward
@@ -385,10 +394,8 @@ def gru_reset_before_backward(dh, dlast_h, cache, input_gradient=True):
     Wh_zr, Wh_h = Wh[:, : 2 * H], Wh[:, 2 * H :]
     z, r, hh = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]  # (T, H, N) each
     # Local factors for all steps at once; the loop only multiplies by dh_t or da_t.
-    z_from_h = seq.zero_skipped((hs[:-1] - hh) * drec(z), skip)  # dz / dh_t
-    a_from_h = seq.zero_skipped((1 - z) * dact(hh), skip)  # da / dh_t
+    z_from_h, a_from_h, h_from_h = _interpolation_factors(hs, z, hh, skip, dact, drec)
     r_from_rh = drec(r)  # dr / drh is h_{t-1} σ'(r); h_{t-1} joins in the loop
-    h_from_h = z if skip is None else np.where(skip, 1, z)  # direct dh_{t-1} / dh_t
     dH, dnext_h = seq.output_gradients(dh, dlast_h, zero, hs[0])  # (T, H, N), (H, N)
     dG = np.zeros_like(gates)  # (T, 3H, N) [dz, dr, da]
     drh, buf = np.empty_like(dnext_h), np.empty_like(dnext_h)
