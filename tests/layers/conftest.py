@@ -81,7 +81,10 @@ KERAS_TOLERANCE = {"rtol": 1e-9, "atol": 1e-12}  # float64 on both sides
 
 
 def _listed(out):
-    return list(out) if isinstance(out, list | tuple) else [out]
+    """Outputs as a flat list (Keras nests a stack of cells' states per cell)."""
+    if not isinstance(out, list | tuple):
+        return [out]
+    return [leaf for item in out for leaf in _listed(item)]
 
 
 def keras_run(layer, x, upstream, mask=None, initial_state=None, training=False):

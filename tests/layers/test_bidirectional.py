@@ -148,7 +148,8 @@ def test_errors():
     ):
         Bidirectional(LSTM(H), merge_mode="max")
     with pytest.raises(
-        unrolled.InputError, match=r"argument `layer`, expected a SimpleRNN, LSTM or GRU layer"
+        unrolled.InputError,
+        match=r"argument `layer`, expected a recurrent layer: SimpleRNN, LSTM, GRU or RNN",
     ):
         Bidirectional(Dense(H))
     with pytest.raises(

@@ -20,10 +20,11 @@ from unrolled.layers.base import Layer, serialize
 from unrolled.layers.gru import GRU
 from unrolled.layers.lstm import LSTM
 from unrolled.layers.recurrent import Recurrent
+from unrolled.layers.rnn import RNN
 from unrolled.layers.simple_rnn import SimpleRNN
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
-RECURRENT_LAYERS = {cls.__name__: cls for cls in (SimpleRNN, LSTM, GRU)}
+RECURRENT_LAYERS = {cls.__name__: cls for cls in (SimpleRNN, LSTM, GRU, RNN)}
 
 
 def _copy(layer, **changes):
@@ -60,7 +61,7 @@ class Bidirectional(Layer):
     ):
         layer, backward_layer = _deserialize(layer), _deserialize(backward_layer)
         if not isinstance(layer, Recurrent):
-            raise invalid("layer", "a SimpleRNN, LSTM or GRU layer", layer)
+            raise invalid("layer", "a recurrent layer: SimpleRNN, LSTM, GRU or RNN", layer)
         if merge_mode not in MERGE_MODES:
             raise invalid("merge_mode", f"one of {list(MERGE_MODES)}", merge_mode)
         base = layer.name.removeprefix("forward_").removeprefix("backward_")

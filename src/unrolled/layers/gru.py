@@ -4,13 +4,14 @@ from unrolled.errors import boolean
 from unrolled.functional import gru
 from unrolled.layers.recurrent import Gated
 
-# reset_after -> the cell's (sequence forward, sequence backward, step forward)
+# reset_after -> the cell's (sequence forward, sequence backward, step forward, step backward)
 _FORMS = {
-    True: (gru.gru_forward, gru.gru_backward, gru.gru_step_forward),
+    True: (gru.gru_forward, gru.gru_backward, gru.gru_step_forward, gru.gru_step_backward),
     False: (
         gru.gru_reset_before_forward,
         gru.gru_reset_before_backward,
         gru.gru_reset_before_step_forward,
+        gru.gru_reset_before_step_backward,
     ),
 }
 
@@ -33,6 +34,7 @@ class GRU(Gated):
     cell_forward = property(lambda self: _FORMS[self.reset_after][0])
     cell_backward = property(lambda self: _FORMS[self.reset_after][1])
     cell_step = property(lambda self: _FORMS[self.reset_after][2])
+    cell_step_backward = property(lambda self: _FORMS[self.reset_after][3])
 
     def __init__(self, units, reset_after=True, **kwargs):
         super().__init__(units, **kwargs)

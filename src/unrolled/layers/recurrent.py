@@ -214,10 +214,14 @@ class Fused(Recurrent):
             -> (dx, *dinitial_states, dWx, dWh, db)
         cell_step(x_t, *states, Wx, Wh, b, activation=..., [recurrent_activation=...])
             -> (*next_states, cache)            e.g. lstm_step_forward (for `step`)
+        cell_step_backward(*dnext_states, cache)
+            -> (dx_t, *dprev_states, dWx, dWh, db)   e.g. lstm_step_backward (for the
+                                                     cells of RNN(cell), rnn.py)
     """
 
     kind = None  # "rnn" | "lstm" | "gru"
-    cell_forward = cell_backward = cell_step = None  # the cell's functions, as staticmethods
+    # the cell's functions, as staticmethods
+    cell_forward = cell_backward = cell_step = cell_step_backward = None
     gates = 1  # G: the kernel is (D, G*H)
     state_names = ("h",)  # the carried states, in Keras's return_state order
     _checks = {

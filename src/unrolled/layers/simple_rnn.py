@@ -1,6 +1,6 @@
 """SimpleRNN layer: the fully connected recurrence over `unrolled.functional.rnn`."""
 
-from unrolled.functional.rnn import rnn_backward, rnn_forward, rnn_step_forward
+from unrolled.functional.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from unrolled.layers.recurrent import Fused
 
 
@@ -14,3 +14,4 @@ class SimpleRNN(Fused):
     cell_forward = staticmethod(rnn_forward)
     cell_backward = staticmethod(rnn_backward)
     cell_step = staticmethod(rnn_step_forward)
+    cell_step_backward = staticmethod(rnn_step_backward)
