@@ -5,7 +5,8 @@
 SimpleRNN, LSTM and GRU classes (simple_rnn.py, lstm.py, gru.py), hands the whole sequence to
 its functional cell's fast path. The bookkeeping has Keras's semantics:
 - `go_backwards`: the input (and mask) is read last step first, and with
-  `return_sequences` the outputs come back in that processing order (reversed time).
+  `return_sequences` the outputs come back in that processing order (reversed time), while
+  the mask handed on stays in input order (Keras's `compute_mask`).
 - `dropout` (Fused): one input mask per sequence, the same at every step;
   `recurrent_dropout`: one (N, H) mask on h_{t-1} (the cell's `recurrent_mask`). Both only
   when `training=True`, drawn from `config.default_rng()`, scaled by 1 / (1 - rate).
@@ -107,10 +108,13 @@ class Recurrent(Layer):
         return [y] + [(N, S) for S in self.state_sizes] if self.return_state else y
 
     def compute_mask(self, x, mask=None):
-        """The mask of the output sequence (in output order), or None without sequences."""
-        if mask is None or not self.return_sequences:
-            return None
-        return mask[:, ::-1] if self.go_backwards else mask
+        """The mask for the next layer: the input's with return_sequences, else None.
+
+        As Keras 3 does, it is passed on as it came, even after go_backwards, whose outputs
+        come in reversed time: the next layer then reads it against the reversed sequence.
+        A Keras model with that pair gives the same numbers here.
+        """
+        return mask if self.return_sequences else None
 
     def _initial_states(self, initial_state, N):
         """The states the sequence starts from: given, carried (stateful), or None for zeros
