@@ -8,8 +8,10 @@ saved as .keras, opens in keras.models.load_model with equal predictions. Round 
 ways; what cannot load is one line naming the layer."""
 
 import json
+import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -293,3 +295,14 @@ def test_damaged_files_and_a_missing_h5py_are_one_line(keras_files, zoo, tmp_pat
     with pytest.raises(InputError, match="writing a Keras file needs the h5py package"):
         zoo.build("seq2seq").save(tmp_path / "m.keras")
     assert not (tmp_path / "m.keras").exists()
+
+
+def test_npz_files_and_importing_unrolled_need_neither_h5py_nor_keras(tmp_path):
+    src = str(Path(unrolled.__file__).parents[1])
+    code = (
+        "import sys, unrolled, unrolled.interop.keras\n"
+        "m = unrolled.Sequential([unrolled.LSTM(2, input_shape=(None, 1))])\n"
+        f"m.save({str(tmp_path / 'm.npz')!r}); unrolled.load_model({str(tmp_path / 'm.npz')!r})\n"
+        "assert not {'h5py', 'keras'} & set(sys.modules), 'imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": src})
