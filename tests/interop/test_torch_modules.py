@@ -67,6 +67,24 @@ def test_stateful_layers_carry_states_between_calls(torch, interop, zoo):
         run(torch, module, x1[:2])
 
 
+@pytest.mark.parametrize("return_sequences", [True, False])
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
+def test_masked_steps_follow_keras_rule(torch, interop, zero_output_for_mask, return_sequences):
+    """A masked step repeats the last output (0 before the first real one), or outputs 0
+    with zero_output_for_mask, in the module as in the model; so does the last output."""
+    unrolled.set_seed(0)
+    options = {"zero_output_for_mask": zero_output_for_mask, "dtype": "float64"}
+    model = unrolled.Sequential(
+        [
+            unrolled.Masking(0.0, input_shape=(None, 3), dtype="float64"),
+            unrolled.GRU(4, activation="relu", return_sequences=return_sequences, **options),
+        ]
+    )
+    x = np.random.default_rng(0).standard_normal((3, 5, 3))
+    x[0, :2] = x[1, 3:] = x[2, 2] = 0.0  # padding first, last, and in the middle
+    close(model.predict(x), run(torch, interop.to_module(model), x), 1e-12)
+
+
 @pytest.fixture
 def same_dropout_masks(torch, monkeypatch):
     """Both libraries draw their dropout masks from twin generators, in the same order."""

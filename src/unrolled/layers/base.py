@@ -11,6 +11,13 @@ A Model may replace `params[k]` and `grads[k]` by views into one flat buffer aft
 a layer reads its weights from `self.params` at every call and writes gradients with
 `self.grads[k][...] = ...`, never keeping another reference. Shapes passed to `build`
 include the batch dimension as None; the constructor's `input_shape` leaves it out (Keras).
+
+Keras users set hyperparameters after construction (`layer.activation = None`,
+`layer.rate = 0.3`). A class lists its settings in `_checks` (name -> check(value, name)),
+and every assignment to one, the constructor's own included, goes through its check: a bad
+value is the same one-line error whenever it comes. Those in `_shaping` fix the weights'
+shapes and are refused once the layer is built; Keras's no-op arguments (keras_compat)
+accept only their no-op values, as in the constructor.
 """
 
 import itertools
@@ -22,7 +29,7 @@ import numpy as np
 from unrolled import config
 from unrolled.errors import InputError, boolean, invalid, positive_int
 from unrolled.functional import activations
-from unrolled.keras_compat import check_extra_arguments
+from unrolled.keras_compat import LAYER_NO_OPS, check_extra_arguments
 from unrolled.layers.input import Input, plain_shape
 
 # per base name, how many layers took it: "lstm", "lstm_1", "lstm_2" ... (as Keras names them)
@@ -76,6 +83,8 @@ class Layer:
     """
 
     input_ndim = None  # the rank of x this layer takes, batch included (None: any)
+    _checks = {}  # setting -> check(value, name): the value to store, or the one-line error
+    _shaping = ()  # settings that fix the weights' shapes: refused once built
 
     def __init__(self, input_shape=None, name=None, dtype=None, trainable=True, **keras_args):
         if "input_dim" in keras_args:  # Keras: input_dim=D stands for input_shape=(D,)
@@ -95,6 +104,19 @@ class Layer:
         self.params = {}
         self.grads = {}
         self._cache = None  # what the last training forward left for backward
+
+    def __setattr__(self, name, value):
+        if name in self._shaping and getattr(self, "built", False):
+            raise self._error(
+                f"is built, and `{name}` fixes its weights' shapes; make a new "
+                f"{type(self).__name__} with {name}={value!r} instead"
+            )
+        check = self._checks.get(name)
+        if check is not None:
+            value = check(value, name)
+        elif name in LAYER_NO_OPS:
+            check_extra_arguments(self, {name: value})
+        super().__setattr__(name, value)
 
     def build(self, input_shape, rng=None):
         """Create params (in `self.dtype`, default `config.floatx()`) and zero grads."""
@@ -152,8 +174,12 @@ class Layer:
         """One step of inference, nothing cached: (y_t, state); stateless layers keep None."""
         return self.forward(x_t), state
 
-    def reset_states(self):
+    def reset_state(self):
         """Forget any state carried between calls (only stateful recurrent layers have one)."""
+
+    def reset_states(self):
+        """Keras 2's name for reset_state (Keras 3 keeps it as an alias too)."""
+        self.reset_state()
 
     def _require_built(self, what):
         if not self.built:

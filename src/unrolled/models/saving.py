@@ -19,11 +19,12 @@ temporary file in the same folder, renamed over the target only when complete. E
 file can be wrong (missing, truncated, not ours, pickled objects, a newer format) gives one
 InputError naming the file.
 
-The file is a NumPy archive, so its name should end in .npz (any case). `save` and
-`save_weights` still write to any other name they are given, exactly there (never adding
-".npz" the way `np.savez` does), but warn: a Keras name (model.h5, model.keras,
-x.weights.h5) would send a reader to Keras or h5py, which cannot open it, and a script that
-ends in `model.save("model.h5")` should not lose its trained model over a name. The tasks'
+The file is a NumPy archive, so its name should end in .npz (any case). (`Sequential.save`
+hands a name ending in .keras to interop/keras.py, which writes Keras's own format.) `save`
+and `save_weights` still write to any other name they are given, exactly there (never adding
+".npz" the way `np.savez` does), but warn: a Keras name (model.h5, x.weights.h5) would send a
+reader to Keras or h5py, which cannot open it, and a script that ends in
+`model.save("model.h5")` should not lose its trained model over a name. The tasks'
 --save flags refuse such a name before training (`suffix_problem`). Loading reads the file's
 bytes, never its name, so files saved under any name load.
 """
