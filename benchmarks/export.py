@@ -35,9 +35,13 @@ def models():
     unrolled.set_seed(0)
     rng = np.random.default_rng(0)
     char = unrolled.Sequential(
-        [Embedding(65, 64, input_shape=(None,)), LSTM(128, return_sequences=True),
-         LSTM(128, return_sequences=True), Dense(65)]
-    )  # fmt: skip
+        [
+            Embedding(65, 64, input_shape=(None,)),
+            LSTM(128, return_sequences=True),
+            LSTM(128, return_sequences=True),
+            Dense(65),
+        ]
+    )
     tutorial = unrolled.Sequential([LSTM(4, activation="sigmoid", input_shape=(None, 1)), Dense(1)])
     return [
         ("char model, T=100", char, lambda N: rng.integers(0, 65, (N, 100))),

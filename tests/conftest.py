@@ -1,5 +1,6 @@
-"""Shared fixtures. PyTorch is our float64 oracle: under CI=true a test that needs it
-fails when it is missing instead of silently skipping."""
+"""Shared fixtures. PyTorch is our float64 oracle, and Keras 3.15 (on the torch backend) the
+oracle for Keras's numbers and files: under CI=true a test that needs one fails when it is
+missing instead of silently skipping."""
 
 import os
 from pathlib import Path
@@ -36,3 +37,28 @@ def torch():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """The keras module on the torch backend, imported once per session (it takes seconds),
+    or a skip (locally) / failure (CI=true) without it.
+
+    On backends other than TensorFlow, Keras 3 rounds a float64 matmul's result type to
+    float32 (to match JAX's default, `BIT64_TO_BIT32_DTYPE`), so its "float64" layers are
+    float32 inside and agree with any float64 computation to ~1e-7 only. This lifts that
+    rounding for the session: Keras's own math, computed in float64, is then an oracle to
+    1e-9. Float32 models are untouched by it.
+    """
+    os.environ["KERAS_BACKEND"] = "torch"  # read at Keras's first import
+    try:
+        import keras
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("keras is required under CI=true: pip install keras==3.15.1")
+        pytest.skip("keras not installed (pip install keras==3.15.1)")
+    assert keras.backend.backend() == "torch", f"KERAS_BACKEND={keras.backend.backend()}"
+    from keras.src.backend.common import dtypes
+
+    dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64"  # float64 stays float64 (see above)
+    return keras

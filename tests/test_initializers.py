@@ -1,6 +1,8 @@
-"""Initializers: Keras semantics (bounds, orthogonality, fans), lookup by name or dict,
-serialization back to names or dicts, and the error for unknown names."""
+"""Initializers: Keras semantics (bounds, orthogonality, fans), Keras's classes with Keras's
+arguments (checked against Keras 3.15 itself), seeds, lookup by name, dict or instance,
+serialization back to names or dicts, and the errors."""
 
+import inspect
 import json
 
 import numpy as np
@@ -19,6 +21,13 @@ ALL = [
     "random_uniform",
     "random_normal",
     "uniform",
+    "truncated_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "variance_scaling",
+    "identity",
 ]
 
 
@@ -131,13 +140,13 @@ def test_serialize_round_trip(identifier, serialized):
 def test_errors():
     with pytest.raises(
         unrolled.InputError,
-        match=r"argument `kernel_initializer`, expected one of \[.*'glorot_uniform'.*\] "
-        r"or a Keras-style dict, got 'he_normal'",
+        match=r"argument `kernel_initializer`, expected one of \[.*'glorot_uniform'.*\], "
+        r"a Keras-style dict or an instance, got 'he_magic'",
     ):
-        inits.get("he_normal", "kernel_initializer")
+        inits.get("he_magic", "kernel_initializer")
     with pytest.raises(
         unrolled.InputError,
-        match=r"argument `initializer`, expected settings accepted by 'constant'",
+        match=r"argument `initializer`, expected settings accepted by Constant",
     ):
         inits.get({"class_name": "Constant", "config": {"valu": 1}})
     with pytest.raises(
@@ -146,3 +155,92 @@ def test_errors():
         inits.get({"config": {}})
     with pytest.raises(unrolled.InputError, match=r"a custom callable cannot be saved"):
         inits.serialize(lambda shape, rng, dtype: None)
+
+
+KERAS_CLASSES = [cls.__name__ for cls in inits.CLASSES]
+
+
+@pytest.mark.parametrize("name", KERAS_CLASSES)
+def test_classes_take_keras_arguments(keras, name):
+    """The same class names, argument names and defaults as Keras 3.15."""
+    theirs = inspect.signature(getattr(keras.initializers, name).__init__).parameters
+    ours = inspect.signature(getattr(inits, name).__init__).parameters
+    if name in ("Zeros", "Ones"):  # Keras's take *args, **kwargs and use none
+        assert list(ours) == ["self"]
+        return
+    assert {k: p.default for k, p in ours.items()} == {k: p.default for k, p in theirs.items()}
+
+
+@pytest.mark.parametrize("name", KERAS_CLASSES)
+def test_keras_instances_and_their_configs_are_taken(keras, name):
+    """A Keras initializer object, or its serialized config from a .keras file, becomes ours."""
+    theirs = getattr(keras.initializers, name)()
+    serialized = keras.saving.serialize_keras_object(theirs)
+    for identifier in (theirs, serialized):
+        ours = inits.get(identifier)
+        assert type(ours) is getattr(inits, name)
+        assert inits.serialize(ours) == ours.name  # Keras's defaults
+
+
+def test_seeded_initializers_repeat_and_unseeded_follow_the_rng():
+    seeded = inits.GlorotUniform(seed=3)
+    a = seeded((4, 5), np.random.default_rng(0))
+    np.testing.assert_array_equal(a, seeded((4, 5), np.random.default_rng(1)))  # as Keras
+    rng = np.random.default_rng(0)
+    b, c = inits.GlorotUniform()((4, 5), rng), inits.GlorotUniform()((4, 5), rng)
+    assert not np.array_equal(b, c)
+    unrolled.set_seed(5)
+    d = inits.Orthogonal(gain=2.0)((3, 3))  # no rng: the default generator
+    unrolled.set_seed(5)
+    np.testing.assert_array_equal(d, inits.Orthogonal(gain=2.0)((3, 3)))
+
+
+@pytest.mark.parametrize(
+    "cls, std",
+    [
+        (inits.HeNormal, np.sqrt(2 / 400)),
+        (inits.HeUniform, np.sqrt(2 / 400)),
+        (inits.LecunNormal, np.sqrt(1 / 400)),
+        (inits.LecunUniform, np.sqrt(1 / 400)),
+        (inits.GlorotNormal, np.sqrt(2 / 700)),
+    ],
+)
+def test_variance_scaling_family(cls, std):
+    w = cls(seed=0)((400, 300), dtype=np.float64)
+    assert abs(w.std() - std) < 0.02 * std
+    w = inits.VarianceScaling(2.0, "fan_out", "untruncated_normal", seed=0)((300, 400))
+    assert abs(w.std() - np.sqrt(2 / 400)) < 0.02 * np.sqrt(2 / 400)
+    t = inits.TruncatedNormal(mean=1.0, stddev=0.1, seed=0)((10000,), dtype=np.float64)
+    assert t.min() >= 0.8 and t.max() <= 1.2
+    np.testing.assert_array_equal(inits.Identity(gain=3.0)((2, 3)), 3 * np.eye(2, 3))
+
+
+def test_layers_take_instances_and_save_them():
+    layer = unrolled.LSTM(
+        3, kernel_initializer=inits.Orthogonal(gain=0.5), bias_initializer=inits.Constant(0.1)
+    )
+    config = layer.get_config()
+    assert config["kernel_initializer"] == {
+        "class_name": "Orthogonal",
+        "config": {"gain": 0.5, "seed": None},
+    }
+    assert config["bias_initializer"] == {"class_name": "Constant", "config": {"value": 0.1}}
+    assert config["recurrent_initializer"] == "orthogonal"
+    copy = unrolled.LSTM.from_config(json.loads(json.dumps(config)))
+    copy.build((None, 2, 4))
+    np.testing.assert_allclose(copy.params["bias"][:3], 0.1)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: inits.VarianceScaling(mode="fan"), "`mode`, expected one of"),
+        (lambda: inits.VarianceScaling(scale=0), "`scale`, expected a positive number"),
+        (lambda: inits.GlorotUniform(input_axes=[0]), "`input_axes`, expected None"),
+        (lambda: inits.Orthogonal(seed="1"), "`seed`, expected None or an integer"),
+        (lambda: inits.Identity()((2, 3, 4), None), "`shape`, expected a 2-D shape"),
+    ],
+)
+def test_setting_errors(make, match):
+    with pytest.raises(unrolled.InputError, match=match):
+        make()

@@ -44,9 +44,14 @@ def imports(name):
     return {module for module in found if module in MODULES and module != name}
 
 
-# The one import that points up the floors, inside a method on purpose: `model.export` (Keras's
-# name) loads the exporters, which need onnx or torch, only when it is called.
-DOORS = {("unrolled.models.sequential", "unrolled.interop.export")}
+# The imports that point up the floors, inside functions on purpose: `model.export` (Keras's
+# name) loads the exporters, which need onnx or torch, only when it is called; `model.save`
+# and `load_model` reach the Keras file code (interop/keras.py, which imports h5py only when
+# a .keras file is read or written) because Keras's users save and load through them.
+DOORS = {
+    ("unrolled.models.sequential", "unrolled.interop.export"),
+    ("unrolled.models.sequential", "unrolled.interop.keras"),
+}
 GRAPH = {name: {m for m in imports(name) if (name, m) not in DOORS} for name in MODULES}
 
 

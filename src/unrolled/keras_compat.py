@@ -17,10 +17,7 @@ from unrolled.errors import InputError, invalid
 # is: those pass (so code and configs written for Keras load), any other is an error.
 LAYER_NO_OPS = {
     "seed": ((None,), "dropout draws from the default generator: use unrolled.set_seed(n)"),
-    "zero_output_for_mask": (
-        (True,),
-        "a skipped step always outputs zeros here; Keras's default, False, repeats the last output",
-    ),
+    "noise_shape": ((None,), "Dropout draws one mask entry per value"),
     **{
         f"{w}_{kind}": ((None,), f"unrolled has no {kind}s")
         for w in ("kernel", "recurrent", "bias", "embeddings")

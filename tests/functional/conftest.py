@@ -1,4 +1,5 @@
-"""Helpers for the recurrent cells' tests (rnn, lstm, gru), reached through the `cells` fixture:
+"""Helpers for the recurrent cells' tests (rnn, lstm, gru and GRU's reset-before form
+"gru_reset_before"), reached through the `cells` fixture:
 random weights and states, and a centered-difference gradient check of a forward/backward
 pair. The cells differ only in how many states they carry (LSTM: h and c) and in their weight
 shapes, which the helpers hide."""
@@ -11,17 +12,19 @@ import pytest
 from unrolled.functional import gru, lstm, rnn
 from unrolled.gradcheck import gradcheck
 
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-N_STATES = {"rnn": 1, "lstm": 2, "gru": 1}  # h, or h and c
+GATES = {"rnn": 1, "lstm": 4, "gru": 3, "gru_reset_before": 3}
+N_STATES = {"rnn": 1, "lstm": 2, "gru": 1, "gru_reset_before": 1}  # h, or h and c
 SEQUENCE = {
     "rnn": (rnn.rnn_forward, rnn.rnn_backward),
     "lstm": (lstm.lstm_forward, lstm.lstm_backward),
     "gru": (gru.gru_forward, gru.gru_backward),
+    "gru_reset_before": (gru.gru_reset_before_forward, gru.gru_reset_before_backward),
 }
 
 
 def weights(rng, kind, D, H, bias=True, dtype=np.float64):
-    """Random (Wx (D, GH), Wh (H, GH), b) in Keras layout; GRU b is (2, 3H); b None without bias."""
+    """Random (Wx (D, GH), Wh (H, GH), b) in Keras layout; b is (GH,), for the reset-after GRU
+    (2, 3H), None without bias."""
     GH = GATES[kind] * H
     b_shape = (2, GH) if kind == "gru" else (GH,)
     Wx = 0.5 * rng.standard_normal((D, GH))
@@ -75,7 +78,8 @@ def sequence_errors(
     dh, dlast: whether the outputs h and the final states get a gradient (upstream, a list of
     flags for h, last_h[, last_c], overrides both); mask (N, T) bool or None; recurrent_mask:
     whether to use one; zero_states: pass the initial states as None (zeros: backward must
-    return None for them); options: activation names.
+    return None for them); options: more keywords of the forward (activation names,
+    zero_output_for_mask).
     """
     N, D, H = 3, 3, 2
     forward, backward = SEQUENCE[kind]

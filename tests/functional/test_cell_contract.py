@@ -1,21 +1,23 @@
-"""The contract every recurrent cell (rnn, lstm, gru) keeps, checked the same way for each:
-gradient checks of the sequence pair under every option, the fast sequence path pinned to a
-loop of the readable step functions, a padded (masked) batch pinned to running each sequence
-alone, float32 staying float32, and inference without a cache. Cell-specific checks (step
-pairs, activation sweeps, golden values) live in test_rnn.py, test_lstm.py, test_gru.py."""
+"""The contract every recurrent cell (rnn, lstm, gru, gru_reset_before) keeps, checked the
+same way for each: gradient checks of the sequence pair under every option, the fast sequence
+path pinned to a loop of the readable step functions, a padded (masked) batch pinned to
+running each sequence alone, float32 staying float32, and inference without a cache.
+Cell-specific checks (step pairs, activation sweeps, golden values) live in test_rnn.py,
+test_lstm.py, test_gru.py."""
 
 import numpy as np
 import pytest
 
 from unrolled.functional import gru, lstm, rnn
 
-KINDS = ["rnn", "lstm", "gru"]
+KINDS = ["rnn", "lstm", "gru", "gru_reset_before"]
+GATED = ["lstm", "gru", "gru_reset_before"]
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "linear"]
 
 
 @pytest.mark.parametrize("recurrent_activation", ACTIVATIONS)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("kind", GATED)
 def test_gated_sequence_gradients_per_activation(
     cells, rng, kind, activation, recurrent_activation
 ):
@@ -29,6 +31,7 @@ STEP = {
     "rnn": (rnn.rnn_step_forward, rnn.rnn_step_backward),
     "lstm": (lstm.lstm_step_forward, lstm.lstm_step_backward),
     "gru": (gru.gru_step_forward, gru.gru_step_backward),
+    "gru_reset_before": (gru.gru_reset_before_step_forward, gru.gru_reset_before_step_backward),
 }
 MASK = np.array([[1, 0, 1], [1, 1, 0], [0, 0, 0]], dtype=bool)  # hole, padding, all masked
 SEQUENCE_CASES = {
@@ -36,6 +39,7 @@ SEQUENCE_CASES = {
     "dh None": {"dh": False},
     "dlast None": {"dlast": False},
     "mask": {"mask": MASK},
+    "mask, zero outputs": {"mask": MASK, "zero_output_for_mask": True},
     "recurrent_mask": {"recurrent_mask": True},
     "no bias": {"bias": False},
     "everything": {"mask": MASK, "recurrent_mask": True, "bias": False, "dh": False},
@@ -45,9 +49,7 @@ SEQUENCE_CASES = {
 }
 GATED_PAIRS = [("tanh", "sigmoid"), ("relu", "sigmoid"), ("sigmoid", "tanh"), ("linear", "relu")]
 STEP_MATCH_CASES = [("rnn", {"activation": a}) for a in ("tanh", "relu")] + [
-    (kind, {"activation": a, "recurrent_activation": r})
-    for kind in ("lstm", "gru")
-    for a, r in GATED_PAIRS
+    (kind, {"activation": a, "recurrent_activation": r}) for kind in GATED for a, r in GATED_PAIRS
 ]
 
 
@@ -98,14 +100,29 @@ def test_fast_path_matches_steps(cells, rng, kind, options):
             np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-13)
 
 
+def repeated_outputs(keep, zero_output_for_mask):
+    """For one sample's mask keep (T,): the step whose output each step shows, or -1 for 0.
+
+    Keras's rule: a real step shows its own; a skipped one 0 with zero_output_for_mask,
+    else the last real step's (0 before the first)."""
+    source, last = [], -1
+    for t, real in enumerate(keep):
+        last = t if real else last
+        source.append(t if real else (-1 if zero_output_for_mask else last))
+    return np.array(source)
+
+
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
 @pytest.mark.parametrize("kind", KINDS)
-def test_padded_batch_matches_each_sequence_alone(cells, rng, kind):
-    """A masked batch gives exactly what each sequence gives alone without its masked steps."""
+def test_padded_batch_matches_each_sequence_alone(cells, rng, kind, zero_output_for_mask):
+    """A masked batch gives exactly what each sequence gives alone without its masked steps;
+    a masked step shows the last real output (0 before the first), or 0 with
+    zero_output_for_mask, and its output gradient goes to the step it shows."""
     mask = np.array(
         [
             [1, 1, 1, 1, 1],
             [1, 0, 1, 1, 0],  # holes in the middle and padding at the end
-            [1, 1, 0, 0, 0],  # padded at the end
+            [0, 1, 1, 0, 0],  # padded at both ends
             [0, 0, 0, 0, 0],  # fully masked: the initial state passes straight through
         ],
         dtype=bool,
@@ -114,19 +131,27 @@ def test_padded_batch_matches_each_sequence_alone(cells, rng, kind):
     D, H = 3, 4
     x = rng.standard_normal((N, T, D))
     states, W = cells.initial_states(rng, kind, N, H), cells.weights(rng, kind, D, H)
-    dh = rng.standard_normal((N, T, H))  # nonzero at masked steps too: they must be ignored
+    dh = rng.standard_normal((N, T, H))  # nonzero at masked steps too
     dlast = [rng.standard_normal((N, H)) for _ in states]
-    h, last, cache = cells.sequence(kind, x, states, W, mask=mask)
+    options = {"mask": mask, "zero_output_for_mask": zero_output_for_mask}
+    h, last, cache = cells.sequence(kind, x, states, W, **options)
     dx, dstates, dW = cells.sequence_backward(kind, dh, dlast, cache)
     dW_alone = [np.zeros_like(w) for w in W]
     for n in range(N):
         keep, row = mask[n], slice(n, n + 1)
+        source = repeated_outputs(keep, zero_output_for_mask)
+        dh_alone = np.zeros((1, T, H))  # each step's output gradient, moved to its source
+        for t, s in enumerate(source):
+            if s >= 0:
+                dh_alone[0, s] += dh[n, t]
         h1, last1, cache1 = cells.sequence(kind, x[row][:, keep], [s[row] for s in states], W)
         dx1, dstates1, dW1 = cells.sequence_backward(
-            kind, dh[row][:, keep], [d[row] for d in dlast], cache1
+            kind, dh_alone[:, keep], [d[row] for d in dlast], cache1
         )
+        shown = np.zeros((T, H))
+        shown[source >= 0] = h[n, source[source >= 0]]
         np.testing.assert_allclose(h[row][:, keep], h1, rtol=1e-12, atol=1e-14)
-        np.testing.assert_array_equal(h[row][:, ~keep], 0)
+        np.testing.assert_array_equal(h[n], shown)
         np.testing.assert_array_equal(dx[row][:, ~keep], 0)
         np.testing.assert_allclose(dx[row][:, keep], dx1, rtol=1e-12, atol=1e-14)
         for a, b in zip(last + dstates, last1 + dstates1, strict=True):

@@ -22,16 +22,49 @@ def test_torchrun_two_processes_end_with_identical_weights(torch, tmp_path):
 
     text, run = tmp_path / "text.txt", tmp_path / "run"
     text.write_text(TEXT, encoding="utf-8")
-    train = ["charlm", "train", "--text", str(text), "--hidden", "8", "--embed-dim", "4",
-             "--seq-len", "5", "--batch-size", "4", "--steps", "4", "--eval-every", "4",
-             "--sample-every", "0", "--out", str(run), "--quiet"]  # fmt: skip
+    train = [
+        "charlm",
+        "train",
+        "--text",
+        str(text),
+        "--hidden",
+        "8",
+        "--embed-dim",
+        "4",
+        "--seq-len",
+        "5",
+        "--batch-size",
+        "4",
+        "--steps",
+        "4",
+        "--eval-every",
+        "4",
+        "--sample-every",
+        "0",
+        "--out",
+        str(run),
+        "--quiet",
+    ]
     assert main(train) == 0
     assert main(["export", str(run / "model.npz"), "--format", "torch"]) == 0
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        str(EXAMPLE), str(run / "model.pt"), "--text", str(text), "--steps", "3",
-        "--eval-every", "3", "--out", str(run / "continued.pt"),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        str(EXAMPLE),
+        str(run / "model.pt"),
+        "--text",
+        str(text),
+        "--steps",
+        "3",
+        "--eval-every",
+        "3",
+        "--out",
+        str(run / "continued.pt"),
+    ]
     src = str(Path(unrolled.__file__).parents[1])
     env = {**os.environ, "PYTHONPATH": src, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)

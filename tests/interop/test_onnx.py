@@ -47,6 +47,29 @@ def test_onnxruntime_equals_predict(onnx, onnxruntime, zoo, zoo_name, dtype, tmp
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
 
 
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_gru_reset_before_is_linear_before_reset_0(onnx, onnxruntime, use_bias, tmp_path):
+    unrolled.set_seed(0)
+    model = unrolled.Sequential(
+        [
+            unrolled.GRU(
+                4,
+                reset_after=False,
+                use_bias=use_bias,
+                return_sequences=True,
+                input_shape=(None, 3),
+            ),
+            unrolled.Bidirectional(unrolled.GRU(2, reset_after=False, activation="relu")),
+        ]
+    )
+    rng = np.random.default_rng(0)
+    model.set_weights([w + 0.3 * rng.standard_normal(w.shape) for w in model.get_weights()])
+    model.export(tmp_path / "model.onnx")
+    x = rng.standard_normal((5, 6, 3))
+    got = session(onnxruntime, tmp_path / "model.onnx").run(None, feed(x))[0]
+    np.testing.assert_allclose(got, model.predict(x), rtol=0, atol=1e-5)
+
+
 def test_the_graph_is_standard_onnx_with_dynamic_axes(onnx, zoo, tmp_path):
     path = tmp_path / "model.onnx"
     zoo.build("embedding_rnn_lstm").export(path)

@@ -229,6 +229,19 @@ def test_errors_name_the_argument():
         from_torch("rnn", {"weight_ih_l0_reverse": np.zeros((1, 1))}, suffix="_reverse")
 
 
+def test_gru_reset_before_has_no_pytorch_form(torch):
+    model = unrolled.Sequential([unrolled.GRU(2, reset_after=False, input_shape=(None, 3))])
+    message = r"^layer 'g' is a GRU with reset_after=False, which PyTorch has no layer for"
+    layer = unrolled.Bidirectional(unrolled.GRU(2, reset_after=False), name="b")
+    layer.build((None, None, 3))
+    with pytest.raises(InputError, match=message.replace("'g'", "'forward_gru.*'")):
+        layer_state_dict(layer)
+    from unrolled.interop.torch import to_module
+
+    with pytest.raises(InputError, match=message.replace("'g'", "'gru.*'")):
+        to_module(model)
+
+
 def test_module_does_not_import_torch():
     src = str(Path(unrolled.__file__).parents[1])
     code = "import sys, unrolled.interop.torch; assert 'torch' not in sys.modules"

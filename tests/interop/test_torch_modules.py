@@ -67,6 +67,24 @@ def test_stateful_layers_carry_states_between_calls(torch, interop, zoo):
         run(torch, module, x1[:2])
 
 
+@pytest.mark.parametrize("return_sequences", [True, False])
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
+def test_masked_steps_follow_keras_rule(torch, interop, zero_output_for_mask, return_sequences):
+    """A masked step repeats the last output (0 before the first real one), or outputs 0
+    with zero_output_for_mask, in the module as in the model; so does the last output."""
+    unrolled.set_seed(0)
+    options = {"zero_output_for_mask": zero_output_for_mask, "dtype": "float64"}
+    model = unrolled.Sequential(
+        [
+            unrolled.Masking(0.0, input_shape=(None, 3), dtype="float64"),
+            unrolled.GRU(4, activation="relu", return_sequences=return_sequences, **options),
+        ]
+    )
+    x = np.random.default_rng(0).standard_normal((3, 5, 3))
+    x[0, :2] = x[1, 3:] = x[2, 2] = 0.0  # padding first, last, and in the middle
+    close(model.predict(x), run(torch, interop.to_module(model), x), 1e-12)
+
+
 @pytest.fixture
 def same_dropout_masks(torch, monkeypatch):
     """Both libraries draw their dropout masks from twin generators, in the same order."""
@@ -163,7 +181,7 @@ def test_a_frozen_layer_gets_no_gradient(torch, interop, zoo):
     assert interop.from_module(module).get_config() == model.get_config()
 
 
-# -- nn.Sequential built by hand from PyTorch's own layers -----------------------------------
+# nn.Sequential built by hand from PyTorch's own layers
 def test_hand_built_embedding_stacked_bidirectional_lstm(torch, interop):
     nn = torch.nn
     torch.manual_seed(0)
@@ -235,7 +253,7 @@ def test_to_module_refuses_an_unbuilt_model_or_another_object(torch, interop):
         interop.to_module(torch.nn.Linear(2, 2))
 
 
-# -- the .pt file -------------------------------------------------------------------------------
+# the .pt file
 def test_save_and_load_a_trained_module_with_extras(torch, interop, zoo, tmp_path):
     module = interop.to_module(zoo.build("embedding_mask_zero", "float32")).train()
     loss = module(tensor(torch, module, zoo.inputs("embedding_mask_zero", 3, 4))).sum()
@@ -294,7 +312,7 @@ def test_save_module_refuses_other_objects_and_extras_that_are_not_json(torch, i
         interop.save_module(module, "x.pt", extras={"a": object()})
 
 
-# -- PyTorch stays optional ------------------------------------------------------------------
+# PyTorch stays optional
 def test_without_torch_the_functions_say_what_to_install(monkeypatch):
     import unrolled.interop
 

@@ -1,5 +1,6 @@
 """Bidirectional: gradients in every merge mode, state handling, weights and config."""
 
+import functools
 import json
 
 import numpy as np
@@ -9,8 +10,13 @@ import unrolled
 from unrolled.layers import GRU, LSTM, Bidirectional, Dense, SimpleRNN, deserialize, serialize
 
 N, T, D, H = 2, 4, 3, 2
-LAYERS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
-N_STATES = {"rnn": 1, "lstm": 2, "gru": 1}
+LAYERS = {
+    "rnn": SimpleRNN,
+    "lstm": LSTM,
+    "gru": GRU,
+    "gru_reset_before": functools.partial(GRU, reset_after=False),
+}
+N_STATES = {"rnn": 1, "lstm": 2, "gru": 1, "gru_reset_before": 1}
 MASK = np.array([[True, True, True, True], [True, True, True, False]])
 
 
@@ -142,7 +148,8 @@ def test_errors():
     ):
         Bidirectional(LSTM(H), merge_mode="max")
     with pytest.raises(
-        unrolled.InputError, match=r"argument `layer`, expected a SimpleRNN, LSTM or GRU layer"
+        unrolled.InputError,
+        match=r"argument `layer`, expected a recurrent layer: SimpleRNN, LSTM, GRU or RNN",
     ):
         Bidirectional(Dense(H))
     with pytest.raises(

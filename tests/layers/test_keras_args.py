@@ -54,9 +54,10 @@ def assert_same_layer(a, b, x=X):
     [
         (LSTM, {"implementation": 1, "unroll": True, "use_cudnn": False}),
         (GRU, {"implementation": 2, "unroll": False, "use_cudnn": "auto"}),
+        (LSTM, {"implementation": 0}),  # Keras 2's default, still in old configs
         (SimpleRNN, {"unroll": True}),
         (LSTM, {"kernel_regularizer": None, "recurrent_constraint": None, "seed": None}),
-        (GRU, {"trainable": True, "activity_regularizer": None, "zero_output_for_mask": True}),
+        (GRU, {"trainable": True, "activity_regularizer": None}),
     ],
 )
 def test_arguments_that_change_no_result_are_accepted(cls, kwargs):
@@ -112,6 +113,7 @@ def test_batch_input_shape_says_what_to_write(cls):
     [
         (lambda: LSTM(4, foo=1), r"^LSTM got an unknown argument `foo` \(= 1\); it accepts units"),
         (lambda: SimpleRNN(4, implementation=1), "SimpleRNN got an unknown argument `implem"),
+        (lambda: GRU(4, implementation=3), "`implementation`, expected 0, 1 or 2"),
         (lambda: GRU(4, time_major=True), "unknown argument `time_major`.*batch, timesteps"),
         (lambda: Embedding(10, 3, batch_input_shape=(None, 4)), r"input_shape=\(4,\)"),
         (lambda: Embedding(10, 3, foo=1), "Embedding got an unknown argument `foo`"),
@@ -119,7 +121,6 @@ def test_batch_input_shape_says_what_to_write(cls):
         (lambda: GRU(4, bias_constraint="non_neg"), "`bias_constraint`, expected None"),
         (lambda: LSTM(4, seed=1), "`seed`, expected None .*set_seed"),
         (lambda: LSTM(4, trainable="no"), "`trainable`, expected True or False, got 'no'"),
-        (lambda: LSTM(4, zero_output_for_mask=False), "`zero_output_for_mask`, expected True"),
         (lambda: LSTM(4, kernel_regularizer=np.zeros(2)), "`kernel_regularizer`, expected None"),
         (lambda: GRU(4, batch_input_shape=5), r"use input_shape=\(timesteps, features\)"),
         (lambda: Embedding(3, 2, weights=[np.array([["a", "b"]] * 3)]), "`weights`, expected"),
@@ -154,3 +155,66 @@ def test_embedding_from_config_with_input_length_warns():
     config = Embedding(10, 3).get_config()
     with pytest.warns(UserWarning, match="input_length"):
         Embedding.from_config({**config, "input_length": 4})
+
+
+# -- settings Keras users change after construction -------------------------------------------
+def test_settings_set_later_take_effect():
+    lstm = built(lambda: LSTM(4, return_sequences=True))
+    lstm.activation = None  # Keras's "no activation"
+    assert lstm.activation == "linear"
+    assert_same_layer(lstm, built(lambda: LSTM(4, return_sequences=True, activation="linear")))
+    dropout = Dropout(0.5)
+    dropout.rate = 0.0
+    np.testing.assert_array_equal(dropout.forward(X, training=True), X.astype(dropout.dtype))
+    dense = built(lambda: Dense(2, activation="softmax"), (None, 3))
+    dense.activation = "linear"  # e.g. logits for a saliency map
+    np.testing.assert_allclose(dense.forward(X[:, 0]), X[:, 0] @ dense.get_weights()[0], rtol=1e-5)
+    gru = GRU(3)
+    gru.reset_after = False  # before build: the weights follow
+    gru.build((None, 5, 3))
+    assert gru.params["bias"].shape == (9,) and gru.get_config()["reset_after"] is False
+
+
+@pytest.mark.parametrize(
+    "make, name, value, match",
+    [
+        (lambda: LSTM(4), "activation", "swish", r"`activation`, expected one of \['linear'"),
+        (lambda: GRU(4), "recurrent_activation", 3, "`recurrent_activation`, expected one of"),
+        (lambda: SimpleRNN(4), "dropout", 1.0, r"`dropout`, expected a float in \[0, 1\)"),
+        (lambda: LSTM(4), "return_sequences", "yes", "`return_sequences`, expected True or F"),
+        (lambda: LSTM(4), "trainable", None, "`trainable`, expected True or False, got None"),
+        (lambda: LSTM(4), "kernel_initializer", "he_magic", "`kernel_initializer`, expected"),
+        (lambda: LSTM(4), "kernel_regularizer", "l2", "`kernel_regularizer`, expected None"),
+        (lambda: Dense(4), "activation", "gelu", "`activation`, expected one of"),
+        (lambda: Dropout(0.1), "rate", -0.1, "`rate`, expected a float in"),
+        (lambda: Embedding(5, 2), "mask_zero", 1, "`mask_zero`, expected True or False"),
+        (lambda: built(lambda: LSTM(4)), "units", 8, "layer 'lstm.*' is built, and `units` fix"),
+        (lambda: built(lambda: GRU(4)), "reset_after", False, "is built, and `reset_after`"),
+        (
+            lambda: built(lambda: Dense(2), (None, 3)),
+            "use_bias",
+            False,
+            r"fixes its weights' shapes; make a new Dense with use_bias=False instead$",
+        ),
+    ],
+)
+def test_settings_set_later_are_checked_like_arguments(make, name, value, match):
+    layer = make()
+    with pytest.raises(InputError, match=match) as info:
+        setattr(layer, name, value)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("cls", RECURRENT)
+def test_reset_state_is_keras_3s_name(cls):
+    layer = built(lambda: cls(4, stateful=True))
+    first = layer.forward(X)
+    assert not np.array_equal(layer.forward(X), first)  # carried on
+    layer.reset_state()
+    np.testing.assert_array_equal(layer.forward(X), first)
+    layer.reset_states()  # the older name stays
+    np.testing.assert_array_equal(layer.forward(X), first)
+    pair = Bidirectional(cls(2, stateful=True))
+    y = pair.forward(X)
+    pair.reset_state()
+    np.testing.assert_array_equal(pair.forward(X), y)

@@ -4,8 +4,9 @@ bias 0.03) on np.arange inputs. Sources (keras-team/keras, Keras 3):
     keras/src/layers/rnn/gru_test.py          keras/src/layers/rnn/bidirectional_test.py
 Each expected row is one batch element; the units of a row are all equal (constant weights),
 except where an initial state breaks the symmetry. Keras computed these in float32; we
-run in float64 and compare at 1e-6. Keras's `zero_output_for_mask=True` variants are the
-ones we reproduce: our masked outputs are 0 (docs/keras.md, "What differs, and why").
+run in float64 and compare at 1e-6. The masked sequences come in both of Keras's
+variants: the default repeats the last output at a masked step, zero_output_for_mask=True
+gives 0 (test_keras_parity.py checks both against Keras itself too).
 """
 
 import numpy as np
@@ -62,6 +63,13 @@ CORRECTNESS = [
     ("gru", 3, {}, SEQ_3x6x4, rows(0.5217289, 0.6371659, 0.39384964, units=3)),
     ("gru", 3, {"go_backwards": True}, SEQ_3x6x4, rows(0.24406259, 0.611516, 0.3928808, units=3)),
     ("gru", 3, {"use_bias": False}, SEQ_3x6x4, rows(0.49988455, 0.64701194, 0.4103359, units=3)),
+    (
+        "gru",
+        3,
+        {"reset_after": False},
+        SEQ_3x6x4,
+        rows(0.51447755, 0.6426879, 0.40208298, units=3),
+    ),
 ]
 
 
@@ -141,22 +149,61 @@ def test_masked_final_output(kind, units, options, mask, expected):
     close(make(kind, units, **options).forward(SEQ_2x4x3, mask=mask), expected)
 
 
-# test_masking with return_sequences and zero_output_for_mask=True: 0 at masked steps
+# test_masking with return_sequences: the last output repeated at masked steps (Keras's
+# default), or with zero_output_for_mask=True, 0 there
 MASKED_SEQUENCES = [
-    ("rnn", MASK, [[0.0599281, 0.15122814, 0.0, 0.32394567], [0.3969304, 0.0, 0.0, 0.608085]]),
+    (
+        "rnn",
+        False,
+        MASK,
+        [
+            [0.0599281, 0.15122814, 0.15122814, 0.32394567],
+            [0.3969304, 0.3969304, 0.3969304, 0.608085],
+        ],
+    ),
+    (
+        "rnn",
+        True,
+        MASK,
+        [[0.0599281, 0.15122814, 0.0, 0.32394567], [0.3969304, 0.0, 0.0, 0.608085]],
+    ),
     (
         "lstm",
+        False,
+        LSTM_MASK,
+        [
+            [0.0158891, 0.05552048, 0.11755939, 0.11755939],
+            [0.14185596, 0.28556206, 0.28556206, 0.28556206],
+        ],
+    ),
+    (
+        "lstm",
+        True,
         LSTM_MASK,
         [[0.0158891, 0.05552048, 0.11755939, 0.0], [0.14185596, 0.28556206, 0.0, 0.0]],
     ),
-    ("gru", MASK, [[0.03606692, 0.09497581, 0.0, 0.19393763], [0.16051409, 0.0, 0.0, 0.30818558]]),
+    (
+        "gru",
+        False,
+        MASK,
+        [
+            [0.03606692, 0.09497581, 0.09497581, 0.19393763],
+            [0.16051409, 0.16051409, 0.16051409, 0.30818558],
+        ],
+    ),
+    (
+        "gru",
+        True,
+        MASK,
+        [[0.03606692, 0.09497581, 0.0, 0.19393763], [0.16051409, 0.0, 0.0, 0.30818558]],
+    ),
 ]
 
 
-@pytest.mark.parametrize("kind, mask, expected", MASKED_SEQUENCES)
-def test_masked_sequences(kind, mask, expected):
-    y = make(kind, 2, return_sequences=True).forward(SEQ_2x4x3, mask=mask)
-    close(y, np.repeat(np.array(expected)[:, :, None], 2, axis=2))
+@pytest.mark.parametrize("kind, zero_output_for_mask, mask, expected", MASKED_SEQUENCES)
+def test_masked_sequences(kind, zero_output_for_mask, mask, expected):
+    layer = make(kind, 2, return_sequences=True, zero_output_for_mask=zero_output_for_mask)
+    close(layer.forward(SEQ_2x4x3, mask=mask), np.repeat(np.array(expected)[:, :, None], 2, axis=2))
 
 
 def test_bidirectional_merge_modes():

@@ -1,6 +1,7 @@
 """Behaviour of SimpleRNN, LSTM and GRU layers: masks, state, dropout, step, weights, config,
 and every error message."""
 
+import functools
 import json
 
 import numpy as np
@@ -10,8 +11,13 @@ import unrolled
 from unrolled import config
 from unrolled.layers import GRU, LSTM, SimpleRNN, deserialize, serialize
 
-LAYERS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
-N_STATES = {"rnn": 1, "lstm": 2, "gru": 1}
+LAYERS = {
+    "rnn": SimpleRNN,
+    "lstm": LSTM,
+    "gru": GRU,
+    "gru_reset_before": functools.partial(GRU, reset_after=False),
+}
+N_STATES = {"rnn": 1, "lstm": 2, "gru": 1, "gru_reset_before": 1}
 N, T, D, H = 3, 5, 4, 6
 
 
@@ -28,23 +34,31 @@ def keep_floatx():
     config.set_floatx(np.dtype(before).name)
 
 
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize("kind", LAYERS)
-def test_padded_batch_equals_each_sequence_alone(kind, go_backwards, rng):
+def test_padded_batch_equals_each_sequence_alone(kind, go_backwards, zero_output_for_mask, rng):
     lengths = [5, 3, 1]
     x = rng.standard_normal((N, T, D))
     mask = np.arange(T)[None, :] < np.array(lengths)[:, None]  # (N, T) post-padding
     x[~mask] = 7.0  # garbage in the padding must not matter
-    layer = make(kind, return_sequences=True, return_state=True, go_backwards=go_backwards)
+    layer = make(
+        kind,
+        return_sequences=True,
+        return_state=True,
+        go_backwards=go_backwards,
+        zero_output_for_mask=zero_output_for_mask,
+    )
     y, *states = layer.forward(x, mask=mask)
     for n, L in enumerate(lengths):
         y_n, *states_n = layer.forward(x[n : n + 1, :L])
-        if go_backwards:  # outputs in processing order: the L real steps come last
+        if go_backwards:  # outputs in processing order: the padding first, no output yet
             np.testing.assert_allclose(y[n, T - L :], y_n[0], rtol=1e-12, atol=1e-14)
             np.testing.assert_array_equal(y[n, : T - L], 0)
-        else:
+        else:  # the padding last: Keras repeats the last real output, or gives 0
             np.testing.assert_allclose(y[n, :L], y_n[0], rtol=1e-12, atol=1e-14)
-            np.testing.assert_array_equal(y[n, L:], 0)
+            padding = 0 if zero_output_for_mask else y[n, L - 1]
+            np.testing.assert_array_equal(y[n, L:], np.broadcast_to(padding, (T - L, H)))
         for s, s_n in zip(states, states_n, strict=True):
             np.testing.assert_allclose(s[n], s_n[0], rtol=1e-12, atol=1e-14)
 
@@ -54,8 +68,8 @@ def test_compute_mask(kind):
     mask = np.array([[True, True, False]])
     assert make(kind).compute_mask(None, mask) is None
     assert make(kind, return_sequences=True).compute_mask(None, mask) is mask
-    flipped = make(kind, return_sequences=True, go_backwards=True).compute_mask(None, mask)
-    np.testing.assert_array_equal(flipped, [[False, True, True]])  # outputs come reversed
+    backwards = make(kind, return_sequences=True, go_backwards=True).compute_mask(None, mask)
+    assert backwards is mask  # as Keras 3 passes it on: not flipped with the outputs
 
 
 @pytest.mark.parametrize("kind", LAYERS)
@@ -266,7 +280,7 @@ def test_config_round_trip(kind, rng):
     assert copy.get_config() == layer.get_config()
     assert cfg["config"]["kernel_initializer"] == {
         "class_name": "RandomUniform",
-        "config": {"minval": -0.1, "maxval": 0.1},
+        "config": {"minval": -0.1, "maxval": 0.1, "seed": None},  # Keras's config
     }
     layer.build((None, None, D))
     copy.build((None, None, D))

@@ -1,16 +1,24 @@
 """Float64 finite-difference checks of SimpleRNN, LSTM and GRU layers: every parameter, the
 input and the initial states, through L = sum(y * R), in each option that changes the math."""
 
+import functools
+
 import numpy as np
 import pytest
 
 from unrolled.layers import GRU, LSTM, SimpleRNN
 
 N, T, D, H = 2, 4, 3, 2
-LAYERS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
-N_STATES = {"rnn": 1, "lstm": 2, "gru": 1}
+LAYERS = {
+    "rnn": SimpleRNN,
+    "lstm": LSTM,
+    "gru": GRU,
+    "gru_reset_before": functools.partial(GRU, reset_after=False),
+}
+N_STATES = {"rnn": 1, "lstm": 2, "gru": 1, "gru_reset_before": 1}
 PADDED = np.array([[True, True, True, True], [True, True, False, False]])  # a padded batch
 HOLES = np.array([[True, False, True, True], [False, True, True, False]])  # gaps anywhere
+UNREAD = np.array([[False, True, True, False], [False, False, False, False]])  # one all masked
 
 OPTIONS = {
     "last_output": ({}, {}),
@@ -26,6 +34,12 @@ OPTIONS = {
     "padded": ({"return_sequences": True, "return_state": True}, {"mask": PADDED}),
     "padded_last": ({}, {"mask": PADDED}),
     "holes_backwards": ({"go_backwards": True, "return_sequences": True}, {"mask": HOLES}),
+    "holes_zero_outputs": (
+        {"return_sequences": True, "zero_output_for_mask": True},
+        {"mask": HOLES, "initial_state": True},
+    ),
+    "unread_last": ({"return_state": True}, {"mask": UNREAD, "initial_state": True}),
+    "unread_last_zero_outputs": ({"zero_output_for_mask": True}, {"mask": UNREAD}),
     "no_bias": ({"use_bias": False, "return_sequences": True}, {}),
     "dropout": (
         {"dropout": 0.3, "recurrent_dropout": 0.4, "return_sequences": True},

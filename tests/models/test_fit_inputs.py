@@ -72,10 +72,11 @@ def test_evaluate_can_return_a_dict(model, data):
     assert [logs["loss"], logs["mae"]] == model.evaluate(*data, verbose=0)
 
 
-def test_gru_accepts_keras_reset_after_only_when_true():
+def test_gru_takes_both_of_keras_reset_after_forms():
     assert unrolled.GRU(3, reset_after=True).units == 3
-    with pytest.raises(ValueError, match=r"argument `reset_after`, expected True"):
-        unrolled.GRU(3, reset_after=False)
+    assert unrolled.GRU(3, reset_after=False).reset_after is False  # tested in tests/keras
+    with pytest.raises(ValueError, match=r"argument `reset_after`, expected True or False"):
+        unrolled.GRU(3, reset_after="no")
 
 
 @pytest.mark.parametrize("make", [lambda x: iter(x), lambda x: (row for row in x)])

@@ -236,19 +236,26 @@ def test_a_hand_edited_file_is_named_as_the_user_wrote_it(tmp_path, edit, drop, 
     assert "Path(" not in str(raised.value)
 
 
+NAMES = [
+    ("model.h5", "model.npz"),
+    ("model.keras", "model.npz"),
+    ("model.hdf5", "model.npz"),
+    ("model.weights.h5", "model.weights.npz"),
+    ("model.H5", "model.npz"),
+    ("model", "model.npz"),  # no suffix: written as named, never given one (np.savez would)
+    ("model.v2", "model.v2.npz"),
+]
+
+
 @pytest.mark.parametrize(
-    "name, suggested",
+    "method, name, suggested",
     [
-        ("model.h5", "model.npz"),
-        ("model.keras", "model.npz"),
-        ("model.hdf5", "model.npz"),
-        ("model.weights.h5", "model.weights.npz"),
-        ("model.H5", "model.npz"),
-        ("model", "model.npz"),  # no suffix: written as named, never given one (np.savez would)
-        ("model.v2", "model.v2.npz"),
+        (method, name, suggested)
+        for method in ("save", "save_weights")
+        for name, suggested in NAMES
+        if not (method == "save" and name.endswith(".keras"))  # a Keras file: test_keras_files
     ],
 )
-@pytest.mark.parametrize("method", ["save", "save_weights"])
 def test_a_name_without_npz_is_written_as_named_with_a_warning(
     tmp_path, tutorial_model, method, name, suggested
 ):

@@ -12,8 +12,10 @@ same way lives here:
                                   one GEMM each over all steps, with the steps flattened
                                   into the columns: X (D, T*N), dZ (GH, T*N)
 
-and the mask: a skipped step (mask[n, t] False) carries the state through unchanged and
-outputs 0, so a padded batch gives exactly the per-sequence result.
+and the mask: a skipped step (mask[n, t] False) carries the state through unchanged, so a
+padded batch gives exactly the per-sequence result. What a skipped step outputs is Keras's
+rule (`zero_outputs`): the last output again, which is the carried state (0 before the
+sample's first real step), or 0 with `zero_output_for_mask`.
 """
 
 import numpy as np
@@ -59,6 +61,19 @@ def project_inputs(xs, Wx, bx):
     return Z
 
 
+def zero_outputs(skip, zero_output_for_mask):
+    """Where a step outputs 0: skip (T, 1, N) bool or None -> (T, 1, N) bool, or None for nowhere.
+
+    Keras 3's rule for a skipped step: with zero_output_for_mask it outputs 0; without (the
+    default) it repeats the last output, the carried state, except before the sample's first
+    real step, where there is no output yet to repeat and it outputs 0.
+    """
+    if skip is None:
+        return None
+    zero = skip if zero_output_for_mask else np.logical_and.accumulate(skip, axis=0)
+    return zero if zero.any() else None
+
+
 def recurrent_mask(rmask, dtype):
     """rmask (N, H) or None -> its transpose (H, N) in `dtype`, or None."""
     return None if rmask is None else np.ascontiguousarray(np.asarray(rmask).T, dtype=dtype)
@@ -85,14 +100,14 @@ def carry(next_s, prev_s, skip, t):
         np.copyto(next_s, prev_s, where=skip[t])
 
 
-def hidden_outputs(hs, skip):
-    """hs (T + 1, H, N) states -> h (N, T, H) batch-first outputs, 0 at skipped steps."""
+def hidden_outputs(hs, zero):
+    """hs (T + 1, H, N) states -> h (N, T, H) batch-first outputs, 0 where `zero` (T, 1, N)."""
     T, H, N = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     h = np.empty((N, T, H), dtype=hs.dtype)
     for t in range(T):  # one 2D transpose per step: far faster than one 3D transpose
         h[:, t] = hs[t + 1].T
-    if skip is not None:
-        np.copyto(h, 0, where=skip.transpose(2, 0, 1))
+    if zero is not None:
+        np.copyto(h, 0, where=zero.transpose(2, 0, 1))
     return h
 
 
@@ -101,18 +116,20 @@ def final_state(hs):
     return np.array(hs[-1].T, order="C")
 
 
-def output_gradients(dh, dlast_h, skip, like):
+def output_gradients(dh, dlast_h, zero, like):
     """Upstream gradients, time-major and feature-major.
 
-    dh (N, T, H) or None, dlast_h (N, H) or None, like: an (H, N) array of the right dtype.
-    Returns dH (T, H, N) or None (0 at skipped steps, whose output is a constant 0) and
-    dnext_h (H, N), a fresh array the BPTT loop may overwrite.
+    dh (N, T, H) or None, dlast_h (N, H) or None, zero (T, 1, N) or None: where the output
+    is a constant 0 (`zero_outputs`); like: an (H, N) array of the right dtype.
+    Returns dH (T, H, N) or None (0 where the output is a constant) and dnext_h (H, N), a
+    fresh array the BPTT loop may overwrite. A skipped step's repeated output is the carried
+    state, so its gradient joins dnext_h and flows back to the step that made it.
     """
     dH = None
     if dh is not None:
         dH = np.ascontiguousarray(dh.transpose(1, 2, 0), dtype=like.dtype)
-        if skip is not None:
-            np.copyto(dH, 0, where=skip)
+        if zero is not None:
+            np.copyto(dH, 0, where=zero)
     dnext_h = np.zeros_like(like) if dlast_h is None else np.array(dlast_h.T, like.dtype, order="C")
     return dH, dnext_h
 

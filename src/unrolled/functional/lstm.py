@@ -49,6 +49,7 @@ class LSTMCache(NamedTuple):
     gates: np.ndarray  # (T, 4H, N) i, f, g, o after their activations
     act_c: np.ndarray  # (T, H, N) act(c_t)
     skip: np.ndarray | None  # (T, 1, N) bool, True where the mask skipped the step
+    zero: np.ndarray | None  # (T, 1, N) bool, True where the output is 0 (seq.zero_outputs)
     rmask: np.ndarray | None  # (H, N) recurrent mask, transposed
     Wx: np.ndarray  # (D, 4H)
     Wh: np.ndarray  # (H, 4H)
@@ -157,12 +158,14 @@ def lstm_forward(
     recurrent_mask=None,
     keep_cache=True,
     return_sequences=True,
+    zero_output_for_mask=False,
 ):
     """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
     x (N, T, D), h0 and c0 (N, H) each, or both None (zeros: the first step then skips the
     work on them, and backward returns None for their gradients), Wx (D, 4H), Wh (H, 4H),
-    b (4H,) or None, mask (N, T) bool or None (False: skip the step, carry h and c, output 0),
+    b (4H,) or None, mask (N, T) bool or None (False: skip the step and carry h and c; it
+    outputs the last output again, or 0 with zero_output_for_mask: _sequence.zero_outputs),
     recurrent_mask (N, H) or None (multiplies h_{t-1} before the recurrent GEMM).
     Returns h (N, T, H) all outputs (None without return_sequences: only the final states
     wanted), last_h (N, H), last_c (N, H) final states, and an LSTMCache (None when
@@ -188,6 +191,7 @@ def lstm_forward(
     one_tanh = recurrent_activation == "sigmoid" and activation in ("tanh", "sigmoid")
     xs = seq.step_inputs(x, dtype)  # (T, D, N)
     skip = seq.skip_steps(mask)  # (T, 1, N) or None
+    zero = seq.zero_outputs(skip, zero_output_for_mask)  # (T, 1, N) or None
     rmask = seq.recurrent_mask(recurrent_mask, dtype)  # (H, N) or None
     hs, cs = seq.states(h0, T, N, H, dtype), seq.states(c0, T, N, H, dtype)  # (T + 1, H, N)
     gates = seq.project_inputs(xs, Wx_, b_)  # (T, 4H, N): Wx^T x_t + b, gates after the loop
@@ -217,13 +221,14 @@ def lstm_forward(
         np.multiply(o, ac, out=hs[t + 1])  # h_t = o * act(c_t)
         seq.carry(hs[t + 1], hs[t], skip, t)
         seq.carry(next_c, prev_c, skip, t)
-    h = seq.hidden_outputs(hs, skip) if return_sequences else None
+    h = seq.hidden_outputs(hs, zero) if return_sequences else None
     last_h, last_c = seq.final_state(hs), seq.final_state(cs)
     if not keep_cache:  # inference: nothing for backward
         return h, last_h, last_c, None
     cache = LSTMCache(
-        xs, hs, cs, gates, act_c, skip, rmask, Wx, Wh, b, activation, recurrent_activation, first
-    )
+        xs, hs, cs, gates, act_c, skip, zero, rmask, Wx, Wh, b, activation, recurrent_activation,
+        first,
+    )  # fmt: skip
     return h, last_h, last_c, cache
 
 
@@ -235,7 +240,9 @@ def lstm_backward(dh, dlast_h, dlast_c, cache, input_gradient=True):
     dh0 (N, H), dc0 (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,) or None; dh0 and dc0 are
     None when the forward took them as None.
     """
-    xs, hs, cs, gates, act_c, skip, rmask, Wx, Wh, b, activation, rec_activation, first = cache
+    xs, hs, cs, gates, act_c, skip, zero, rmask, Wx, Wh, b, activation, rec_activation, first = (
+        cache
+    )
     T, H, N = act_c.shape
     _, dact = activations.ACTIVATIONS[activation]
     _, drec = activations.ACTIVATIONS[rec_activation]
@@ -256,7 +263,7 @@ def lstm_backward(dh, dlast_h, dlast_c, cache, input_gradient=True):
         c_from_c = np.where(skip, 1, f)
         seq.zero_skipped(dA, skip)
         seq.zero_skipped(c_from_h, skip)
-    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, H, N), (H, N)
+    dH, dnext_h = seq.output_gradients(dh, dlast_h, zero, hs[0])  # (T, H, N), (H, N)
     dnext_c = None if dlast_c is None else np.array(dlast_c.T, cs.dtype, order="C")  # None: 0
     dc = np.empty_like(dnext_h)
     dprev_h = np.empty_like(dnext_h) if first < T else None  # dh_{t-1}, for steps >= first

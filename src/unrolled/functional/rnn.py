@@ -34,6 +34,7 @@ class RNNCache(NamedTuple):
     xs: np.ndarray  # (T, D, N) inputs
     hs: np.ndarray  # (T + 1, H, N) states: hs[0] = h0^T, hs[t + 1] after step t
     skip: np.ndarray | None  # (T, 1, N) bool, True where the mask skipped the step
+    zero: np.ndarray | None  # (T, 1, N) bool, True where the output is 0 (seq.zero_outputs)
     rmask: np.ndarray | None  # (H, N) recurrent mask, transposed
     Wx: np.ndarray  # (D, H)
     Wh: np.ndarray  # (H, H)
@@ -83,12 +84,14 @@ def rnn_forward(
     recurrent_mask=None,
     keep_cache=True,
     return_sequences=True,
+    zero_output_for_mask=False,
 ):
     """Run the cell over a sequence (batch-first in and out; time-major, feature-major inside).
 
     x (N, T, D), h0 (N, H) or None (zeros: the first step skips the recurrent GEMM, and
     backward returns None for its gradient), Wx (D, H), Wh (H, H), b (H,) or None,
-    mask (N, T) bool or None (False: skip the step, carry the state, output 0),
+    mask (N, T) bool or None (False: skip the step and carry the state; it outputs the
+    last output again, or 0 with zero_output_for_mask: see _sequence.zero_outputs),
     recurrent_mask (N, H) or None (multiplies h_{t-1} before the recurrent GEMM).
     Returns h (N, T, H) all outputs (None without return_sequences: only the final state
     wanted), last_h (N, H) final state, and an RNNCache (None when keep_cache is False).
@@ -100,6 +103,7 @@ def rnn_forward(
     first = seq.first_recurrent_step(h0)  # steps before it have h_{t-1} = 0
     xs = seq.step_inputs(x, dtype)  # (T, D, N)
     skip = seq.skip_steps(mask)  # (T, 1, N) or None
+    zero = seq.zero_outputs(skip, zero_output_for_mask)  # (T, 1, N) or None
     rmask = seq.recurrent_mask(recurrent_mask, dtype)  # (H, N) or None
     hs = seq.states(h0, T, N, H, dtype)  # (T + 1, H, N)
     A = seq.project_inputs(xs, Wx, b)  # (T, H, N): Wx^T x_t + b for every t
@@ -113,8 +117,10 @@ def rnn_forward(
             np.copyto(next_h, A[t])
         act_(next_h)  # h_t = act(a_t), in place
         seq.carry(next_h, hs[t], skip, t)
-    cache = RNNCache(xs, hs, skip, rmask, Wx, Wh, b, activation, first) if keep_cache else None
-    h = seq.hidden_outputs(hs, skip) if return_sequences else None
+    h = seq.hidden_outputs(hs, zero) if return_sequences else None
+    if not keep_cache:  # inference: nothing for backward
+        return h, seq.final_state(hs), None
+    cache = RNNCache(xs, hs, skip, zero, rmask, Wx, Wh, b, activation, first)
     return h, seq.final_state(hs), cache
 
 
@@ -125,10 +131,10 @@ def rnn_backward(dh, dlast_h, cache, input_gradient=True):
     Returns dx (N, T, D) (None when input_gradient is False), dh0 (N, H) (None when the
     forward took h0 as None), dWx (D, H), dWh (H, H), db (H,) or None.
     """
-    xs, hs, skip, rmask, Wx, Wh, b, activation, first = cache
+    xs, hs, skip, zero, rmask, Wx, Wh, b, activation, first = cache
     T = xs.shape[0]
     _, dact = activations.ACTIVATIONS[activation]
-    dH, dnext_h = seq.output_gradients(dh, dlast_h, skip, hs[0])  # (T, H, N), (H, N)
+    dH, dnext_h = seq.output_gradients(dh, dlast_h, zero, hs[0])  # (T, H, N), (H, N)
     dA = seq.zero_skipped(dact(hs[1:]), skip)  # (T, H, N) act'(h_t); becomes da_t in the loop
     dprev_h = np.empty_like(dnext_h)
     for t in reversed(range(T)):

@@ -5,10 +5,12 @@
     torch_weights.py   weights of one layer <-> a PyTorch state_dict (NumPy only)
     modules.py         a Sequential as an equal torch.nn.Module, and back (imports torch)
     onnx.py            a Sequential as a standard ONNX graph (imports onnx)
+    keras.py           Keras 3 .keras files in and out (imports h5py); model.save("m.keras")
+                       and load_model("m.keras") come here
     export.py          `model.export(path, format)`: one entry for both formats
     cli.py             `unrolled export MODEL --format onnx|torch --out PATH`
 
-PyTorch and onnx are optional: `import unrolled` imports neither, and each is imported only
+PyTorch, onnx and h5py are optional: `import unrolled` imports neither, and each is imported only
 when a function that needs it runs (`require`), with one line saying what to install.
 """
 
@@ -17,7 +19,11 @@ import importlib
 from unrolled.errors import InputError
 
 # what to install for each optional package
-INSTALL = {"torch": "pip install torch", "onnx": "pip install 'unrolled[onnx]'"}
+INSTALL = {
+    "torch": "pip install torch",
+    "onnx": "pip install 'unrolled[onnx]'",
+    "h5py": "pip install 'unrolled[keras]'",
+}
 
 
 def require(package, what):

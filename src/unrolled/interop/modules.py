@@ -12,8 +12,8 @@ has PyTorch's names and shapes. Where the native kernel computes the same
 function (SimpleRNN with tanh or relu; LSTM and GRU with tanh and sigmoid; no mask; no
 recurrent dropout) the layer calls it, cuDNN on a GPU. Otherwise the same weights run
 through the cell written out step by step (`_loop`): other activations, masks from Masking
-or Embedding(mask_zero=True) (a skipped step carries the state and outputs 0, as here), and
-recurrent dropout.
+or Embedding(mask_zero=True) (a skipped step carries the state and repeats the last output,
+or outputs 0 with zero_output_for_mask: Keras's rule, as here), and recurrent dropout.
 
 One bias, as here. PyTorch's RNN and LSTM add two bias vectors, bias_ih + bias_hh; unrolled
 has one. bias_ih holds it and bias_hh stays 0 and frozen (requires_grad=False), so an
@@ -42,7 +42,7 @@ from unrolled import models
 from unrolled.errors import InputError, invalid
 from unrolled.files import atomic_path
 from unrolled.interop import require
-from unrolled.interop.torch_weights import from_torch, to_torch
+from unrolled.interop.torch_weights import check_torch_form, from_torch, to_torch
 from unrolled.models.sequential import model_from_config
 
 torch = require("torch", "unrolled.interop.torch's modules")
@@ -213,11 +213,12 @@ class Recurrent(Layer):
     n_states = 1
 
     def __init__(self, layer):
+        check_torch_form(layer)
         super().__init__(layer)
         self.units, self.activation = layer.units, layer.activation
         self.recurrent_activation = getattr(layer, "recurrent_activation", "sigmoid")
         self.return_sequences, self.go_backwards = layer.return_sequences, layer.go_backwards
-        self.stateful = layer.stateful
+        self.stateful, self.zero_output_for_mask = layer.stateful, layer.zero_output_for_mask
         self.dropout, self.recurrent_dropout = layer.dropout, layer.recurrent_dropout
         kernel, recurrent_kernel, *bias = layer.get_weights()
         options = {"batch_first": True, "bias": bool(bias), "dtype": _torch_dtype(kernel)}
@@ -253,7 +254,9 @@ class Recurrent(Layer):
             y, final = self._loop(x, states, mask, rmask)
         if self.stateful:
             self.states = [s.detach() for s in final]
-        return y if self.return_sequences else final[0]
+        if self.return_sequences:
+            return y
+        return final[0] if mask is None or y.shape[1] == 0 else y[:, -1]  # the last output
 
     def _initial_states(self, N):
         if not (self.stateful and self.states is not None):
@@ -275,7 +278,8 @@ class Recurrent(Layer):
 
     def _loop(self, x, states, mask, rmask):
         """The cell step by step over the native weights (PyTorch layout): y (N, T, H) and
-        the final states. A masked step (mask False) carries the states and outputs 0."""
+        the final states. A masked step (mask False) carries the states and repeats the last
+        output (0 before the first real step), or outputs 0 with zero_output_for_mask."""
         N, T, _ = x.shape
         cell = self.cell
         act = ACTIVATIONS[self.activation]
@@ -283,7 +287,7 @@ class Recurrent(Layer):
         zx = F.linear(x, cell.weight_ih_l0, getattr(cell, "bias_ih_l0", None))  # (N, T, G*H)
         if states is None:
             states = [x.new_zeros(N, self.units) for _ in range(self.n_states)]
-        outputs = []
+        outputs, last = [], x.new_zeros(N, self.units)  # no output yet: 0
         for t in range(T):
             h = states[0] if rmask is None else states[0] * rmask
             zh = F.linear(h, cell.weight_hh_l0, getattr(cell, "bias_hh_l0", None))  # (N, G*H)
@@ -293,7 +297,8 @@ class Recurrent(Layer):
             else:
                 keep = mask[:, t, None]  # (N, 1)
                 new = [torch.where(keep, n, s) for n, s in zip(new, states, strict=True)]
-                outputs.append(torch.where(keep, new[0], 0))
+                last = torch.where(keep, new[0], 0 if self.zero_output_for_mask else last)
+                outputs.append(last)
             states = new
         y = torch.stack(outputs, dim=1) if outputs else x.new_zeros(N, 0, self.units)
         return y, states
@@ -380,10 +385,18 @@ class Bidirectional(Layer):
 MODULES = {
     cls.__name__: cls
     for cls in (
-        Embedding, Dense, Dropout, Masking, RepeatVector, TimeDistributed, SimpleRNN, LSTM, GRU,
+        Embedding,
+        Dense,
+        Dropout,
+        Masking,
+        RepeatVector,
+        TimeDistributed,
+        SimpleRNN,
+        LSTM,
+        GRU,
         Bidirectional,
     )
-}  # fmt: skip
+}
 
 
 def _module_for(layer):

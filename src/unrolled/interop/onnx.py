@@ -17,8 +17,9 @@ Each layer is standard operators:
                          recurrent_kernel^T, B (1, 2*G*H) = [input bias, recurrent bias]
                          (0 for SimpleRNN and LSTM, whose one bias is the input one). LSTM
                          gates go from i, f, c, o to ONNX's i, o, f, c; GRU keeps z, r, h, with
-                         linear_before_reset=1 (the reset-after form). Activations by name;
-                         linear is Affine(alpha 1, beta 0).
+                         linear_before_reset=1 for the reset-after form and 0 for
+                         reset_after=False (one input bias, recurrent bias 0). Activations by
+                         name; linear is Affine(alpha 1, beta 0).
     go_backwards         Slice(step -1) on the time axis first; the outputs stay in reading
                          order, as Keras returns them
     Bidirectional        both directions, the backward outputs flipped back, then Concat |
@@ -89,7 +90,7 @@ def _recurrent(g, layer, x):
     hint, H = layer.name, layer.units
     kernel, recurrent_kernel, *bias = layer.get_weights()
     W, R = kernel.T, recurrent_kernel.T  # (G*H, D), (G*H, H)
-    if layer.kind == "gru":
+    if layer.kind == "gru" and layer.reset_after:
         B = np.concatenate(bias[0]) if bias else None  # [input bias, recurrent bias] (6H,)
     else:
         B = np.concatenate([bias[0], np.zeros_like(bias[0])]) if bias else None
@@ -106,7 +107,7 @@ def _recurrent(g, layer, x):
     if "linear" in acts:  # Affine(x) = alpha x + beta; every listed value is the same
         attributes.update(activation_alpha=[1.0] * len(acts), activation_beta=[0.0] * len(acts))
     if layer.kind == "gru":
-        attributes["linear_before_reset"] = 1
+        attributes["linear_before_reset"] = int(layer.reset_after)
     if layer.go_backwards:
         x = _reverse_time(g, x, hint)
     inputs = [

@@ -19,7 +19,7 @@ LSTM gates (i, f, g, o) are in the same order in both. A layer without bias has 
 
 import numpy as np
 
-from unrolled.errors import invalid
+from unrolled.errors import InputError, invalid
 
 KINDS = ("rnn", "lstm", "gru")
 
@@ -86,11 +86,25 @@ def from_torch(kind, state_dict, suffix=""):
     return np.ascontiguousarray(Wx), np.ascontiguousarray(Wh), bias
 
 
+def check_torch_form(layer):
+    """One line for a GRU with reset_after=False: nn.GRU resets after the recurrent product
+    only, so no PyTorch layer computes it."""
+    if getattr(layer, "reset_after", True) is False:
+        raise InputError(
+            f"layer '{layer.name}' is a GRU with reset_after=False, which PyTorch has no layer "
+            "for (nn.GRU applies the reset gate after the recurrent product); ONNX export and "
+            "Keras files carry it"
+        )
+
+
 def _directions(layer):
     """(suffix, single-direction layer) pairs: one for a plain layer, two for a Bidirectional."""
+    pairs = [("", layer)]
     if hasattr(layer, "forward_layer"):
-        return [("", layer.forward_layer), ("_reverse", layer.backward_layer)]
-    return [("", layer)]
+        pairs = [("", layer.forward_layer), ("_reverse", layer.backward_layer)]
+    for _, single in pairs:
+        check_torch_form(single)
+    return pairs
 
 
 def layer_state_dict(layer):

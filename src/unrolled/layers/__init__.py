@@ -16,6 +16,7 @@ from unrolled.layers.lstm import LSTM
 from unrolled.layers.masking import Masking
 from unrolled.layers.recurrent import Recurrent
 from unrolled.layers.repeat_vector import RepeatVector
+from unrolled.layers.rnn import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from unrolled.layers.simple_rnn import SimpleRNN
 from unrolled.layers.time_distributed import TimeDistributed
 
@@ -32,6 +33,7 @@ LAYERS = {
         TimeDistributed,
         Masking,
         RepeatVector,
+        RNN,
     )
 }
 
@@ -46,7 +48,12 @@ def deserialize(config):
 
 __all__ = [
     "GRU",
+    "GRUCell",
     "LAYERS",
+    "LSTMCell",
+    "RNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
     "Input",
     "LSTM",
     "Bidirectional",

@@ -11,6 +11,13 @@ A Model may replace `params[k]` and `grads[k]` by views into one flat buffer aft
 a layer reads its weights from `self.params` at every call and writes gradients with
 `self.grads[k][...] = ...`, never keeping another reference. Shapes passed to `build`
 include the batch dimension as None; the constructor's `input_shape` leaves it out (Keras).
+
+Keras users set hyperparameters after construction (`layer.activation = None`,
+`layer.rate = 0.3`). A class lists its settings in `_checks` (name -> check(value, name)),
+and every assignment to one, the constructor's own included, goes through its check: a bad
+value is the same one-line error whenever it comes. Those in `_shaping` fix the weights'
+shapes and are refused once the layer is built; Keras's no-op arguments (keras_compat)
+accept only their no-op values, as in the constructor.
 """
 
 import itertools
@@ -22,7 +29,7 @@ import numpy as np
 from unrolled import config
 from unrolled.errors import InputError, boolean, invalid, positive_int
 from unrolled.functional import activations
-from unrolled.keras_compat import check_extra_arguments
+from unrolled.keras_compat import LAYER_NO_OPS, check_extra_arguments
 from unrolled.layers.input import Input, plain_shape
 
 # per base name, how many layers took it: "lstm", "lstm_1", "lstm_2" ... (as Keras names them)
@@ -71,11 +78,14 @@ def serialize(layer):
 class Layer:
     """Base class: names, dtype, build, weights in and out, config round trip.
 
-    Subclasses implement `_check_input_shape(shape)`, `_param_shapes(input_shape)`,
-    `_make_params(shapes, rng)`, `forward`, `backward`, `step` and `compute_output_shape`.
+    Subclasses implement `_check_input_shape(shape)`, `_make_params(input_shape, rng)`,
+    `forward`, `backward`, `step` and `compute_output_shape`; ours also `_param_shapes`, the
+    shapes `_make_params` gives, so a model file can be checked before anything is built.
     """
 
     input_ndim = None  # the rank of x this layer takes, batch included (None: any)
+    _checks = {}  # setting -> check(value, name): the value to store, or the one-line error
+    _shaping = ()  # settings that fix the weights' shapes: refused once built
 
     def __init__(self, input_shape=None, name=None, dtype=None, trainable=True, **keras_args):
         if "input_dim" in keras_args:  # Keras: input_dim=D stands for input_shape=(D,)
@@ -96,11 +106,25 @@ class Layer:
         self.grads = {}
         self._cache = None  # what the last training forward left for backward
 
+    def __setattr__(self, name, value):
+        if name in self._shaping and getattr(self, "built", False):
+            raise self._error(
+                f"is built, and `{name}` fixes its weights' shapes; make a new "
+                f"{type(self).__name__} with {name}={value!r} instead"
+            )
+        check = self._checks.get(name)
+        if check is not None:
+            value = check(value, name)
+        elif name in LAYER_NO_OPS:
+            check_extra_arguments(self, {name: value})
+        super().__setattr__(name, value)
+
     def build(self, input_shape, rng=None):
         """Create params (in `self.dtype`, default `config.floatx()`) and zero grads."""
-        shapes = self.param_shapes(input_shape)
+        input_shape = tuple(input_shape)
+        self._check_input_shape(input_shape, building=True)
         self.dtype = config.resolve_dtype(self.dtype)
-        self.params = self._make_params(shapes, rng or config.default_rng())
+        self.params = self._make_params(input_shape, rng or config.default_rng())
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.built = True
 
@@ -119,8 +143,8 @@ class Layer:
         """dict name -> shape of each weight, in Keras's weight order (none by default)."""
         return {}
 
-    def _make_params(self, shapes, rng):
-        """dict name -> array of `self.dtype` and shapes[name], in Keras's weight order."""
+    def _make_params(self, input_shape, rng):
+        """dict name -> array of `self.dtype`, in Keras's weight order."""
         return {}
 
     def _prepare(self, x):
@@ -163,8 +187,12 @@ class Layer:
         """One step of inference, nothing cached: (y_t, state); stateless layers keep None."""
         return self.forward(x_t), state
 
-    def reset_states(self):
+    def reset_state(self):
         """Forget any state carried between calls (only stateful recurrent layers have one)."""
+
+    def reset_states(self):
+        """Keras 2's name for reset_state (Keras 3 keeps it as an alias too)."""
+        self.reset_state()
 
     def _require_built(self, what):
         if not self.built:

@@ -5,6 +5,9 @@ backwards, and their outputs are merged (Schuster & Paliwal, 1997; Keras semanti
     with return_sequences, y_bw is re-reversed in time so y_fw[:, t] and y_bw[:, t] both
     describe step t; then merge: concat (N, ., 2H) | sum | mul | ave | None ([y_fw, y_bw]).
 
+As in Keras, both directions get zero_output_for_mask = return_sequences: a masked step of
+the merged sequence is 0 in both halves, whichever direction reached it first.
+
 Parameters live in one flat dict with prefixed keys ("forward_kernel", ...,
 "backward_bias"), forward first (Keras's weight order). The wrapped layers' dicts are
 re-pointed at those arrays before every call, so a Model may replace them with views.
@@ -17,10 +20,11 @@ from unrolled.layers.base import Layer, serialize
 from unrolled.layers.gru import GRU
 from unrolled.layers.lstm import LSTM
 from unrolled.layers.recurrent import Recurrent
+from unrolled.layers.rnn import RNN
 from unrolled.layers.simple_rnn import SimpleRNN
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
-RECURRENT_LAYERS = {cls.__name__: cls for cls in (SimpleRNN, LSTM, GRU)}
+RECURRENT_LAYERS = {cls.__name__: cls for cls in (SimpleRNN, LSTM, GRU, RNN)}
 
 
 def _copy(layer, **changes):
@@ -57,18 +61,21 @@ class Bidirectional(Layer):
     ):
         layer, backward_layer = _deserialize(layer), _deserialize(backward_layer)
         if not isinstance(layer, Recurrent):
-            raise invalid("layer", "a SimpleRNN, LSTM or GRU layer", layer)
+            raise invalid("layer", "a recurrent layer: SimpleRNN, LSTM, GRU or RNN", layer)
         if merge_mode not in MERGE_MODES:
             raise invalid("merge_mode", f"one of {list(MERGE_MODES)}", merge_mode)
         base = layer.name.removeprefix("forward_").removeprefix("backward_")
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         self.merge_mode = merge_mode
-        same_dtype = {} if dtype is None else {"dtype": np.dtype(self.dtype).name}
-        self.forward_layer = _copy(layer, name=f"forward_{base}", **same_dtype)
+        changes = {"zero_output_for_mask": layer.return_sequences}
+        if dtype is not None:
+            changes["dtype"] = np.dtype(self.dtype).name
+        self.forward_layer = _copy(layer, name=f"forward_{base}", **changes)
         if backward_layer is None:
             backward_layer = _copy(
-                layer, name=f"backward_{base}", go_backwards=not layer.go_backwards, **same_dtype
+                layer, name=f"backward_{base}", go_backwards=not layer.go_backwards, **changes
             )
+        backward_layer.zero_output_for_mask = backward_layer.return_sequences
         for attribute in ("return_sequences", "return_state", "stateful"):
             if getattr(backward_layer, attribute) != getattr(layer, attribute):
                 raise invalid(
@@ -186,7 +193,7 @@ class Bidirectional(Layer):
         None with input_gradient=False."""
         self._last_cache()  # the error names this layer, not a wrapped one
         self._bind()
-        n = len(self.forward_layer.state_names)
+        n = len(self.forward_layer.state_sizes)
         parts = list(dy) if self.merge_mode is None or self.return_state else [dy]
         if self.merge_mode is None:
             dy_fw, dy_bw, *dstates = parts
@@ -209,9 +216,9 @@ class Bidirectional(Layer):
             "reads the whole sequence (its backward half needs the future) and cannot step"
         )
 
-    def reset_states(self):
+    def reset_state(self):
         for _, layer in self._layers:
-            layer.reset_states()
+            layer.reset_state()
 
     def set_weights(self, weights):
         super().set_weights(weights)

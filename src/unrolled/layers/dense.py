@@ -4,10 +4,12 @@ Backward goes through the activation from its output (act' from y), and through 
 the Jacobian-vector product dz = y * (dy - sum(dy * y)) along the last axis.
 """
 
+import functools
+
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import positive_int
+from unrolled.errors import boolean, positive_int
 from unrolled.functional import activations
 from unrolled.functional.dense import dense_backward, dense_forward
 from unrolled.layers.base import Layer, activation_name
@@ -17,6 +19,15 @@ _NAMES = (*activations.ACTIVATIONS, "softmax")
 
 class Dense(Layer):
     """Fully connected layer. Weights: kernel (D, M), bias (M,)."""
+
+    _checks = {
+        "units": positive_int,
+        "activation": functools.partial(activation_name, names=_NAMES),
+        "use_bias": boolean,
+        "kernel_initializer": initializers.get,
+        "bias_initializer": initializers.get,
+    }
+    _shaping = ("units", "use_bias")
 
     def __init__(
         self,
@@ -31,11 +42,11 @@ class Dense(Layer):
         **keras_args,
     ):
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
-        self.units = positive_int(units, "units")
-        self.activation = activation_name(activation, names=_NAMES)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
-        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
+        self.units = units  # each setting is checked as it is set (Layer._checks)
+        self.activation = activation
+        self.use_bias = use_bias
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
 
     def _check_input_shape(self, shape, building=False):
         if len(shape) < 2:
@@ -48,7 +59,8 @@ class Dense(Layer):
         D, M = input_shape[-1], self.units
         return {"kernel": (D, M), "bias": (M,)} if self.use_bias else {"kernel": (D, M)}
 
-    def _make_params(self, shapes, rng):
+    def _make_params(self, input_shape, rng):
+        shapes = self._param_shapes(input_shape)
         params = {"kernel": self.kernel_initializer(shapes["kernel"], rng, self.dtype)}
         if self.use_bias:
             params["bias"] = self.bias_initializer(shapes["bias"], rng, self.dtype)

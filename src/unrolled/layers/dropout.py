@@ -9,9 +9,11 @@ from unrolled.layers.base import Layer, check_rate, dropout_mask
 class Dropout(Layer):
     """Identity unless training=True. Masks come from `config.default_rng()` or `rng`."""
 
+    _checks = {"rate": check_rate}
+
     def __init__(self, rate, input_shape=None, name=None, dtype=None, **keras_args):
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
-        self.rate = check_rate(rate, "rate")
+        self.rate = rate  # checked as it is set (Layer._checks)
         self._keep = None
 
     def forward(self, x, training=False, mask=None, rng=None):

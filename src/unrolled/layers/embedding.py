@@ -9,13 +9,21 @@ import warnings
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import invalid, positive_int
+from unrolled.errors import boolean, invalid, positive_int
 from unrolled.functional.embedding import embedding_backward, embedding_forward
 from unrolled.layers.base import Layer
 
 
 class Embedding(Layer):
     """Lookup table. Weights: embeddings (V, D) with V = input_dim, D = output_dim."""
+
+    _checks = {
+        "input_dim": positive_int,
+        "output_dim": positive_int,
+        "mask_zero": boolean,
+        "embeddings_initializer": initializers.get,
+    }
+    _shaping = ("input_dim", "output_dim")
 
     def __init__(
         self,
@@ -37,12 +45,10 @@ class Embedding(Layer):
                 stacklevel=2,
             )
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
-        self.input_dim = positive_int(input_dim, "input_dim")
-        self.output_dim = positive_int(output_dim, "output_dim")
-        self.embeddings_initializer = initializers.get(
-            embeddings_initializer, "embeddings_initializer"
-        )
-        self.mask_zero = bool(mask_zero)
+        self.input_dim = input_dim  # each setting is checked as it is set (Layer._checks)
+        self.output_dim = output_dim
+        self.embeddings_initializer = embeddings_initializer
+        self.mask_zero = mask_zero
         # Keras's `weights=[E]`: the starting table (V, D), e.g. pretrained word vectors
         self._initial_embeddings = None
         if weights is not None:
@@ -62,11 +68,12 @@ class Embedding(Layer):
     def _param_shapes(self, input_shape):
         return {"embeddings": (self.input_dim, self.output_dim)}  # (V, D)
 
-    def _make_params(self, shapes, rng):
+    def _make_params(self, input_shape, rng):
         if self._initial_embeddings is not None:
             E, self._initial_embeddings = self._initial_embeddings, None  # used once: let it go
             return {"embeddings": E.astype(self.dtype)}
-        return {"embeddings": self.embeddings_initializer(shapes["embeddings"], rng, self.dtype)}
+        shape = self._param_shapes(input_shape)["embeddings"]
+        return {"embeddings": self.embeddings_initializer(shape, rng, self.dtype)}
 
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.output_dim)

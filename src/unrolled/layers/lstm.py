@@ -2,7 +2,13 @@
 
 import numpy as np
 
-from unrolled.functional.lstm import lstm_backward, lstm_forward, lstm_step_forward
+from unrolled.errors import boolean
+from unrolled.functional.lstm import (
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
 from unrolled.layers.recurrent import Gated
 
 
@@ -19,10 +25,12 @@ class LSTM(Gated):
     cell_forward = staticmethod(lstm_forward)
     cell_backward = staticmethod(lstm_backward)
     cell_step = staticmethod(lstm_step_forward)
+    cell_step_backward = staticmethod(lstm_step_backward)
+    _checks = {**Gated._checks, "unit_forget_bias": boolean}
 
     def __init__(self, units, unit_forget_bias=True, **kwargs):
         super().__init__(units, **kwargs)
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self.unit_forget_bias = unit_forget_bias
 
     def _make_bias(self, shape, rng):
         if not self.unit_forget_bias:

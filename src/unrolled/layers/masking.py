@@ -4,10 +4,9 @@
     mask[n, t] = any_d x[n, t, d] != mask_value
 
 A step whose every feature equals `mask_value` is padding: its output is 0, and the mask
-handed to the next layer tells a recurrent layer to skip it (state carried, output 0) and a
-sequence loss to leave it out. Embedding(mask_zero=True) does the same for integer ids.
-(At padded steps Keras 3's recurrent layers repeat the previous output instead of 0; real
-steps, final states and masked losses are the same.)
+handed to the next layer tells a recurrent layer to skip it (state carried, the last output
+repeated: Keras's rule, layers/recurrent.py) and a sequence loss to leave it out.
+Embedding(mask_zero=True) does the same for integer ids.
 """
 
 from numbers import Real
@@ -18,16 +17,22 @@ from unrolled.errors import invalid
 from unrolled.layers.base import Layer
 
 
+def _number(value, name):
+    """`value` as a float, or the standard error unless it is a real number."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise invalid(name, "a number", value)
+    return float(value)
+
+
 class Masking(Layer):
     """Marks the steps whose features all equal `mask_value` as padding."""
 
     input_ndim = 3
+    _checks = {"mask_value": _number}
 
     def __init__(self, mask_value=0.0, input_shape=None, name=None, dtype=None, **keras_args):
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
-        if isinstance(mask_value, bool) or not isinstance(mask_value, Real):
-            raise invalid("mask_value", "a number", mask_value)
-        self.mask_value = float(mask_value)
+        self.mask_value = mask_value  # checked as it is set (Layer._checks)
 
     def _check_input_shape(self, shape, building=False):
         if len(shape) != 3:

@@ -1,12 +1,19 @@
-"""The base of SimpleRNN, LSTM and GRU: one `Recurrent` class, and thin subclasses (simple_rnn.py,
-lstm.py, gru.py) that only name their functional cell.
+"""The base of every recurrent layer, and of SimpleRNN, LSTM and GRU in particular.
 
-What the layer adds to the cell math is bookkeeping, with Keras's semantics:
+`Recurrent` is the bookkeeping around a sequence, the same for every cell: the generic
+`RNN(cell)` (rnn.py) steps a cell object through time, while `Fused`, the base of the thin
+SimpleRNN, LSTM and GRU classes (simple_rnn.py, lstm.py, gru.py), hands the whole sequence to
+its functional cell's fast path. The bookkeeping has Keras's semantics:
 - `go_backwards`: the input (and mask) is read last step first, and with
-  `return_sequences` the outputs come back in that processing order (reversed time).
-- `dropout`: one input mask per sequence, the same at every step; `recurrent_dropout`: one
-  (N, H) mask on h_{t-1} (the cell's `recurrent_mask`). Both only when `training=True`,
-  drawn from `config.default_rng()`, scaled by 1 / (1 - rate).
+  `return_sequences` the outputs come back in that processing order (reversed time), while
+  the mask handed on stays in input order (Keras's `compute_mask`).
+- `dropout` (Fused): one input mask per sequence, the same at every step;
+  `recurrent_dropout`: one (N, H) mask on h_{t-1} (the cell's `recurrent_mask`). Both only
+  when `training=True`, drawn from `config.default_rng()`, scaled by 1 / (1 - rate).
+- `mask`: a skipped step carries the states; it outputs the last output again (0 before the
+  first real step), or 0 with `zero_output_for_mask=True`. Without return_sequences the
+  layer returns the last step's output under that rule: the final h, or 0 for a sample with
+  no real step (or, with zero_output_for_mask, a masked last step).
 - `stateful`: the final state of one call is the initial state of the next.
 - `return_state`: forward returns [y, h] (SimpleRNN, GRU) or [y, h, c] (LSTM).
 
@@ -17,7 +24,7 @@ function, nothing kept for backward.
 import numpy as np
 
 from unrolled import initializers
-from unrolled.errors import InputError, positive_int
+from unrolled.errors import InputError, boolean, invalid, positive_int
 from unrolled.layers.base import Layer, activation_name, check_rate, dropout_mask
 
 
@@ -29,38 +36,40 @@ def _add(a, b):
 
 
 class Recurrent(Layer):
-    """What SimpleRNN, LSTM and GRU share. A subclass sets `kind`, `gates`, `state_names` and
-    its functional cell's three functions:
+    """What every recurrent layer does around its cell. A subclass supplies:
 
-        cell_forward(x, *states, Wx, Wh, b, activation=..., [recurrent_activation=...,]
-                     mask=, recurrent_mask=, keep_cache=, return_sequences=)
-            -> (h, *final_states, cache)        e.g. rnn_forward, lstm_forward, gru_forward
-        cell_backward(dh, *dfinal_states, cache, input_gradient)
-            -> (dx, *dinitial_states, dWx, dWh, db)
-        cell_step(x_t, *states, Wx, Wh, b, activation=..., [recurrent_activation=...])
-            -> (*next_states, cache)            e.g. lstm_step_forward (for `step`)
+    state_names     the carried states' names, in Keras's return_state order
+    state_sizes     their sizes
+    output_size     the size of one step's output
+    input_features  D, once built
+    _sequence_forward(x, states, mask, training) -> (y, final_states, cache)
+        x (N, T, D) in processing order (already reversed for go_backwards), states
+        a list of (N, S) arrays or Nones (zeros), mask (N, T) or None; y (N, T, O) with
+        return_sequences else the last output (N, O), both under Keras's mask rule
+    _sequence_backward(dy, dfinal_states, cache, input_gradient) -> (dx, dinitial_states)
+        fills `grads`; dy and the entries of dfinal_states may be None
+    step(x_t, state) -> (y_t, state)
     """
 
-    kind = None  # "rnn" | "lstm" | "gru"
-    cell_forward = cell_backward = cell_step = None  # the cell's functions, as staticmethods
-    gates = 1  # G: the kernel is (D, G*H)
-    state_names = ("h",)  # the carried states, in Keras's return_state order
     input_ndim = 3  # (N, T, D)
+    _checks = {
+        name: boolean
+        for name in (
+            "return_sequences",
+            "return_state",
+            "go_backwards",
+            "stateful",
+            "zero_output_for_mask",
+        )
+    }
 
     def __init__(
         self,
-        units,
-        activation="tanh",
-        use_bias=True,
         return_sequences=False,
         return_state=False,
         go_backwards=False,
         stateful=False,
-        dropout=0.0,
-        recurrent_dropout=0.0,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
+        zero_output_for_mask=False,
         unroll=False,
         input_shape=None,
         name=None,
@@ -76,20 +85,11 @@ class Recurrent(Layer):
             )
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
         del unroll  # Keras's `unroll` only trades memory for speed in a graph: the same math
-        self.units = positive_int(units, "units")
-        self.activation = activation_name(activation)
-        self.use_bias = bool(use_bias)
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        self.stateful = bool(stateful)
-        self.dropout = check_rate(dropout, "dropout")
-        self.recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
-        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
-        self.recurrent_initializer = initializers.get(
-            recurrent_initializer, "recurrent_initializer"
-        )
-        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+        self.stateful = stateful
+        self.zero_output_for_mask = zero_output_for_mask
         self.states = None  # stateful: the final states of the last call, else None
         self.dinitial_state = None  # after backward: gradients of the initial states
 
@@ -98,48 +98,23 @@ class Recurrent(Layer):
             raise self._error(
                 f"expects input of shape (batch, timesteps, features), got {tuple(shape)}"
             )
-        D = shape[2] if building else self.params["kernel"].shape[0]
+        D = shape[2] if building else self.input_features
         if shape[2] != D or D is None:
             raise self._error(f"expects input of shape (batch, timesteps, {D}), got {tuple(shape)}")
 
-    def _param_shapes(self, input_shape):
-        D, H, GH = input_shape[2], self.units, self.gates * self.units
-        shapes = {"kernel": (D, GH), "recurrent_kernel": (H, GH)}  # (D, G*H), (H, G*H)
-        if self.use_bias:
-            shapes["bias"] = self._bias_shape()
-        return shapes
-
-    def _bias_shape(self):
-        return (self.gates * self.units,)  # (G*H,)
-
-    def _make_params(self, shapes, rng):
-        params = {
-            "kernel": self.kernel_initializer(shapes["kernel"], rng, self.dtype),
-            "recurrent_kernel": self.recurrent_initializer(
-                shapes["recurrent_kernel"], rng, self.dtype
-            ),
-        }
-        if self.use_bias:
-            params["bias"] = self._make_bias(shapes["bias"], rng)
-        return params
-
-    def _make_bias(self, shape, rng):
-        return self.bias_initializer(shape, rng, self.dtype)
-
     def compute_output_shape(self, input_shape):
         N, T, _ = input_shape
-        y = (N, T, self.units) if self.return_sequences else (N, self.units)
-        return [y] + [(N, self.units)] * len(self.state_names) if self.return_state else y
+        y = (N, T, self.output_size) if self.return_sequences else (N, self.output_size)
+        return [y] + [(N, S) for S in self.state_sizes] if self.return_state else y
 
     def compute_mask(self, x, mask=None):
-        """The mask of the output sequence (in output order), or None without sequences."""
-        if mask is None or not self.return_sequences:
-            return None
-        return mask[:, ::-1] if self.go_backwards else mask
+        """The mask for the next layer: the input's with return_sequences, else None.
 
-    def _weights(self):
-        p = self.params
-        return p["kernel"], p["recurrent_kernel"], p.get("bias")
+        As Keras 3 does, it is passed on as it came, even after go_backwards, whose outputs
+        come in reversed time: the next layer then reads it against the reversed sequence.
+        A Keras model with that pair gives the same numbers here.
+        """
+        return mask if self.return_sequences else None
 
     def _initial_states(self, initial_state, N):
         """The states the sequence starts from: given, carried (stateful), or None for zeros
@@ -152,12 +127,12 @@ class Recurrent(Layer):
                 )
             return self.states
         if initial_state is None:
-            return [None] * len(self.state_names)
+            return [None] * len(self.state_sizes)
         if isinstance(initial_state, np.ndarray):
             initial_state = [initial_state]
         states = [np.asarray(s, dtype=self.dtype) for s in initial_state]
         shapes = [s.shape for s in states]
-        expected = [(N, self.units)] * len(self.state_names)
+        expected = [(N, S) for S in self.state_sizes]
         if shapes != expected:
             raise self._error(f"expects initial_state of shapes {expected}, got {shapes}")
         return states
@@ -174,24 +149,182 @@ class Recurrent(Layer):
         """Run the layer over a batch of sequences; only `training=True` keeps what
         `backward` needs (and applies dropout).
 
-        x (N, T, D); initial_state: a list of (N, H) arrays ([h] or [h, c]) or None;
-        mask (N, T) bool or None (False: padding, skipped). Returns y, (N, T, H) with
-        return_sequences else (N, H), or with return_state the list [y, h] / [y, h, c].
+        x (N, T, D); initial_state: a list of (N, S) arrays ([h] or [h, c]) or None;
+        mask (N, T) bool or None (False: padding, skipped). Returns y, (N, T, O) with
+        return_sequences else (N, O), or with return_state the list [y, h] / [y, h, c].
         """
         x = self._prepare(x)
-        N, T, D = x.shape
-        Wx, Wh, b = self._weights()
+        N, T, _ = x.shape
         mask = self._check_mask(mask, N, T)
         states = self._initial_states(initial_state, N)
+        if self.go_backwards:
+            x = x[:, ::-1]  # read the sequence last step first
+            mask = None if mask is None else mask[:, ::-1]
+        y, final, cache = self._sequence_forward(x, states, mask, training)
+        self._cache = cache if training else None  # inference keeps nothing
+        if self.stateful:
+            self.states = [s.copy() for s in final]
+        return [y, *final] if self.return_state else y
+
+    def backward(self, dy, input_gradient=True):
+        """Backpropagation through time for the last forward; fills `grads` in place.
+
+        dy: gradient of y ((N, T, O) or (N, O)), or with return_state a list [dy, dh, (dc)]
+        whose entries may be None. Returns dx (N, T, D), or None with input_gradient=False;
+        the gradients of the initial states are left in `self.dinitial_state` (a list like
+        the states; None entries when the forward started from zeros, with no initial_state
+        given or carried).
+        """
+        cache = self._last_cache()
+        n_states = len(self.state_sizes)
+        if self.return_state:
+            if len(dy) != 1 + n_states:
+                names = ", ".join(["dy", *("d" + s for s in self.state_names)])
+                raise self._error(f"expects {1 + n_states} gradients [{names}], got {len(dy)}")
+            dy, *dstates = [None if d is None else np.asarray(d, self.dtype) for d in dy]
+        else:
+            dy, dstates = np.asarray(dy, self.dtype), [None] * n_states
+        dx, self.dinitial_state = self._sequence_backward(dy, dstates, cache, input_gradient)
+        if dx is None:
+            return None
+        if self.go_backwards:
+            dx = np.ascontiguousarray(dx[:, ::-1])  # back to the caller's time order
+        return dx
+
+    def reset_state(self):
+        """Forget the carried state: the next call starts from zeros (any batch size)."""
+        self.states = None
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "zero_output_for_mask": self.zero_output_for_mask,
+        }
+
+
+class Fused(Recurrent):
+    """SimpleRNN, LSTM and GRU: the whole sequence in one call of the functional cell's fast
+    path. A subclass sets `kind`, `gates`, `state_names` and the cell's three functions:
+
+        cell_forward(x, *states, Wx, Wh, b, activation=..., [recurrent_activation=...,]
+                     mask=, recurrent_mask=, keep_cache=, return_sequences=,
+                     zero_output_for_mask=)
+            -> (h, *final_states, cache)        e.g. rnn_forward, lstm_forward, gru_forward
+        cell_backward(dh, *dfinal_states, cache, input_gradient)
+            -> (dx, *dinitial_states, dWx, dWh, db)
+        cell_step(x_t, *states, Wx, Wh, b, activation=..., [recurrent_activation=...])
+            -> (*next_states, cache)            e.g. lstm_step_forward (for `step`)
+        cell_step_backward(*dnext_states, cache)
+            -> (dx_t, *dprev_states, dWx, dWh, db)   e.g. lstm_step_backward (for the
+                                                     cells of RNN(cell), rnn.py)
+    """
+
+    kind = None  # "rnn" | "lstm" | "gru"
+    # the cell's functions, as staticmethods
+    cell_forward = cell_backward = cell_step = cell_step_backward = None
+    gates = 1  # G: the kernel is (D, G*H)
+    state_names = ("h",)  # the carried states, in Keras's return_state order
+    _checks = {
+        **Recurrent._checks,
+        "units": positive_int,
+        "activation": activation_name,
+        "use_bias": boolean,
+        "dropout": check_rate,
+        "recurrent_dropout": check_rate,
+        "kernel_initializer": initializers.get,
+        "recurrent_initializer": initializers.get,
+        "bias_initializer": initializers.get,
+    }
+    _shaping = ("units", "use_bias")
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        zero_output_for_mask=False,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            zero_output_for_mask=zero_output_for_mask,
+            **kwargs,
+        )
+        self.units = units  # each setting is checked as it is set (Layer._checks)
+        self.activation = activation
+        self.use_bias = use_bias
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.kernel_initializer = kernel_initializer
+        self.recurrent_initializer = recurrent_initializer
+        self.bias_initializer = bias_initializer
+
+    @property
+    def state_sizes(self):
+        return [self.units] * len(self.state_names)
+
+    @property
+    def output_size(self):
+        return self.units
+
+    @property
+    def input_features(self):
+        return self.params["kernel"].shape[0]
+
+    def _param_shapes(self, input_shape):
+        D, H, GH = input_shape[-1], self.units, self.gates * self.units
+        shapes = {"kernel": (D, GH), "recurrent_kernel": (H, GH)}  # (D, G*H), (H, G*H)
+        if self.use_bias:
+            shapes["bias"] = self._bias_shape()
+        return shapes
+
+    def _bias_shape(self):
+        return (self.gates * self.units,)  # (G*H,)
+
+    def _make_params(self, input_shape, rng):
+        shapes = self._param_shapes(input_shape)
+        params = {
+            "kernel": self.kernel_initializer(shapes["kernel"], rng, self.dtype),
+            "recurrent_kernel": self.recurrent_initializer(
+                shapes["recurrent_kernel"], rng, self.dtype
+            ),
+        }
+        if self.use_bias:
+            params["bias"] = self._make_bias(shapes["bias"], rng)
+        return params
+
+    def _make_bias(self, shape, rng):
+        return self.bias_initializer(shape, rng, self.dtype)
+
+    def _weights(self):
+        p = self.params
+        return p["kernel"], p["recurrent_kernel"], p.get("bias")
+
+    def _sequence_forward(self, x, states, mask, training):
+        N, T, D = x.shape
+        Wx, Wh, b = self._weights()
         input_mask = rmask = None
         if training and self.dropout > 0:
             input_mask = dropout_mask((N, 1, D), self.dropout, self.dtype)  # same every step
             x = x * input_mask
         if training and self.recurrent_dropout > 0:
             rmask = dropout_mask((N, self.units), self.recurrent_dropout, self.dtype)
-        if self.go_backwards:
-            x = x[:, ::-1]  # read the sequence last step first
-            mask = None if mask is None else mask[:, ::-1]
         h, *final, cache = self.cell_forward(
             x,
             *states,
@@ -202,33 +335,35 @@ class Recurrent(Layer):
             recurrent_mask=rmask,
             keep_cache=training,
             return_sequences=self.return_sequences,
+            zero_output_for_mask=self.zero_output_for_mask,
             **self._activations(),
         )
-        self._cache = (cache, input_mask) if training else None  # inference keeps nothing
-        if self.stateful:
-            self.states = [s.copy() for s in final]
-        y = h if self.return_sequences else final[0]
-        return [y, *final] if self.return_state else y
-
-    def backward(self, dy, input_gradient=True):
-        """Backpropagation through time for the last forward; fills `grads` in place.
-
-        dy: gradient of y ((N, T, H) or (N, H)), or with return_state a list [dy, dh, (dc)]
-        whose entries may be None. Returns dx (N, T, D), or None with input_gradient=False;
-        the gradients of the initial states are left in `self.dinitial_state` (a list like
-        the states; None entries when the forward started from zeros, with no initial_state
-        given or carried).
-        """
-        cache, input_mask = self._last_cache()
-        n_states = len(self.state_names)
-        if self.return_state:
-            if len(dy) != 1 + n_states:
-                names = ", ".join(["dy", *("d" + s for s in self.state_names)])
-                raise self._error(f"expects {1 + n_states} gradients [{names}], got {len(dy)}")
-            dy, *dstates = [None if d is None else np.asarray(d, self.dtype) for d in dy]
+        zero_rows = None
+        if self.return_sequences:
+            y = h
         else:
-            dy, dstates = np.asarray(dy, self.dtype), [None] * n_states
+            y, zero_rows = self._last_output(final[0], mask)
+        return y, final, (cache, input_mask, zero_rows)
+
+    def _last_output(self, last_h, mask):
+        """The last step's output (N, H) and the samples where it is 0 ((N,) bool, or None).
+
+        Keras's rule (see the module docstring): the final h, but 0 for a sample with no real
+        step, or with zero_output_for_mask for a sample whose last step was skipped.
+        mask (N, T) in processing order, or None.
+        """
+        if mask is None or mask.shape[1] == 0:
+            return last_h, None
+        zero_rows = ~mask[:, -1] if self.zero_output_for_mask else ~mask.any(axis=1)
+        if not zero_rows.any():
+            return last_h, None
+        return np.where(zero_rows[:, None], 0, last_h), zero_rows
+
+    def _sequence_backward(self, dy, dstates, cache, input_gradient):
+        cache, input_mask, zero_rows = cache
         if not self.return_sequences:
+            if zero_rows is not None:
+                dy = np.where(zero_rows[:, None], 0, dy)  # a constant 0 there
             dstates[0] = _add(dstates[0], dy)  # y is the final h
             dy = None
         dx, *dinitial, dWx, dWh, db = self.cell_backward(dy, *dstates, cache, input_gradient)
@@ -236,18 +371,9 @@ class Recurrent(Layer):
         self.grads["recurrent_kernel"][...] = dWh
         if db is not None:
             self.grads["bias"][...] = db
-        self.dinitial_state = dinitial
-        if dx is None:
-            return None
-        if self.go_backwards:
-            dx = np.ascontiguousarray(dx[:, ::-1])  # back to the caller's time order
-        if input_mask is not None:
+        if dx is not None and input_mask is not None:
             dx *= input_mask
-        return dx
-
-    def reset_states(self):
-        """Forget the carried state: the next call starts from zeros (any batch size)."""
-        self.states = None
+        return dx, dinitial
 
     def step(self, x_t, state=None):
         """One step of inference, nothing cached.
@@ -276,10 +402,6 @@ class Recurrent(Layer):
             "units": self.units,
             "activation": self.activation,
             "use_bias": self.use_bias,
-            "return_sequences": self.return_sequences,
-            "return_state": self.return_state,
-            "go_backwards": self.go_backwards,
-            "stateful": self.stateful,
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
@@ -288,17 +410,32 @@ class Recurrent(Layer):
         }
 
 
-class Gated(Recurrent):
+def check_implementation(value, name):
+    """Keras's `implementation`: 0 (Keras 2's default), 1 or 2, ways of computing the same
+    gates; all the same here."""
+    if isinstance(value, bool) or value not in (0, 1, 2):
+        raise invalid(name, "0, 1 or 2 (how Keras computes the gates; no change here)", value)
+    return value
+
+
+class Gated(Fused):
     """A recurrent layer with gates: adds `recurrent_activation` (sigmoid by default)."""
+
+    _checks = {
+        **Fused._checks,
+        "recurrent_activation": activation_name,
+        "implementation": check_implementation,
+    }
 
     def __init__(
         self, units, recurrent_activation="sigmoid", implementation=2, use_cudnn="auto", **kwargs
     ):
         super().__init__(units, **kwargs)
-        # Keras's `implementation` (1: many small matmuls, 2: one big one) and `use_cudnn`
-        # choose how Keras computes the same gates: accepted, and nothing changes here
-        del implementation, use_cudnn
-        self.recurrent_activation = activation_name(recurrent_activation, "recurrent_activation")
+        self.recurrent_activation = recurrent_activation
+        # Keras's `implementation` and `use_cudnn` choose how Keras computes the same gates:
+        # accepted, and nothing changes here
+        self.implementation = implementation
+        del use_cudnn
 
     def _activations(self):
         return {"activation": self.activation, "recurrent_activation": self.recurrent_activation}

@@ -17,10 +17,11 @@ class RepeatVector(Layer):
     """Repeats its (N, D) input n times along a new time axis."""
 
     input_ndim = 2
+    _checks = {"n": positive_int}
 
     def __init__(self, n, input_shape=None, name=None, dtype=None, **keras_args):
         super().__init__(input_shape=input_shape, name=name, dtype=dtype, **keras_args)
-        self.n = positive_int(n, "n")
+        self.n = n  # checked as it is set (Layer._checks)
 
     def _check_input_shape(self, shape, building=False):
         if len(shape) != 2:

@@ -24,11 +24,12 @@ same folder, renamed over the target only when complete. Every way a file can be
 (missing, truncated, not ours, pickled objects, a newer format, a config its arrays do not
 fit) gives one InputError naming the file.
 
-The file is a NumPy archive, so its name should end in .npz (any case). `save` and
-`save_weights` still write to any other name they are given, exactly there (never adding
-".npz" the way `np.savez` does), but warn: a Keras name (model.h5, model.keras,
-x.weights.h5) would send a reader to Keras or h5py, which cannot open it, and a script that
-ends in `model.save("model.h5")` should not lose its trained model over a name. The tasks'
+The file is a NumPy archive, so its name should end in .npz (any case). (`Sequential.save`
+hands a name ending in .keras to interop/keras.py, which writes Keras's own format.) `save`
+and `save_weights` still write to any other name they are given, exactly there (never adding
+".npz" the way `np.savez` does), but warn: a Keras name (model.h5, x.weights.h5) would send a
+reader to Keras or h5py, which cannot open it, and a script that ends in
+`model.save("model.h5")` should not lose its trained model over a name. The tasks'
 --save flags refuse such a name before training (`suffix_problem`). Loading reads the file's
 bytes, never its name, so files saved under any name load.
 """
@@ -217,6 +218,13 @@ def _write(path, document, arrays):
         np.savez(f, **{DOCUMENT: np.array(text)}, **arrays)
 
 
+def file_path(path):
+    """`path` as a str, or the standard one-line error unless it is a path (None, a number)."""
+    if not isinstance(path, str | os.PathLike):
+        raise invalid("path", "a file path", path)
+    return os.fspath(path)
+
+
 def _read(path, formats, expected):
     """(document, arrays) of one of our files, or one InputError saying what is wrong.
 
@@ -225,9 +233,7 @@ def _read(path, formats, expected):
     npy header, before any array is read: a file holds only the entries the format names, each
     stored or deflated, unencrypted, real floating-point arrays of the expected shapes.
     """
-    if not isinstance(path, str | os.PathLike):
-        raise invalid("path", "a file path", path)
-    path = os.fspath(path)
+    path = file_path(path)
     if not os.path.isfile(path):
         raise InputError(f"cannot load {path!r}: no such file")
     try:

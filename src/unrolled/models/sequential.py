@@ -359,8 +359,15 @@ class Sequential:
             weights = weights[count:]
 
     def save(self, path, extras=None):
-        """One .npz file: config, weights, optimizer state and a JSON-able `extras` dict."""
-        saving.save_model(self, path, extras)
+        """One .npz file: config, weights, optimizer state and a JSON-able `extras` dict; or,
+        for a name ending in .keras, a Keras 3 archive that keras.models.load_model opens
+        (architecture and weights; needs pip install 'unrolled[keras]')."""
+        if str(path).lower().endswith(".keras"):
+            from unrolled.interop.keras import save_keras_model  # interop sits above models
+
+            save_keras_model(self, path, extras)
+        else:
+            saving.save_model(self, path, extras)
 
     def save_weights(self, path):
         saving.save_weights(self, path)
@@ -392,9 +399,15 @@ def load_model(path, with_extras=False):
     """The model saved at `path`, compiled and with its optimizer state when it had one.
 
     with_extras=True returns (model, extras) with the `extras` dict given to `save`.
-    Every way the file can be wrong is one InputError naming it, found before any layer is
-    built (saving.py).
+    A Keras 3 .keras archive (told by its contents) loads too, uncompiled. Every way an .npz
+    file can be wrong is one InputError naming it, found before any layer is built (saving.py).
     """
+    from unrolled.interop import keras  # interop sits above models; h5py loads only for one
+
+    path = saving.file_path(path)
+    if keras.is_keras_archive(path):
+        model, extras = keras.load_keras_model(path)
+        return (model, extras) if with_extras else model
     document, arrays = saving.read_model(path, weight_shapes)
     try:
         model = model_from_config(document["model"])

@@ -85,11 +85,25 @@ def test_skill_and_its_sentence():
     assert baselines.skill(0.9, 1.0) == pytest.approx(0.1)
     assert baselines.skill(1.25, 1.0) == pytest.approx(-0.25)
     assert math.isnan(baselines.skill(1.0, 0.0))
-    assert baselines.skill_sentence("LSTM", 0.1) == (
-        "The LSTM beats the naive forecast by 10.0%: its RMSE is 10.0% lower (skill +0.100)."
+    scores = {"skill": -0.004, "skill_ci": [-0.0121, 0.0063], "dm_pvalue": 0.412}
+    assert baselines.skill_sentence("LSTM", scores, 252) == (
+        "The LSTM is not significantly different from persistence (Diebold-Mariano p = 0.41): "
+        "its RMSE is 0.4% higher (skill -0.004, 95% interval -0.012 .. +0.006)."
     )
-    assert baselines.skill_sentence("GRU", -0.25) == (
-        "The GRU does not beat the naive forecast: its RMSE is 25.0% higher (skill -0.250)."
+    scores = {"skill": 0.1, "skill_ci": [0.05, 0.15], "dm_pvalue": 0.0004}
+    assert baselines.skill_sentence("GRU", scores, 252) == (
+        "The GRU beats the naive forecast, significantly (Diebold-Mariano p < 0.001): its RMSE "
+        "is 10.0% lower (skill +0.100, 95% interval +0.050 .. +0.150)."
+    )
+    scores = {"skill": -0.25, "skill_ci": [-0.4, -0.1], "dm_pvalue": 0.004}
+    assert "loses to the naive forecast, significantly (Diebold-Mariano p = 0.004)" in (
+        baselines.skill_sentence("GRU", scores, 252)
+    )
+    scores = {"skill": -0.509, "skill_ci": [-0.9, -0.2], "dm_pvalue": None}
+    assert baselines.skill_sentence("LSTM", scores, 20) == (
+        "The LSTM does not beat the naive forecast: its RMSE is 50.9% higher (skill -0.509, 95% "
+        "interval -0.900 .. -0.200); 20 test origins are too few for a Diebold-Mariano p-value "
+        "(it needs 30)."
     )
 
 
@@ -97,7 +111,8 @@ def test_score_compares_every_forecast_with_naive():
     actual = baselines.actuals(Y, ORIGINS, 2)
     forecasts = baselines.baseline_forecasts(Y, ORIGINS, 2, ma_window=2)
     forecasts["model"] = actual + 0.5  # off by 0.5 everywhere
-    scores = baselines.score(forecasts, actual, Y[ORIGINS - 1])
+    bands = {name: {0.8: (pred - 1.0, pred + 1.0)} for name, pred in forecasts.items()}
+    scores = baselines.score(forecasts, actual, Y[ORIGINS - 1], np.random.default_rng(0), bands)
     # naive errors: origin 3: 11-13, 11-12; origin 4: 13-12, 13-15 -> -2, -1, 1, -2
     rmse_naive = math.sqrt((4 + 1 + 1 + 4) / 4)
     assert scores["naive"]["rmse"] == pytest.approx(rmse_naive)
@@ -106,3 +121,11 @@ def test_score_compares_every_forecast_with_naive():
     assert scores["model"]["skill"] == pytest.approx(1 - 0.5 / rmse_naive)
     assert scores["naive"]["rmse_by_step"] == pytest.approx([math.sqrt(2.5), math.sqrt(2.5)])
     assert set(scores) == {"model", "naive", "drift", "moving average"}
+    # naive is not tested against itself; 2 origins are too few for a p-value
+    assert scores["naive"]["dm_pvalue"] is None and scores["naive"]["skill_ci"] is None
+    assert scores["model"]["dm_pvalue"] is None and len(scores["model"]["skill_ci"]) == 2
+    # +-1 around each forecast: the model (off by 0.5) always inside, naive (|e| 1 or 2) half
+    assert scores["model"]["intervals"][0]["coverage"] == 1.0
+    assert scores["naive"]["intervals"][0]["coverage"] == 0.5
+    assert scores["naive"]["intervals"][0]["coverage_by_step"] == [0.5, 0.5]
+    assert scores["naive"]["intervals"][0]["mean_width"] == 2.0

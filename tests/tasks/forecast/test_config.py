@@ -150,23 +150,65 @@ def test_model_refuses_tutorial_naming_the_model(csv_file, model_file, tmp_path,
     assert "--column" not in err
 
 
+def _data(value):
+    return lambda extras: extras.update(data=value) if value else extras.pop("data")
+
+
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (
+            None,  # the file as saved: it names its --csv
+            "the model was trained on the Close prices of {csv!r} from 2020-01-01 to 2020-05-13: "
+            "pass the prices to forecast, later than 2020-05-13, with --csv FILE.",
+        ),
+        (
+            _data({"csv": None, "dataset": "sp500"}),
+            "the model was trained on the Close prices of the built-in dataset 'sp500' from "
+            "2020-01-01 to 2020-05-13: pass --dataset sp500 with --test-from DATE, a date after "
+            "2020-05-13, or a price file with --csv FILE.",
+        ),
+        (
+            _data(None),  # saved before the extras named the data
+            "the model file does not say which data it was trained on (its Close prices from "
+            "2020-01-01 to 2020-05-13): pass the prices to forecast, later than 2020-05-13, with "
+            "--csv FILE or --dataset NAME.",
+        ),
+    ],
+)
+def test_model_without_data_names_the_data_it_was_trained_on(
+    edit, says, csv_file, model_file, tmp_path, cli_error, no_training
+):
+    """Never the built-in S&P 500 by default: a model trained on Google is not applied to it."""
+    path = model_file if edit is None else _rewrite(model_file, tmp_path / "m.npz", edit)
+    err = one_error(["--model", str(path)], tmp_path, cli_error)
+    expected = "Argument `--model`: no prices to forecast were given; " + says
+    assert err == f"error: {expected.format(csv=str(csv_file))}\n"
+
+
 def test_model_settings_fill_the_flags_left_out_and_no_untyped_flag_is_named(
     model_file, tmp_path, capsys, cli_error
 ):
     """The model alone on a short file that follows its training data: 16 rows before a 4-row
     test period, too few for the moving average's default 20 days, which then takes the 16
-    (the default was once an error naming --ma-window, a flag nobody typed)."""
+    (the default was once an error naming --ma-window, a flag nobody typed). On the whole
+    20-row file the last forecast knows 19 rows: the moving average takes 19."""
     dates, values = prices(140)
     later = write_csv(tmp_path / "later.csv", csv_lines(dates[120:], values[120:]))
     out = tmp_path / "run"
     argv = ["--model", str(model_file), "--csv", str(later)]
-    assert main(["forecast", *argv, "--out", str(out)]) == 0
+    assert main(["forecast", *argv, "--test-size", "4", "--out", str(out)]) == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["settings"]["lookback"] == 5 and m["settings"]["units"] == 4  # the file's
     assert m["data"]["train"]["rows"] == 16 and m["settings"]["ma_window"] == 16
     assert "moving average (16)" in capsys.readouterr().out
-    err = one_error([*argv, "--ma-window", "20"], tmp_path, cli_error)
+    err = one_error([*argv, "--test-size", "4", "--ma-window", "20"], tmp_path, cli_error)
     assert "argument `--ma-window`, expected at most the 16 training rows, got 20." in err
+    assert main(["forecast", *argv, "--out", str(tmp_path / "whole")]) == 0
+    m = json.loads((tmp_path / "whole" / "metrics.json").read_text())
+    assert m["data"]["train"]["rows"] == 5 and m["settings"]["ma_window"] == 19
+    err = one_error([*argv, "--ma-window", "20"], tmp_path, cli_error)
+    assert "`--ma-window`, expected at most the 19 rows known at the last forecast, got 20" in err
 
 
 def test_the_command_line_and_python_start_from_the_same_config(capsys):
@@ -263,7 +305,7 @@ def test_predict_next_may_reach_past_a_short_test_period(model_file, csv_file, t
     does not limit it."""
     out = tmp_path / "out"
     argv = ["forecast", "--csv", str(csv_file), "--model", str(model_file), "--predict-next", "30"]
-    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    assert main([*argv, "--test-size", "24", "--out", str(out), "--quiet"]) == 0
     rows = (out / "predictions.csv").read_text().splitlines()
     assert sum(row.endswith(",future") for row in rows) == 30
 
@@ -327,11 +369,11 @@ def test_a_hand_edited_model_file_is_one_line_naming_model(
 def test_model_features_compare_as_a_list_or_a_tuple_and_show_as_typed(folder):
     settings = {name: TUTORIAL[name] for name in FILE_SETTINGS}
     found = {"settings": {**settings, "features": ["Open", "High"]}}
-    config = Config(model="m.npz", features=["Open", "High"], lookback=1)  # a list, from Python
+    config = Config(model="m.npz", csv="p.csv", features=["Open", "High"], lookback=1)  # a list
     used = resolve(config, found)
     assert used.features == ("Open", "High") and used.units == TUTORIAL["units"]
     with pytest.raises(InputError) as error:
-        resolve(Config(model="m.npz", features=("High", "Open")), found)
+        resolve(Config(model="m.npz", csv="p.csv", features=("High", "Open")), found)
     assert str(error.value) == (
         "Argument `--features`: High,Open disagrees with the model file, which uses Open,High; "
         "leave --features out to use the model's setting."

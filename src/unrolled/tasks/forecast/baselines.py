@@ -13,11 +13,16 @@ Metrics compare predictions P (W, H) with actual values A (W, H), W origins:
     skill = 1 - RMSE_model / RMSE_naive   (> 0: better than persistence, < 0: worse)
 Directional accuracy skips cases where the actual value did not move, and a forecast of "no
 change" counts as wrong, so persistence (which never predicts a direction) has none: NaN.
+Every comparison with naive also gets a Diebold-Mariano p-value and a bootstrap interval for
+the skill (significance.py); every forecaster gets the coverage and width of its conformal
+bands (intervals.py).
 """
 
 import math
 
 import numpy as np
+
+from unrolled.tasks.forecast import intervals, significance
 
 __all__ = [
     "BASELINES",
@@ -34,6 +39,7 @@ __all__ = [
     "rmse",
     "score",
     "skill",
+    "p_text",
     "skill_sentence",
 ]
 
@@ -152,36 +158,72 @@ def baseline_forecasts(y, origins, horizon, ma_window):
     return {name: fn(y, origins, horizon, ma_window) for name, fn in BASELINES.items()}
 
 
-def score(forecasts, actual, last):
+def score(forecasts, actual, last, rng, bands):
     """Metrics of each forecast {name: (W, H)}, skill against forecasts["naive"].
 
-    Returns {name: {"rmse", "mae", "mape", "directional_accuracy", "skill",
-    "rmse_by_step": [H values]}}: the first four over every origin and step, rmse_by_step
-    per horizon step h = 1 .. H (column h-1).
+    rng: the bootstrap's np.random.Generator; bands: {name: {level: (lower, upper)}}, each
+    (W, H). Returns {name: {"rmse", "mae", "mape", "directional_accuracy", "skill",
+    "skill_ci", "dm_pvalue", "rmse_by_step", "dm_pvalue_by_step", "intervals"}}: the first
+    seven over every origin and step, the "_by_step" lists per step h = 1 .. H (column h-1),
+    and "intervals" one {"level", "coverage", "mean_width", ...} per band level
+    (intervals.coverage). Naive has no skill interval nor p-value against itself (None).
     """
+    H = actual.shape[1]
+    naive_err = forecasts["naive"] - actual  # (W, H)
     rmse_naive = rmse(forecasts["naive"], actual)
-    return {
-        name: {
+    result = {}
+    for name, pred in forecasts.items():
+        err = pred - actual  # (W, H)
+        versus = name != "naive"
+        result[name] = {
             **evaluate(pred, actual, last, rmse_naive),
-            "rmse_by_step": [rmse(pred[:, h], actual[:, h]) for h in range(actual.shape[1])],
+            "skill_ci": significance.skill_ci(err, naive_err, H, rng) if versus else None,
+            "dm_pvalue": significance.dm_test(err, naive_err, H)[1] if versus else None,
+            "rmse_by_step": [rmse(pred[:, h], actual[:, h]) for h in range(H)],
+            "dm_pvalue_by_step": [
+                significance.dm_test(err[:, h], naive_err[:, h], h + 1)[1] if versus else None
+                for h in range(H)
+            ],
+            "intervals": [
+                {"level": level, **intervals.coverage(lower, upper, actual)}
+                for level, (lower, upper) in bands[name].items()
+            ],
         }
-        for name, pred in forecasts.items()
-    }
+    return result
 
 
-def skill_sentence(name, skill_score):
-    """The plain-words verdict printed under the table."""
+def p_text(p):
+    """A p-value as printed: 'p = 0.41', 'p = 0.003', 'p < 0.001'."""
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.2f}" if p >= 0.01 else f"p = {p:.3f}"
+
+
+def skill_sentence(name, scores, origins):
+    """The plain-words verdict printed under the table, from a forecaster's `scores` (its row
+    of `score`) over `origins` test origins: skill, its interval and the Diebold-Mariano test."""
+    skill_score = scores["skill"]
     if math.isnan(skill_score):
         return f"The {name} cannot be compared with the naive forecast (its RMSE is 0)."
     pct = abs(skill_score) * 100
-    if skill_score > 0:
+    how = "the same RMSE" if skill_score == 0 else f"its RMSE is {pct:.1f}% "
+    how += "" if skill_score == 0 else ("lower" if skill_score > 0 else "higher")
+    low, high = scores["skill_ci"]
+    numbers = f"skill {skill_score:+.3f}, 95% interval {low:+.3f} .. {high:+.3f}"
+    p = scores["dm_pvalue"]
+    if p is None:
+        beats = "beats" if skill_score > 0 else "does not beat"
         return (
-            f"The {name} beats the naive forecast by {pct:.1f}%: its RMSE is {pct:.1f}% lower "
-            f"(skill {skill_score:+.3f})."
+            f"The {name} {beats} the naive forecast: {how} ({numbers}); {origins} test origins "
+            f"are too few for a Diebold-Mariano p-value (it needs {significance.MIN_ORIGINS})."
         )
-    if skill_score == 0:
-        return f"The {name} does not beat the naive forecast: the same RMSE (skill +0.000)."
+    if p >= 0.05:
+        return (
+            f"The {name} is not significantly different from persistence (Diebold-Mariano "
+            f"{p_text(p)}): {how} ({numbers})."
+        )
+    beats = "beats" if skill_score > 0 else "loses to"
     return (
-        f"The {name} does not beat the naive forecast: its RMSE is {pct:.1f}% higher "
-        f"(skill {skill_score:+.3f})."
+        f"The {name} {beats} the naive forecast, significantly (Diebold-Mariano {p_text(p)}): "
+        f"{how} ({numbers})."
     )

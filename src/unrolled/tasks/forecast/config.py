@@ -8,9 +8,15 @@ the moving-average window waits for the data: see MA_WINDOW). A value the user g
 silently replaced: one that disagrees with the model file or the recipe is a one-line error
 naming its flag, and a flag the user did not give is never named. The command line and Python
 behave the same: a flag is a Config field that is not None.
+
+With --model nothing is trained: the data is whatever --csv or --dataset names (without
+either, one line says which data the model was trained on), every row of it is used (--rows
+0), and without --test-size, --test-from or --test-csv the test period is the whole file
+(whole_file).
 """
 
 import argparse
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,8 +53,10 @@ class Config:
     features: tuple | None = None  # input columns (the target is always one); None -> target
     date_column: str = "Date"  # the CSV's date column
     fill: str | None = None  # "ffill" carries values over missing cells; None -> an error
-    rows: int | None = None  # use the latest rows only; 0 -> all rows
-    test_size: float | None = None  # test rows at the end: a count (an int >= 1) or a fraction
+    rows: int | None = None  # use the latest rows only; 0 -> all rows (the default with --model)
+    end: str | None = None  # the last date used, to test on history; None -> the data's last
+    test_size: float | None = None  # test rows at the end: a count (an int >= 1) or a fraction;
+    # with --model and no --test-size, --test-from nor --test-csv it stays None: the whole file
     test_from: str | None = None  # first test date, instead of --test-size
     test_csv: str | None = None  # a separate test file that follows the training data
     lookback: int | None = None  # days each forecast sees
@@ -66,6 +74,7 @@ class Config:
     validation: float | None = None  # share of training windows (the latest) for early stopping
     patience: int | None = None  # epochs without a better validation loss before stopping
     ma_window: int | None = None  # days in the moving-average baseline; None -> see MA_WINDOW
+    interval: tuple | None = None  # prediction-band levels, each in (0, 1); () -> no bands
     backtest: int = 0  # walk-forward folds over the test period (refit per fold); 0 -> none
     predict_next: int = 0  # forecast this many trading days past the end (<= 1000)
     model: str | None = None  # forecast with a saved model file instead of training
@@ -84,7 +93,8 @@ DEFAULTS = dict(
     lookback=60,  # the course model's 60 days
     horizon=1,  # the next day, as in the tutorial
     strategy="direct",  # H outputs in one pass: no forecast is fed back as an input
-    target="price",  # scaled price levels, the tutorial's
+    target="change",  # scale-free moves from the last price: lost least to persistence on
+    # the 2015-2017 backtest folds (docs/forecast.md); "price" is the tutorial's levels
     cell="lstm",  # the tutorial's cell
     units=32,  # enough for one price series, and fast
     layers=1,  # one series needs no stack
@@ -95,6 +105,7 @@ DEFAULTS = dict(
     learning_rate=0.001,  # Adam's default
     validation=0.1,  # the latest tenth of the training windows watches for overfitting
     patience=10,  # epochs without a better validation loss before stopping
+    interval=(0.8, 0.95),  # a band for a usual day and one for nearly every day
     seed=0,  # same seed, same weights, same numbers
 )
 # the moving-average window when none is given: about a trading month, or every training row
@@ -160,9 +171,19 @@ def resolve(config, found=None):
         data = TUTORIAL_BUILTIN if config.csv is None else {"rows": 0}  # the whole training file
         hint = "leave {} out, or drop --tutorial to choose it"
         config = fixed(config, {**TUTORIAL, **data}, "the tutorial's recipe", hint.format)
-    config = defaults(config, DEFAULTS)
+    fill = DEFAULTS
+    if config.model is not None and (config.test_from, config.test_csv) == (None, None):
+        fill = {k: v for k, v in DEFAULTS.items() if k != "test_size"}  # None: the whole file
+    config = defaults(config, fill)
     _check(config)
     return config
+
+
+def whole_file(config):
+    """A resolved config tests on the whole file: with --model and no --test-size,
+    --test-from nor --test-csv. Its first `lookback` rows are history only, the inputs of the
+    first forecasts; every later row is a test day (data.load_data)."""
+    return config.test_size is None
 
 
 def _from_file(config, found):
@@ -170,6 +191,10 @@ def _from_file(config, found):
     that disagrees with the file, sets how to train (TRAINING_ONLY) or asks for a backtest
     (which trains a model per fold) is an error: the file's model is used as is."""
     path = f"--model {str(config.model)!r}"
+    if config.csv is None and config.dataset is None:
+        raise InputError(
+            f"Argument `--model`: no prices to forecast were given; {_trained_on(found)}"
+        )
     settings = {name: found["settings"][name] for name in FILE_SETTINGS}
     settings["features"] = tuple(settings["features"])  # JSON has lists; --features gives tuples
     config = fixed(
@@ -183,12 +208,39 @@ def _from_file(config, found):
         "leave it out, or drop --model."
     )
     unused(config, TRAINING_ONLY, why)
+    if config.rows is None:  # nothing is trained, so every row of the data can be forecast
+        config = dataclasses.replace(config, rows=0)
     if config.backtest:
         raise InputError(
             f"Argument `--backtest`: a walk-forward backtest trains a new model per fold, but "
             f"{path} is already trained; run the backtest without --model."
         )
     return config
+
+
+def _trained_on(found):
+    """Which data a model file (its extras, `found`) was trained on, and how to pass data to
+    it. A file saved before the extras recorded the data ("data") says only the dates."""
+    column, start, end = found["settings"]["column"], found["train_from"], found["train_to"]
+    span = f"from {start} to {end}"
+    data = found.get("data") if isinstance(found.get("data"), dict) else {}
+    if isinstance(data.get("dataset"), str):
+        name = data["dataset"]
+        return (
+            f"the model was trained on the {column} prices of the built-in dataset {name!r} "
+            f"{span}: pass --dataset {name} with --test-from DATE, a date after {end}, or a "
+            "price file with --csv FILE."
+        )
+    if isinstance(data.get("csv"), str):
+        return (
+            f"the model was trained on the {column} prices of {data['csv']!r} {span}: pass "
+            f"the prices to forecast, later than {end}, with --csv FILE."
+        )
+    return (
+        f"the model file does not say which data it was trained on (its {column} prices "
+        f"{span}): pass the prices to forecast, later than {end}, with --csv FILE or "
+        "--dataset NAME."
+    )
 
 
 def input_columns(config):
@@ -217,7 +269,11 @@ def _check(config):
         raise invalid("--validation", "a number in [0, 1)", config.validation)
     if not config.learning_rate > 0:
         raise invalid("--learning-rate", "a positive number", config.learning_rate)
-    _check_test_size(config.test_size)
+    if not all(0 < level < 1 for level in config.interval):
+        expected = "levels in (0, 1), like 0.8,0.95"
+        raise invalid("--interval", expected, config.interval)
+    if not whole_file(config):
+        _check_test_size(config.test_size)
     for name in ("csv", "test_csv"):
         if getattr(config, name) is not None and Path(getattr(config, name)).is_dir():
             existing_file(getattr(config, name), flag(name))  # a folder: one clear line
@@ -226,6 +282,8 @@ def _check(config):
         raise InputError("Pass either --csv FILE or --dataset NAME, not both.")
     if config.test_csv is not None and config.test_from is not None:
         raise InputError("Pass either --test-csv FILE or --test-from DATE, not both.")
+    if config.test_csv is not None and config.end is not None:
+        raise InputError("Pass either --test-csv FILE or --end DATE, not both.")
     n_inputs = len(input_columns(config))
     if config.strategy == "recursive" and n_inputs > 1:
         raise InputError(
@@ -318,6 +376,7 @@ def add_flags(parser):
     add("--date-column", "the CSV's date column")
     add("--fill", "handle missing values instead of failing", choices=("ffill", "drop"))
     add("--rows", "use only the latest N rows (0: all)")
+    add("--end", "last date used, YYYY-MM-DD (default: the data's last)", metavar="DATE")
     add("--test-size", "test rows (a count: 20) or a fraction below 1 (0.2)", type=_test_size)
     add("--test-from", "first test date, YYYY-MM-DD (instead of --test-size)", metavar="DATE")
     add("--test-csv", "separate test CSV that follows the training data", metavar="FILE")
@@ -340,6 +399,11 @@ def add_flags(parser):
         f"days in the moving-average baseline (default: {MA_WINDOW}, or the training rows if "
         "fewer)",
         type=int,
+    )
+    add(
+        "--interval",
+        "prediction-band levels, comma-separated ('' for none)",
+        type=comma_list(float, "levels"),
     )
     add("--backtest", "walk-forward folds over the test period, refit per fold", metavar="N")
     add(

@@ -8,7 +8,9 @@ The series has T rows in date order and F columns, column 0 being the price to f
     test windows  one per origin t = s .. T-H: inputs rows t-L .. t-1 (the last training rows
                   are allowed: they are known when the forecast is made), targets rows t .. t+H-1
 So no training target and no scaler statistic comes from the test part, and every prediction
-uses only rows before its origin.
+uses only rows before its origin. With --model nothing is trained, and without a test flag the
+test period is the whole file (config.whole_file): s = lookback, so rows 0 .. L-1 are history
+only, the inputs of the first forecast, and every later row is a test day.
 
 WindowScaler turns raw windows X (W, L, F) and targets Y (W, M) into model inputs and outputs
 back into prices, in one of two ways (--target):
@@ -16,8 +18,10 @@ back into prices, in one of two ways (--target):
             inputs = mm_x(X), outputs = mm_y(Y); a price above the training range maps above 1,
             which a saturating network struggles to reach (trending prices are hard here).
     change  relative to the last known row: r = X / X[:, -1] - 1, target Y / X[:, -1, 0] - 1,
-            each MinMax-scaled on the training windows; price = last * (1 + output). The level
-            no longer matters, only recent moves do; a zero output is exactly persistence.
+            each divided by its standard deviation over the training windows (StandardScaler
+            without centring, so 0 stays 0); price = last * (1 + change). The level no longer
+            matters, only recent moves do, and an output of 0 is exactly persistence: a network
+            with little to learn stays close to it (measured in docs/forecast.md).
 Either way the scalers are fitted on training data only and travel in the model file.
 """
 
@@ -25,8 +29,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from unrolled.data import MinMaxScaler, datasets, load_prices, scaler_from_state, sliding_windows
+from unrolled.data import (
+    MinMaxScaler,
+    StandardScaler,
+    datasets,
+    load_prices,
+    scaler_from_state,
+    sliding_windows,
+)
 from unrolled.errors import InputError, invalid
+from unrolled.tasks.forecast.config import whole_file
 
 __all__ = ["Data", "WindowScaler", "fold_bounds", "load_data", "windows"]
 
@@ -67,16 +79,24 @@ def _load(config, path, name):
     return datasets.load_dataset(name, **kwargs)
 
 
+def _date(text, argument):
+    """A YYYY-MM-DD flag as datetime64[D], or the standard one-line error."""
+    try:
+        return np.datetime64(str(text).strip(), "D")
+    except ValueError:
+        raise invalid(argument, "a date like 2018-01-02", text) from None
+
+
 def _split_row(config, dates, n_train_file):
-    """s, the first test row, from --test-csv, --test-from or --test-size."""
+    """s, the first test row, from --test-csv, --test-from or --test-size; with --model and
+    none of them, the whole file: the first `lookback` rows are the first forecasts' inputs."""
     T = len(dates)
     if config.test_csv is not None:
         return n_train_file
+    if whole_file(config):
+        return config.lookback
     if config.test_from is not None:
-        try:
-            start = np.datetime64(str(config.test_from).strip(), "D")
-        except ValueError:
-            raise invalid("--test-from", "a date like 2018-01-02", config.test_from) from None
+        start = _date(config.test_from, "--test-from")
         if not dates[0] < start <= dates[-1]:
             raise InputError(
                 f"--test-from {start} is outside the data: it must lie after {dates[0]} and "
@@ -85,37 +105,62 @@ def _split_row(config, dates, n_train_file):
         return int(np.searchsorted(dates, start))
     size = config.test_size
     n_test = int(size) if size >= 1 else int(round(T * size))
-    if n_test < 1 or n_test >= T:
+    if n_test < 1 or n_test >= T:  # (not named --test-size: the default 0.2 may be this size)
         raise InputError(
-            f"--test-size {size} gives a {n_test}-row test period out of {T} rows; "
+            f"A test size of {size} gives a {n_test}-row test period out of {T} rows; "
             f"it needs at least 1 row and must leave training rows."
         )
     return T - n_test
 
 
 def _min_train_rows(lookback, horizon, validation):
-    """Training rows needed for one training window (and one validation window if asked)."""
+    """Training rows needed for one window of `horizon` targets (the bands' calibration needs
+    one too), and one validation window if asked."""
     return lookback + horizon + (1 if validation > 0 else 0)
 
 
-def _check_length(T, s, config, train_horizon):
+def ma_rows(T, s, config):
+    """The most rows a moving average can reach: the rows before the test period, or in a
+    whole file (with --model) the rows known at its last forecast."""
+    return T - config.horizon if whole_file(config) else s
+
+
+def _check_model_length(T, s, config):
+    """With --model: the data holds the model's window and a whole horizon after it."""
+    L, H, model = config.lookback, config.horizon, str(config.model)
+    if whole_file(config):
+        if T < L + H:
+            raise InputError(
+                f"Argument `--model`: the model file {model!r} reads {L} days to forecast {H} "
+                f"ahead, so the data needs at least {L + H} rows; it has {T}."
+            )
+    elif T - s < H:
+        raise InputError(
+            f"Argument `--model`: the model file {model!r} forecasts {H} days ahead, more "
+            f"than the {T - s}-row test period; lengthen the test period (--test-size, "
+            "--test-from or --test-csv)."
+        )
+    elif s < L:
+        raise InputError(
+            f"Argument `--model`: the model file {model!r} reads the {L} days before each "
+            f"forecast, but only {s} come before the test period; start it later."
+        )
+
+
+def _check_length(T, s, config):
     """Before any training: the test period holds a whole horizon (and every asked-for
     backtest fold and a given moving-average window fits), the training part a window."""
     n_test, H = T - s, config.horizon
-    if n_test < H:
-        if config.model is not None:
-            raise InputError(
-                f"Argument `--model`: the model file {str(config.model)!r} forecasts {H} days "
-                f"ahead, more than the {n_test}-row test period; lengthen the test period "
-                "(--test-size, --test-from or --test-csv)."
-            )
+    if config.model is not None:
+        _check_model_length(T, s, config)
+    elif n_test < H:
         raise InputError(
             f"Received an invalid value for argument `--horizon`, expected at most the "
             f"{n_test} rows of the test period (each test forecast is checked against the "
             f"{H} days after it), got {H}; use a shorter --horizon or a longer test period."
         )
-    need_train = _min_train_rows(config.lookback, train_horizon, config.validation)
-    if s < need_train:
+    need_train = _min_train_rows(config.lookback, H, config.validation)
+    if config.model is None and s < need_train:
         raise InputError(
             f"Not enough rows: the data has {T} ({s} for training, {n_test} for testing), but "
             f"lookback={config.lookback}, horizon={H} and a {n_test}-row test period need at "
@@ -123,8 +168,10 @@ def _check_length(T, s, config, train_horizon):
         )
     if config.backtest:
         fold_bounds(s, T, config.backtest, H)
-    if config.ma_window is not None and config.ma_window > s:  # given (see config.MA_WINDOW)
-        raise invalid("--ma-window", f"at most the {s} training rows", config.ma_window)
+    limit = ma_rows(T, s, config)
+    if config.ma_window is not None and config.ma_window > limit:  # given (config.MA_WINDOW)
+        rows = "rows known at the last forecast" if whole_file(config) else "training rows"
+        raise invalid("--ma-window", f"at most the {limit} {rows}", config.ma_window)
 
 
 def _split_jumps(dates, y, name):
@@ -139,23 +186,42 @@ def _split_jumps(dates, y, name):
     ]
 
 
-def _check_positive(values, columns, dates, target):
-    """--target change divides by the last known value: every value must be positive."""
-    if target != "change":
-        return
-    bad = np.argwhere(values <= 0)
-    if bad.size:
-        row, col = bad[0]
+def _check_values(values, columns, dates, s, config):
+    """Before any training, values the reader accepts but the task cannot use: a target that
+    never moves in the test period (persistence is exact there: no skill can be measured), and
+    a value that is divided by where it must be positive: every input column's when
+    forecasting changes (WindowScaler), the target's when there are bands (their typical move
+    is a price times the volatility of returns)."""
+    y = values[s - 1 :, 0]  # the last known price and the test period
+    if np.all(y == y[0]):
         raise InputError(
-            f"--target change divides by the last known value, but column {columns[col]!r} "
-            f"is {values[row, col]:g} on {dates[row]}; use --target price or other features."
+            f"Column {columns[0]!r} is {y[0]:g} on every row from {dates[s - 1]} to "
+            f"{dates[-1]}, the test period and the day before: nothing moves, so no forecast "
+            "can be scored against persistence."
         )
+    divided = values if config.target == "change" else values[:, : 1 if config.interval else 0]
+    bad = np.argwhere(divided <= 0)
+    if not bad.size:
+        return
+    row, col = bad[0]
+    uses, fixes = [], []
+    if config.target == "change":
+        uses.append("forecasting changes divides each window by its last value")
+        fixes.append("--target price")
+    if config.interval and col == 0:
+        uses.append("the prediction bands measure errors in daily returns")
+        fixes.append("--interval ''")
+    fix = " with ".join(fixes) + (f", or leave {columns[col]} out of --features" if col else "")
+    raise InputError(
+        f"Column {columns[col]!r} is {values[row, col]:g} on {dates[row]}, but "
+        f"{' and '.join(uses)}: {'both need' if len(uses) > 1 else 'that needs'} positive "
+        f"values; use {fix}."
+    )
 
 
-def load_data(config, train_horizon):
+def load_data(config):
     """Load the series named by `config` and find its split; every input check happens here.
 
-    train_horizon: the number of outputs the model is trained on (H direct, 1 recursive).
     Returns Data. Raises InputError (one line) for every bad input.
     """
     name = config.dataset or DEFAULT_DATASET
@@ -163,7 +229,12 @@ def load_data(config, train_horizon):
     notices = [f"{train.source}: {n}" for n in train.notices]
     n_file = len(train)
     dates, values = train.dates, train.values
-    if config.rows and n_file > config.rows:
+    if config.end is not None:
+        end = _date(config.end, "--end")
+        if end < dates[0]:
+            raise InputError(f"--end {end} is before the data's first date {dates[0]}.")
+        dates, values = dates[dates <= end], values[dates <= end]
+    if config.rows and len(dates) > config.rows:
         dates, values = dates[-config.rows :], values[-config.rows :]
     n_train_file = len(dates)
     sources = {"train": train.source}
@@ -181,9 +252,9 @@ def load_data(config, train_horizon):
         values = np.concatenate([values, test.values])
         sources["test"] = test.source
     s = _split_row(config, dates, n_train_file)
-    _check_length(len(dates), s, config, train_horizon)
+    _check_length(len(dates), s, config)
     notices += _split_jumps(dates, values[:, 0], train.columns[0])
-    _check_positive(values, train.columns, dates, config.target)
+    _check_values(values, train.columns, dates, s, config)
     provenance = {
         "source": sources,
         "dataset": None if config.csv else name,
@@ -240,10 +311,10 @@ class WindowScaler:
         if self.target == "price":
             self.x_ = MinMaxScaler().fit(train_rows)
             self.y_ = MinMaxScaler().fit(train_rows[:, :1])
-        else:
+        else:  # no centring: a change of 0 (persistence) stays 0
             F = X.shape[2]
-            self.x_ = MinMaxScaler().fit(_relative(X).reshape(-1, F))
-            self.y_ = MinMaxScaler().fit((Y / X[:, -1, :1] - 1.0).reshape(-1, 1))
+            self.x_ = StandardScaler(with_mean=False).fit(_relative(X).reshape(-1, F))
+            self.y_ = StandardScaler(with_mean=False).fit((Y / X[:, -1, :1] - 1.0).reshape(-1, 1))
         return self
 
     def inputs(self, X):

@@ -15,6 +15,7 @@ import numpy as np
 
 from unrolled.callbacks import Callback, EarlyStopping
 from unrolled.data import train_val_split
+from unrolled.data.windows import validation_size
 from unrolled.errors import InputError
 from unrolled.layers import Dense, Dropout
 from unrolled.models import Sequential
@@ -22,7 +23,7 @@ from unrolled.optimizers import Adam
 from unrolled.tasks._shared.blas import one_blas_thread
 from unrolled.tasks._shared.cells import LAYERS, NAMES
 from unrolled.tasks._shared.user_files import load_model_file
-from unrolled.tasks.forecast import baselines
+from unrolled.tasks.forecast import baselines, intervals
 from unrolled.tasks.forecast.config import CHOICES, FILE_SETTINGS, input_columns, outputs
 from unrolled.tasks.forecast.data import WindowScaler, fold_bounds, windows
 
@@ -159,18 +160,48 @@ def predict(model, X, steps, scaler):
     return np.concatenate(parts, axis=1)[:, :steps]
 
 
-def score_block(model, scaler, data, config, start, stop):
-    """The model and the baselines forecast every origin in rows start .. stop-1; scored.
-
-    Returns origins (W,), forecasts {name: (W, H)} (model first), actual (W, H) and the
-    scores (baselines.score: skill against naive).
-    """
+def _forecasts(model, scaler, data, config, start, stop):
+    """Origins (W,) of the windows whose targets lie in rows start .. stop-1, and the model's
+    and the baselines' forecasts from them {name: (W, H)}, model first."""
     H, y = config.horizon, data.target
     X, _, origins = windows(data.values, config.lookback, H, start, stop)
     forecasts = {"model": predict(model, X, H, scaler)}  # (W, H) prices from rows t-L .. t-1
     forecasts.update(baselines.baseline_forecasts(y, origins, H, config.ma_window))
+    return origins, forecasts
+
+
+def score_block(model, scaler, data, config, start, stop, rng):
+    """The model and the baselines forecast every origin in rows start .. stop-1, each with
+    conformal bands at the levels config.interval; scored (rng: the skill bootstrap's).
+
+    The bands are calibrated on the same forecasters' errors over the latest tenth of the
+    training windows (intervals.CALIBRATION; the validation windows, unless --validation is
+    0), whose rows all lie before `start`, then updated online (intervals.band). Where no
+    window lies before `start` (a whole file with --model) there is no calibration: the bands
+    start from the errors that arrive as the test days become known.
+    Returns origins (W,), forecasts {name: (W, H)} (model first), bands {name: {level:
+    (lower, upper)}} each (W, H), actual (W, H) and the scores (baselines.score).
+    """
+    L, H, y = config.lookback, config.horizon, data.target
+    origins, forecasts = _forecasts(model, scaler, data, config, start, stop)
     actual = baselines.actuals(y, origins, H)
-    return origins, forecasts, actual, baselines.score(forecasts, actual, y[origins - 1])
+    n_windows = max(start - L - H + 1, 0)  # windows whose targets all lie before start
+    n_cal = validation_size(n_windows, intervals.CALIBRATION)
+    if n_cal:
+        cal_origins, cal = _forecasts(model, scaler, data, config, start - n_cal - H + 1, start)
+    else:
+        cal_origins, cal = np.arange(0), dict.fromkeys(forecasts, np.empty((0, H)))
+    cal_move = intervals.typical_move(y, cal_origins)  # (C,)
+    cal_actual, move = baselines.actuals(y, cal_origins, H), intervals.typical_move(y, origins)
+    bands = {}
+    for name, pred in forecasts.items():
+        cal_scores = intervals.scores(cal_actual, cal[name], cal_move)  # (C, H) typical moves
+        bands[name] = {
+            level: intervals.band(pred, actual, move, cal_scores, level)
+            for level in config.interval
+        }
+    scores = baselines.score(forecasts, actual, y[origins - 1], rng, bands)
+    return origins, forecasts, bands, actual, scores
 
 
 def predict_next(model, data, config, scaler):
@@ -198,15 +229,20 @@ def _stats(values):
     return {"mean": float(np.nanmean(arr)), "std": float(np.nanstd(arr))}
 
 
-def backtest(data, config, say):
+def backtest(data, config, say, rng):
     """Walk-forward: the test period in `config.backtest` blocks; fold k refits the scalers
-    and the model on every row before block k, then forecasts block k's origins."""
+    and the model on every row before block k, then forecasts block k's origins with bands
+    calibrated before it. Returns the folds, their mean and std, and "pooled": the folds'
+    forecasts scored as one series (its skill interval and Diebold-Mariano test)."""
     T, H = len(data.dates), config.horizon
-    folds = []
+    folds, parts = [], []
     quiet = dataclasses.replace(config, quiet=True)
     for k, (start, stop) in enumerate(fold_bounds(data.split, T, config.backtest, H)):
         model, scaler, facts = fit(data.values, start, quiet, lambda *_: None)
-        origins, _, _, scores = score_block(model, scaler, data, config, start, stop)
+        origins, forecasts, bands, actual, scores = score_block(
+            model, scaler, data, config, start, stop, rng
+        )
+        parts.append((origins, forecasts, bands, actual))
         folds.append(
             {
                 "from": str(data.dates[start]),
@@ -222,26 +258,51 @@ def backtest(data, config, say):
             f"backtest fold {k + 1}/{config.backtest}: {folds[-1]['from']} .. {folds[-1]['to']}"
             f", RMSE {m:.2f} vs naive {n:.2f}"
         )
-    names = {
-        "model": model_name(config),
-        "naive": "naive",
-        "drift": "drift",
-        "moving average": f"moving average ({config.ma_window})",
-    }
-    summary = {
-        names[n]: {m: _stats([f["metrics"][n][m] for f in folds]) for m in baselines.METRICS}
-        for n in folds[0]["metrics"]
-    }
-    return {"folds": len(folds), "summary": summary, "by_fold": folds}
+    names = list(folds[0]["metrics"])
+    origins, forecasts, bands, actual = _joined(parts, config.interval)
+    pooled = baselines.score(forecasts, actual, data.target[origins - 1], rng, bands)
+    summary = {}
+    for n in names:
+        rows = [f["metrics"][n] for f in folds]
+        summary[n] = {m: _stats([r[m] for r in rows]) for m in baselines.METRICS}
+        summary[n]["intervals"] = [
+            {
+                "level": level,
+                "coverage": _stats([r["intervals"][i]["coverage"] for r in rows]),
+                "mean_width": _stats([r["intervals"][i]["mean_width"] for r in rows]),
+            }
+            for i, level in enumerate(config.interval)
+        ]
+    return {"folds": len(folds), "summary": summary, "pooled": pooled, "by_fold": folds}
+
+
+def _joined(parts, levels):
+    """Blocks' (origins, forecasts, bands, actual) end to end, as one block's."""
+    names = parts[0][1]
+    return (
+        np.concatenate([p[0] for p in parts]),
+        {n: np.concatenate([p[1][n] for p in parts]) for n in names},
+        {
+            n: {
+                lv: tuple(np.concatenate([p[2][n][lv][i] for p in parts]) for i in (0, 1))
+                for lv in levels
+            }
+            for n in names
+        },
+        np.concatenate([p[3] for p in parts]),
+    )
 
 
 def extras(config, data, scaler):
-    """What the model file carries besides weights: settings, scaler and the training span."""
+    """What the model file carries besides weights: settings, scaler, the training span and the
+    data it was trained on (the --csv file as given, or the --dataset name)."""
     settings = {k: getattr(config, k) for k in FILE_SETTINGS}
     settings["features"] = input_columns(config)
+    p = data.provenance
     return {
         "format": FORMAT,
         "settings": settings,
+        "data": {"csv": None if p["dataset"] else p["source"]["train"], "dataset": p["dataset"]},
         "columns": list(data.columns),
         "train_from": str(data.dates[0]),
         "train_to": str(data.dates[data.split - 1]),
@@ -320,10 +381,12 @@ def _positive(v):
 
 def check_unseen(found, data):
     """A loaded model must not be scored on days it was trained on."""
-    first_test = data.dates[data.split]
-    if first_test <= np.datetime64(found["train_to"]):
+    first_test, end = data.dates[data.split], found["train_to"]
+    if first_test <= np.datetime64(end):
+        fix = f"pass --test-from DATE, a date after {end},"
+        if "test" in data.provenance["source"]:  # --test-csv
+            fix = f"pass a test file whose days come after {end}"
         raise InputError(
-            f"The model was trained on data up to {found['train_to']}, but the test period "
-            f"starts on {first_test}; choose a later --test-from or --test-size so it is scored "
-            "on days it has not seen."
+            f"The model was trained on data up to {end}, but the test period starts on "
+            f"{first_test}; {fix} so it is scored only on days it has not seen."
         )

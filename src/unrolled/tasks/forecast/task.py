@@ -6,21 +6,26 @@ the real prices. Such a model, fed yesterday's true price, mostly learns persist
 beside naive baselines computed from the same origins, on a test period the model and its
 scalers never saw:
     1) load the series (CSV or built-in) and split it by date: train | test
-    2) cut lookback windows; fit the MinMax scaler on the training part only
+    2) cut lookback windows; fit the scaler (data.WindowScaler) on the training part only
     3) train (early stopping on the last slice of the training part) or load a model file
     4) forecast every test origin (direct: H outputs; recursive: one step fed back H times)
-    5) score the model and the naive, drift and moving-average forecasts; skill vs naive
+    5) score the model and the naive, drift and moving-average forecasts: skill vs naive with
+       its bootstrap interval and a Diebold-Mariano p-value; conformal bands for each
     6) optionally: a walk-forward backtest (refit per fold) and a forecast past the data's end
     7) write forecast.png, predictions.csv, metrics.json and the model file; print the table
 The settings and flags live in config.py; the series, its split, windows and scaling in data.py;
 the network, its training, forecasts and model file in model.py; the naive forecasts and the
-metrics in baselines.py; metrics.json, the plot and the printed tables in report.py.
+metrics in baselines.py, the significance tests in significance.py, the prediction bands in
+intervals.py; metrics.json, the plot and the printed tables in report.py.
 """
 
 import dataclasses
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from unrolled import config as unrolled_config
 from unrolled.files import run_dir
@@ -29,8 +34,8 @@ from unrolled.tasks._shared.printing import printer
 from unrolled.tasks._shared.user_files import run_folder
 from unrolled.tasks.forecast import baselines, report
 from unrolled.tasks.forecast import model as forecast_model
-from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, outputs, resolve
-from unrolled.tasks.forecast.data import WindowScaler, load_data
+from unrolled.tasks.forecast.config import MA_WINDOW, Config, add_flags, resolve, whole_file
+from unrolled.tasks.forecast.data import WindowScaler, load_data, ma_rows
 
 __all__ = ["Result", "add_parser", "run"]
 
@@ -63,19 +68,24 @@ def run(config):
     unrolled_config.set_seed(config.seed)
 
     # 1) data and split; every user error is raised before anything is written
-    data = load_data(config, outputs(config))
+    data = load_data(config)
     if saved is not None:
         forecast_model.check_unseen(saved[1], data)
-    if config.ma_window is None:  # not given: a trading month, or every training row if fewer
-        config = dataclasses.replace(config, ma_window=min(MA_WINDOW, data.split))
     T, s = len(data.dates), data.split
+    if config.ma_window is None:  # not given: a trading month, or every row it can reach if fewer
+        config = dataclasses.replace(config, ma_window=min(MA_WINDOW, ma_rows(T, s, config)))
     p = data.provenance
     say(f"data: {_describe_source(p)}, {T:,} rows {p['first_date']} .. {p['last_date']}")
     for notice in data.notices:
         say(f"note: {notice}")
     say(f"target: {data.columns[0]}; inputs: {', '.join(data.columns)}")
-    say(f"train: {s:,} rows {p['train']['from']} .. {p['train']['to']}")
-    say(f"test:  {T - s:,} rows {p['test']['from']} .. {p['test']['to']}")
+    before = f"{_rows(s)} {p['train']['from']} .. {p['train']['to']}"
+    if saved is None:
+        say(f"train: {before}")
+    else:  # nothing is trained: the rows before the test period are only inputs
+        first = "the first forecast's inputs" if whole_file(config) else "inputs only"
+        say(f"history: {before} ({first}; the model was trained up to {saved[1]['train_to']})")
+    say(f"test:  {_rows(T - s)} {p['test']['from']} .. {p['test']['to']}")
     if config.tutorial:
         say("recipe: the tutorial's (" + forecast_model.recipe(config) + ")")
 
@@ -87,18 +97,19 @@ def run(config):
         say(f"model: loaded from {config.model} (no training)")
 
     # 4) + 5) forecast every test origin t = s .. T-H from rows t-L .. t-1, and the
-    # baselines from the same origins; metrics and skill against naive
-    origins, forecasts, actual, scores = forecast_model.score_block(
-        model, scaler, data, config, s, T
+    # baselines from the same origins, with bands; metrics and skill against naive
+    rng = np.random.default_rng(config.seed)  # the skill bootstrap's (training has its own)
+    origins, forecasts, bands, actual, scores = forecast_model.score_block(
+        model, scaler, data, config, s, T, rng
     )
     pred = forecasts["model"]  # (W, H) prices
     name = forecast_model.model_name(config)
-    verdict = baselines.skill_sentence(name, scores["model"]["skill"])
+    verdict = baselines.skill_sentence(name, scores["model"], len(origins))
 
     # 6) walk-forward backtest and the forecast past the data's end
     backtest = None
     if config.backtest:
-        backtest = forecast_model.backtest(data, config, say)
+        backtest = forecast_model.backtest(data, config, say, rng)
     future = None
     if config.predict_next:
         future = forecast_model.predict_next(model, data, config, scaler)
@@ -127,11 +138,18 @@ def run(config):
             data=data,
             origins=origins,
             forecasts=forecasts,
+            bands=bands,
             actual=actual,
             future=future,
             model=model if saved is None else None,
             model_extras=forecast_model.extras(config, data, scaler),
         )
+        if document["plot_skipped"]:  # every other file is written; say so even with --quiet
+            print(
+                f"warning: forecast.png skipped: the plot could not be drawn "
+                f"({document['plot_skipped']}); the other files are written.",
+                file=sys.stderr,
+            )
         document["files"] = {k: str(out / v.name) for k, v in files.items()}
         document["seconds"] = round(time.perf_counter() - started, 2)
         report.write_metrics(files["metrics"], document)
@@ -150,6 +168,10 @@ def run(config):
     if config.json:
         print(report.dumps(document))
     return Result(document, table, out, files, model)
+
+
+def _rows(n):
+    return f"{n:,} row{'' if n == 1 else 's'}"
 
 
 def _describe_source(provenance):
