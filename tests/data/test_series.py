@@ -273,6 +273,12 @@ def test_a_semicolon_separated_file_gets_a_hint(tmp_path):
         load_prices(write(tmp_path, rows))
 
 
+def test_one_missing_value_is_singular(tmp_path):
+    rows = ["Date,Open", "1/3/2017,1.0", "1/4/2017,"]
+    with pytest.raises(InputError, match=r"^1 missing value in .*: column 'Open' row 3\."):
+        load_prices(write(tmp_path, rows))
+
+
 def test_a_built_in_dataset_is_named_not_its_installed_path():
     from unrolled.data import load_dataset
 

@@ -243,11 +243,12 @@ def load_prices(path, column="Open", date_column="Date", features=None, fill=Non
             for j in range(F)
             if missing[:, j].any()
         )
+        count = int(missing.sum())
         if fill is None:
             raise InputError(
-                f"{int(missing.sum())} missing values in {label}: {where}. Pass fill='ffill' "
-                "(--fill ffill on the command line) to carry the previous value forward, or "
-                "fill='drop' to drop those rows."
+                f"{count} missing value{'s' if count > 1 else ''} in {label}: {where}. Pass "
+                "fill='ffill' (--fill ffill on the command line) to carry the previous value "
+                "forward, or fill='drop' to drop those rows."
             )
         if fill == "drop":
             keep = ~missing.any(axis=1)
