@@ -103,9 +103,7 @@ def test_a_plot_that_cannot_be_drawn_never_costs_the_run(task, folder, monkeypat
     monkeypatch.setattr(plots, "pyplot", broken)
     assert main([*RUNS[task], "--out", "run"]) == 0
     err = capsys.readouterr().err
-    assert (
-        f"note: {task if task != 'charlm' else 'loss'}.png could not be drawn (OverflowError:"
-        in err
-    )
+    png = f"{task if task != 'charlm' else 'loss'}.png"
+    assert f"warning: {png} skipped: the plot could not be drawn (OverflowError: " in err
     written = {p.name for p in (folder / "run").iterdir()}
     assert written and not any(name.endswith(".png") for name in written)

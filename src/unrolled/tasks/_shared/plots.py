@@ -37,9 +37,10 @@ def drawn(plot, *args, path):
     except OSError:
         raise
     except Exception as error:  # any failure to draw is the same to the user
-        reason = f"{type(error).__name__}: {error}".splitlines()[0]
-        print(
-            f"note: {path.name} could not be drawn ({reason}); the run is kept without it",
+        reason = " ".join(f"{type(error).__name__}: {error}".split())[:300]  # one line
+        print(  # in the words of forecast's (forecast/report.py), even with --quiet
+            f"warning: {path.name} skipped: the plot could not be drawn ({reason}); the other "
+            "files are written.",
             file=sys.stderr,
         )
         return False
