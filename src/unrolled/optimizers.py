@@ -78,7 +78,8 @@ class Optimizer:
         self._clip(grads)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked just below
             self._update(params, grads, self.learning_rate)
-        if not all(map(all_finite, state)):
+            finite = all(map(_finite, state))
+        if not finite:
             for array, before in zip(state, self._before, strict=True):
                 np.copyto(array, before)
             return False
@@ -297,14 +298,20 @@ def from_config(config):
 
 
 def all_finite(a):
-    """True if every entry of the flat array `a` is finite.
+    """True if every entry of the flat array `a` is finite."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _finite(a)
+
+
+def _finite(a):
+    """all_finite without its errstate, for callers already inside one (one per training
+    step, not one per array: entering np.errstate costs more than the check on a small model).
 
     One dot product does it on the usual path: a nan or inf entry makes the squared norm
     a . a non-finite. Finite entries can overflow it too, so only a non-finite norm is
     checked entry by entry.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
+    return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
 
 
 def _positive(argument, value, optional=False):
