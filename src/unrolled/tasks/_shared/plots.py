@@ -1,9 +1,12 @@
 """matplotlib, headless: every task draws through here so the Agg backend is always used, and
-a figure that cannot be drawn never costs the user the run."""
+a figure that cannot be drawn never costs the user the run; write_plot_and_json is the
+plot-and-JSON run folder that gradients and memory both write."""
 
 import sys
 
+from unrolled import files
 from unrolled.errors import InputError
+from unrolled.tasks._shared.user_files import run_folder
 
 
 def require_matplotlib(task):
@@ -45,3 +48,15 @@ def drawn(plot, *args, path):
         )
         return False
     return True
+
+
+def write_plot_and_json(result, task, plot, out):
+    """<out>/<task>.png, if `plot(result, path)` can draw it, and <out>/<task>.json from
+    `result.to_json()`, all or nothing (run_folder); their final paths go in result.files.
+    out None: runs/<task>-<time>/."""
+    out = files.run_dir(out, task)
+    with run_folder(out) as folder:
+        if drawn(plot, result, path=folder / f"{task}.png"):
+            result.files["plot"] = out / f"{task}.png"
+        result.files["json"] = out / f"{task}.json"
+        files.write_json(folder / f"{task}.json", result.to_json())

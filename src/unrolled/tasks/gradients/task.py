@@ -41,9 +41,8 @@ from unrolled.tasks._shared.flags import (
     comma_list,
     config_from,
 )
-from unrolled.tasks._shared.plots import drawn
+from unrolled.tasks._shared.plots import write_plot_and_json
 from unrolled.tasks._shared.settings import as_json, check_cells, check_common, check_integer, flag
-from unrolled.tasks._shared.user_files import run_folder
 from unrolled.tasks.gradients import report as gradients_report
 
 LEARNING_RATE = 0.01  # for the clipping demo: the size of one SGD step
@@ -239,17 +238,11 @@ def _check(config):
 
 def run(config):
     """Measure every (cell, scale); write gradients.png and gradients.json."""
-    from unrolled.files import run_dir, write_json
 
     _check(config)
     curves = [measure(c, s, config) for c in config.cells for s in config.scales]
     result = Result(config, curves, clipping(curves, config.clip), {})
-    out = run_dir(config.out, "gradients")
-    with run_folder(out) as folder:
-        if drawn(gradients_report.plot, result, path=folder / "gradients.png"):
-            result.files["plot"] = out / "gradients.png"
-        result.files["json"] = out / "gradients.json"
-        write_json(folder / "gradients.json", result.to_json())
+    write_plot_and_json(result, "gradients", gradients_report.plot, config.out)
     return result
 
 

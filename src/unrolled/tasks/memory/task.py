@@ -51,7 +51,7 @@ from unrolled.tasks._shared.flags import (
     comma_list,
     config_from,
 )
-from unrolled.tasks._shared.plots import drawn
+from unrolled.tasks._shared.plots import write_plot_and_json
 from unrolled.tasks._shared.settings import (
     as_json,
     check_cells,
@@ -61,7 +61,6 @@ from unrolled.tasks._shared.settings import (
     flag,
     unused,
 )
-from unrolled.tasks._shared.user_files import run_folder
 from unrolled.tasks.memory import report as memory_report
 from unrolled.tasks.memory.report import HIT
 from unrolled.tasks.memory.train import train_one
@@ -186,7 +185,6 @@ def resolve(config):
 
 def run(config):
     """Train every (cell, T), score on held-out data, write memory.png and memory.json."""
-    from unrolled.files import run_dir, write_json
 
     config = resolve(config)
     chance = 1.0 / config.symbols if config.task == "recall" else _adding_chance()
@@ -208,12 +206,7 @@ def run(config):
                     runs.append(train_one(cell, T, config, repeat, bar))
                 bar.set_postfix_str(f"{memory_report.tokens_per_second(runs):,.0f} tok/s")
     result = Result(config, runs, chance, time.perf_counter() - started)
-    out = run_dir(config.out, "memory")
-    with run_folder(out) as folder:
-        if drawn(memory_report.plot, result, path=folder / "memory.png"):
-            result.files["plot"] = out / "memory.png"
-        result.files["json"] = out / "memory.json"
-        write_json(folder / "memory.json", result.to_json())
+    write_plot_and_json(result, "memory", memory_report.plot, config.out)
     return result
 
 
